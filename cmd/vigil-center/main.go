@@ -1,0 +1,55 @@
+// Command vigil-center runs the Vigil security operations center: the
+// embedded NATS bus, ingest, agent health, commands, REST API and console.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/vigilsec/vigil/internal/center"
+	"github.com/vigilsec/vigil/internal/version"
+)
+
+func main() {
+	cfg := center.DefaultConfig()
+	if err := cfg.ApplyEnv(os.Getenv); err != nil {
+		fatal(err)
+	}
+	flag.StringVar(&cfg.DataDir, "data", cfg.DataDir, "data directory (VIGIL_DATA)")
+	flag.StringVar(&cfg.HTTPAddr, "http", cfg.HTTPAddr, "HTTPS address of the API and console (VIGIL_HTTP)")
+	flag.StringVar(&cfg.NATSAddr, "nats", cfg.NATSAddr, "address agents connect to (VIGIL_NATS)")
+	flag.StringVar(&cfg.StoreDSN, "store", cfg.StoreDSN, "postgres:// URL, or empty for SQLite in the data dir (VIGIL_STORE)")
+	flag.DurationVar(&cfg.EventRetention, "event-retention", cfg.EventRetention, "how long events are kept, 0 for ever (VIGIL_EVENT_RETENTION)")
+	advertise := flag.String("advertise", strings.Join(cfg.Advertise, ","), "comma-separated names or addresses agents reach this center by (VIGIL_ADVERTISE)")
+	logLevel := flag.String("log-level", "info", "debug, info, warn or error")
+	showVersion := flag.Bool("version", false, "print the version and exit")
+	flag.Parse()
+	if *showVersion {
+		fmt.Println(version.Version)
+		return
+	}
+	cfg.Advertise = center.SplitList(*advertise)
+
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		fatal(fmt.Errorf("--log-level: %w", err))
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := center.Run(ctx, cfg, log); err != nil {
+		fatal(err)
+	}
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "vigil-center:", err)
+	os.Exit(1)
+}

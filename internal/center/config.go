@@ -1,0 +1,132 @@
+package center
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is everything vigil-center needs to start. Defaults come from
+// DefaultConfig, then VIGIL_* environment variables (ApplyEnv), then flags.
+type Config struct {
+	// DataDir holds the CA and certificates (tls/), the bus keys and
+	// JetStream store (nats/), the SQLite database and admin.token.
+	DataDir string
+	// HTTPAddr is where the HTTPS API and console listen.
+	HTTPAddr string
+	// NATSAddr is where agents and relays connect (TLS).
+	NATSAddr string
+	// Advertise are the host names or addresses agents reach this center
+	// by; they go into the server certificate and the enrollment answer.
+	Advertise []string
+	// StoreDSN selects storage: empty for SQLite in DataDir, or a
+	// postgres:// URL.
+	StoreDSN string
+	// EventRetention is how long events are kept (0: forever).
+	EventRetention time.Duration
+	// StreamMaxBytes bounds the bus's event stream on disk.
+	StreamMaxBytes int64
+	// AdminToken, when set on first start, becomes the admin API token.
+	AdminToken string
+	// HeartbeatTimeout marks an online agent lost when nothing was heard of
+	// it for this long and it has no live connection.
+	HeartbeatTimeout time.Duration
+}
+
+// DefaultConfig returns the documented defaults.
+func DefaultConfig() Config {
+	return Config{
+		DataDir:          "/var/lib/vigil-center",
+		HTTPAddr:         "0.0.0.0:8443",
+		NATSAddr:         "0.0.0.0:4222",
+		EventRetention:   30 * 24 * time.Hour,
+		StreamMaxBytes:   8 << 30,
+		HeartbeatTimeout: 20 * time.Second,
+	}
+}
+
+// ApplyEnv overrides fields from VIGIL_* environment variables.
+func (c *Config) ApplyEnv(getenv func(string) string) error {
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	str("VIGIL_DATA", &c.DataDir)
+	str("VIGIL_HTTP", &c.HTTPAddr)
+	str("VIGIL_NATS", &c.NATSAddr)
+	str("VIGIL_STORE", &c.StoreDSN)
+	str("VIGIL_ADMIN_TOKEN", &c.AdminToken)
+	if v := getenv("VIGIL_ADVERTISE"); v != "" {
+		c.Advertise = SplitList(v)
+	}
+	if v := getenv("VIGIL_EVENT_RETENTION"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("VIGIL_EVENT_RETENTION: %w", err)
+		}
+		c.EventRetention = d
+	}
+	if v := getenv("VIGIL_STREAM_MAX_BYTES"); v != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("VIGIL_STREAM_MAX_BYTES: %w", err)
+		}
+		c.StreamMaxBytes = n
+	}
+	return nil
+}
+
+// Validate says what is wrong with the configuration, all at once.
+func (c Config) Validate() error {
+	var errs []error
+	if c.DataDir == "" {
+		errs = append(errs, errors.New("data dir: must be set"))
+	}
+	for name, addr := range map[string]string{"http address": c.HTTPAddr, "nats address": c.NATSAddr} {
+		if _, port, err := net.SplitHostPort(addr); err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: %w", name, addr, err))
+		} else if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+			errs = append(errs, fmt.Errorf("%s %q: bad port", name, addr))
+		}
+	}
+	if c.StoreDSN != "" && !strings.HasPrefix(c.StoreDSN, "postgres://") && !strings.HasPrefix(c.StoreDSN, "postgresql://") {
+		errs = append(errs, fmt.Errorf("store %q: want empty (SQLite) or a postgres:// URL", redactDSN(c.StoreDSN)))
+	}
+	if c.EventRetention < 0 {
+		errs = append(errs, errors.New("event retention: must not be negative"))
+	}
+	if c.HeartbeatTimeout < 5*time.Second {
+		errs = append(errs, errors.New("heartbeat timeout: at least 5s"))
+	}
+	return errors.Join(errs...)
+}
+
+// SplitList splits a comma-separated list, dropping empty items.
+func SplitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// redactDSN hides a password in a connection string.
+func redactDSN(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	scheme := strings.Index(dsn, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return dsn
+	}
+	creds := dsn[scheme+3 : at]
+	if i := strings.Index(creds, ":"); i >= 0 {
+		return dsn[:scheme+3] + creds[:i] + ":***" + dsn[at:]
+	}
+	return dsn
+}
+
