@@ -1,0 +1,16 @@
+// Package list names every collector the agent ships. Registration is
+// explicit: a collector runs only when it is in All, and the package's
+// test fails when a collector package under collect/ is missing from it.
+package list
+
+import (
+	"github.com/vigilsec/vigil/internal/agent/collect/host/facts"
+	"github.com/vigilsec/vigil/internal/agent/plugin"
+)
+
+// All returns a new instance of every collector.
+func All() []plugin.Collector {
+	return []plugin.Collector{
+		facts.New(),
+	}
+}

@@ -1,0 +1,90 @@
+package plugin
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	busv1 "github.com/vigilsec/vigil/api/bus/v1"
+	"github.com/vigilsec/vigil/internal/event"
+)
+
+// Kinds of plugin, as reported in busv1.PluginStatus.Kind.
+const (
+	KindCollector = "collector"
+	KindSensor    = "sensor"
+)
+
+// Plugin is what every collector and sensor has.
+type Plugin interface {
+	// Name is the plugin's folder path below collect/ or sense/, such as
+	// "host/facts"; policies and statuses refer to it.
+	Name() string
+	// Requirements says what the host must offer for the plugin to run.
+	Requirements() Requirements
+}
+
+// Collector takes a snapshot of some part of the host, on a schedule.
+type Collector interface {
+	Plugin
+	// DefaultInterval is the time between two runs when the policy does
+	// not set one.
+	DefaultInterval() time.Duration
+	// Collect returns the snapshot as events. An error means the run
+	// failed; events returned together with an error are kept (a partial
+	// snapshot is better than none).
+	Collect(ctx context.Context, env Env) ([]event.Event, error)
+}
+
+// Sensor streams events as they happen on the host.
+type Sensor interface {
+	Plugin
+	// Mechanism names how the sensor observes the host ("ebpf",
+	// "proc-connector", "inotify" ...), for its status.
+	Mechanism() string
+	// Run observes the host and hands each event to emit until ctx is
+	// done; it returns nil then. Any other return is a failure, and the
+	// runtime starts Run again after a pause.
+	Run(ctx context.Context, emit Emitter) error
+}
+
+// Emitter takes a sensor's events. It belongs to the runtime, is safe for
+// concurrent use and is valid until the sensor's Run returns.
+type Emitter interface {
+	// Emit hands one event to the runtime, which owns it from then on.
+	// It may block for a while when the agent is over its CPU budget.
+	Emit(e event.Event)
+	// Lost reports n events the sensor could not observe or emit (a
+	// kernel buffer overflowed ...), so that the loss is counted.
+	Lost(n uint64)
+}
+
+// Env is what the runtime tells a plugin about where it runs.
+type Env struct {
+	// Root is the host's filesystem root ("/"); tests point it at a
+	// fixture tree.
+	Root string
+	// DataDir is the agent's data directory.
+	DataDir string
+	// AgentID is the agent's id; empty before enrollment.
+	AgentID string
+	// AgentVersion is the agent's release version.
+	AgentVersion string
+	// Logger is the plugin's logger.
+	Logger *slog.Logger
+}
+
+// Configurer is implemented by plugins that need the environment before
+// they run. The runtime calls Configure once, before the first Collect or
+// Run; an error keeps the plugin from running and is reported as its
+// status.
+type Configurer interface {
+	Configure(env Env) error
+}
+
+// FactsProvider is implemented by the collector that knows the host's
+// facts. The runtime asks it for them at enrollment, after each connect
+// and from time to time, to put them into heartbeats.
+type FactsProvider interface {
+	HostFacts(ctx context.Context, env Env) (*busv1.HostFacts, error)
+}

@@ -1,0 +1,16 @@
+// Package list names every sensor the agent ships. Registration is
+// explicit: a sensor runs only when it is in All, and the package's test
+// fails when a sensor package under sense/ is missing from it.
+package list
+
+import (
+	"github.com/vigilsec/vigil/internal/agent/plugin"
+	"github.com/vigilsec/vigil/internal/agent/sense/selfguard"
+)
+
+// All returns a new instance of every sensor.
+func All() []plugin.Sensor {
+	return []plugin.Sensor{
+		selfguard.New(),
+	}
+}

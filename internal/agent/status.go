@@ -1,0 +1,113 @@
+package agent
+
+import (
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	busv1 "github.com/vigilsec/vigil/api/bus/v1"
+)
+
+// Plugin states, as reported in busv1.PluginStatus.State.
+const (
+	StateRunning  = "running"
+	StateIdle     = "idle"
+	StateSkipped  = "skipped"
+	StateDisabled = "disabled"
+	StateFailed   = "failed"
+)
+
+// pluginStatus is the live status of one plugin. Counters of the hot path
+// are atomic; the rest is guarded by the board's lock.
+type pluginStatus struct {
+	kind, name, mechanism string
+
+	state, reason, lastErr string
+	lastRun                int64
+	runs, failures         uint64
+
+	events, dropped atomic.Uint64
+}
+
+// statusBoard holds every plugin's status and notes changes of state, so
+// that heartbeats carry statuses when they changed.
+type statusBoard struct {
+	mu      sync.Mutex
+	all     []*pluginStatus
+	changed bool
+}
+
+// add registers a plugin.
+func (b *statusBoard) add(kind, name, mechanism string) *pluginStatus {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p := &pluginStatus{kind: kind, name: name, mechanism: mechanism, state: StateIdle}
+	b.all = append(b.all, p)
+	b.changed = true
+	return p
+}
+
+// set changes a plugin's state and reason.
+func (b *statusBoard) set(p *pluginStatus, state, reason string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if p.state != state || p.reason != reason {
+		p.state, p.reason = state, reason
+		b.changed = true
+	}
+}
+
+// finished records the end of a collector run or of a sensor's Run.
+func (b *statusBoard) finished(p *pluginStatus, err error, after string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	p.runs++
+	p.lastRun = time.Now().Unix()
+	state, reason, lastErr := after, "", p.lastErr
+	if err != nil {
+		p.failures++
+		state, reason, lastErr = StateFailed, err.Error(), err.Error()
+	}
+	if p.state != state || p.reason != reason || p.lastErr != lastErr {
+		b.changed = true
+	}
+	p.state, p.reason, p.lastErr = state, reason, lastErr
+}
+
+// takeChanged reports whether any state changed since the last call.
+func (b *statusBoard) takeChanged() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	c := b.changed
+	b.changed = false
+	return c
+}
+
+// markChanged makes the next heartbeat carry the statuses again.
+func (b *statusBoard) markChanged() {
+	b.mu.Lock()
+	b.changed = true
+	b.mu.Unlock()
+}
+
+// snapshot returns every status, collectors first, by name.
+func (b *statusBoard) snapshot() []*busv1.PluginStatus {
+	b.mu.Lock()
+	out := make([]*busv1.PluginStatus, 0, len(b.all))
+	for _, p := range b.all {
+		out = append(out, &busv1.PluginStatus{
+			Name: p.name, Kind: p.kind, State: p.state, Reason: p.reason,
+			LastRunUnix: p.lastRun, LastError: p.lastErr, Runs: p.runs, Failures: p.failures,
+			Events: p.events.Load(), Dropped: p.dropped.Load(), Mechanism: p.mechanism,
+		})
+	}
+	b.mu.Unlock()
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Kind != out[j].Kind {
+			return out[i].Kind < out[j].Kind
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out
+}

@@ -1,0 +1,15 @@
+//go:build unix && !linux
+
+package stopsource
+
+// process is what the host tells about a process.
+type process struct {
+	command string
+	uid     int
+}
+
+// lookupProcess knows nothing without /proc.
+func lookupProcess(int) (process, bool) { return process{}, false }
+
+// terminal is unknown without /proc.
+func terminal() string { return "" }
