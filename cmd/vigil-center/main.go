@@ -29,6 +29,7 @@ func main() {
 	advertise := flag.String("advertise", strings.Join(cfg.Advertise, ","), "comma-separated names or addresses agents reach this center by (VIGIL_ADVERTISE)")
 	logLevel := flag.String("log-level", "info", "debug, info, warn or error")
 	showVersion := flag.Bool("version", false, "print the version and exit")
+	resetAdmin := flag.Bool("reset-admin", false, "create a new admin API token (VIGIL_ADMIN_TOKEN or DATA/admin.token) and exit; run it while the center is stopped")
 	flag.Parse()
 	if *showVersion {
 		fmt.Println(version.Version)
@@ -44,6 +45,12 @@ func main() {
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if *resetAdmin {
+		if err := center.ResetAdmin(ctx, cfg, log); err != nil {
+			fatal(err)
+		}
+		return
+	}
 	if err := center.Run(ctx, cfg, log); err != nil {
 		fatal(err)
 	}

@@ -1,0 +1,105 @@
+package api
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/vigilsec/vigil/internal/store"
+)
+
+// apiPrefix is where the REST API lives.
+const apiPrefix = "/api/v1/"
+
+// noAuth marks routes that need no bearer token.
+const noAuth store.Role = ""
+
+// handlerFunc is one route's handler. It writes the answer on success and
+// returns an error otherwise (an *apiError for what the client did wrong).
+type handlerFunc func(s *server, w http.ResponseWriter, r *http.Request, c *call) error
+
+// route is one entry of the route table, which both registers the routes
+// and is checked against api/openapi.yaml.
+type route struct {
+	method string
+	path   string
+	// role is the least role allowed, or noAuth.
+	role store.Role
+	// action names the call in the audit log. Calls other than GET are
+	// always audited; every refused call (403) is.
+	action string
+	handle handlerFunc
+}
+
+// pattern is the http.ServeMux pattern of the route.
+func (rt route) pattern() string { return rt.method + " " + rt.path }
+
+// routeTable lists every route the center serves.
+func routeTable() []route {
+	v := "/api/v1"
+	return []route{
+		{"GET", "/healthz", noAuth, "health", (*server).healthz},
+		{"GET", "/metrics", store.RoleAdmin, "metrics.read", (*server).metrics},
+
+		{"POST", v + "/login", noAuth, "login", (*server).login},
+		{"POST", v + "/logout", store.RoleViewer, "logout", (*server).logout},
+		{"GET", v + "/me", store.RoleViewer, "me", (*server).me},
+		{"POST", v + "/enroll", noAuth, "", (*server).enroll},
+
+		{"GET", v + "/agents", store.RoleViewer, "agent.list", (*server).listAgents},
+		{"POST", v + "/agents/commands", store.RoleViewer, "command", (*server).execCommand},
+		{"GET", v + "/agents/{id}", store.RoleViewer, "agent.get", (*server).getAgent},
+		{"DELETE", v + "/agents/{id}", store.RoleAdmin, "agent.delete", (*server).deleteAgent},
+		{"PUT", v + "/agents/{id}/labels", store.RoleResponder, "agent.labels", (*server).putAgentLabels},
+		{"GET", v + "/agents/{id}/history", store.RoleViewer, "agent.history", (*server).agentHistory},
+		{"GET", v + "/agents/{id}/policy", store.RoleViewer, "agent.policy", (*server).agentPolicy},
+
+		{"GET", v + "/agent-policies", store.RoleViewer, "policy.list", (*server).listPolicies},
+		{"GET", v + "/agent-policies/{name}", store.RoleViewer, "policy.get", (*server).getPolicy},
+		{"PUT", v + "/agent-policies/{name}", store.RoleAdmin, "policy.put", (*server).putPolicy},
+		{"DELETE", v + "/agent-policies/{name}", store.RoleAdmin, "policy.delete", (*server).deletePolicy},
+
+		{"GET", v + "/events", store.RoleViewer, "event.list", (*server).listEvents},
+
+		{"GET", v + "/alerts", store.RoleViewer, "alert.list", (*server).listAlerts},
+		{"GET", v + "/alerts/{id}", store.RoleViewer, "alert.get", (*server).getAlert},
+		{"POST", v + "/alerts/{id}/state", store.RoleAnalyst, "alert.state", (*server).setAlertState},
+
+		{"GET", v + "/tokens", store.RoleAdmin, "token.list", (*server).listJoinTokens},
+		{"POST", v + "/tokens", store.RoleAdmin, "token.create", (*server).createJoinToken},
+		{"DELETE", v + "/tokens/{id}", store.RoleAdmin, "token.delete", (*server).deleteJoinToken},
+
+		{"GET", v + "/api-tokens", store.RoleAdmin, "apitoken.list", (*server).listAPITokens},
+		{"POST", v + "/api-tokens", store.RoleAdmin, "apitoken.create", (*server).createAPIToken},
+		{"DELETE", v + "/api-tokens/{id}", store.RoleAdmin, "apitoken.delete", (*server).deleteAPIToken},
+
+		{"GET", v + "/users", store.RoleAdmin, "user.list", (*server).listUsers},
+		{"POST", v + "/users", store.RoleAdmin, "user.create", (*server).createUser},
+		{"GET", v + "/users/{id}", store.RoleAdmin, "user.get", (*server).getUser},
+		{"PATCH", v + "/users/{id}", store.RoleAdmin, "user.update", (*server).updateUser},
+		{"DELETE", v + "/users/{id}", store.RoleAdmin, "user.delete", (*server).deleteUser},
+
+		{"GET", v + "/audit", store.RoleAdmin, "audit.list", (*server).listAudit},
+	}
+}
+
+// methods the API uses, for telling 405 from 404.
+var methods = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
+
+// unknownRoute answers requests no route matched: 405 when the path exists
+// with other methods, else 404, both as JSON.
+func (s *server) unknownRoute(w http.ResponseWriter, r *http.Request) {
+	var allow []string
+	for _, m := range methods {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "" && pattern != apiPrefix && pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) > 0 {
+		w.Header().Set("Allow", strings.Join(allow, ", "))
+		writeErr(w, errorf(http.StatusMethodNotAllowed, "method %s not allowed on %s", r.Method, r.URL.Path))
+		return
+	}
+	writeErr(w, errorf(http.StatusNotFound, "no route %s %s", r.Method, r.URL.Path))
+}

@@ -1,0 +1,96 @@
+package ingest
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	busv1 "github.com/vigilsec/vigil/api/bus/v1"
+	"github.com/vigilsec/vigil/internal/event"
+)
+
+func TestDecodeEvent(t *testing.T) {
+	const ok = `{"event":{"id":"e1","category":"process","action":"exec"},"@timestamp":"2026-01-02T03:04:05Z"`
+	tests := []struct {
+		name, line, reason, agent string
+	}{
+		{"agent set", ok + `,"agent":{"id":"a1"}}`, "", "a1"},
+		{"agent missing", ok + `}`, "", "a1"},
+		{"agent empty", ok + `,"agent":{"id":""}}`, "", "a1"},
+		{"flat agent key", ok + `,"agent.id":"a1"}`, "", "a1"},
+		{"agent not an object", ok + `,"agent":"x"}`, "", "a1"},
+		{"other agent", ok + `,"agent":{"id":"a2"}}`, ReasonEventAgent, ""},
+		{"numeric agent", ok + `,"agent":{"id":7}}`, ReasonEventAgent, ""},
+		{"no id", `{"@timestamp":"2026-01-02T03:04:05Z","event":{"category":"c","action":"a"}}`, ReasonEventInvalid, ""},
+		{"bad time", `{"@timestamp":"yesterday","event":{"id":"e","category":"c","action":"a"}}`, ReasonEventInvalid, ""},
+		{"null", `null`, ReasonEventJSON, ""},
+		{"array", `[1]`, ReasonEventJSON, ""},
+		{"truncated", ok, ReasonEventJSON, ""},
+		{"too large", `{"m":"` + strings.Repeat("x", event.MaxSize) + `"}`, ReasonEventTooLarge, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e, reason := decodeEvent([]byte(tc.line), "a1")
+			if reason != tc.reason {
+				t.Fatalf("reason %q, want %q", reason, tc.reason)
+			}
+			if tc.reason == "" && e.AgentID() != tc.agent {
+				t.Errorf("agent.id %q, want %q", e.AgentID(), tc.agent)
+			}
+		})
+	}
+}
+
+func TestDecodeMessage(t *testing.T) {
+	d, err := newDecoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := lines(t, events("a1", "m", 3))
+	tests := []struct {
+		name    string
+		subject string
+		data    []byte
+		reason  string
+		events  int
+	}{
+		{"plain", "vigil.agent.a1.events", batchMsg("a1", good, 3, false, 0), "", 3},
+		{"zstd", "vigil.agent.a1.events", batchMsg("a1", good, 3, true, 0), "", 3},
+		{"empty", "vigil.agent.a1.events", batchMsg("a1", nil, 0, false, 0), "", 0},
+		{"count lies", "vigil.agent.a1.events", batchMsg("a1", good, 1<<32-1, false, 0), "", 3},
+		{"heartbeat subject", "vigil.agent.a1.heartbeat", batchMsg("a1", good, 3, false, 0), ReasonSubject, 0},
+		{"bad subject", "vigil.agent.a.1.events", batchMsg("a1", good, 3, false, 0), ReasonSubject, 0},
+		{"other agent", "vigil.agent.a2.events", batchMsg("a1", good, 3, false, 0), ReasonAgentMismatch, 0},
+		{"not protobuf", "vigil.agent.a1.events", []byte{0xff, 0xff}, ReasonDecode, 0},
+		{"corrupt zstd", "vigil.agent.a1.events", corruptZstd(t), ReasonDecompress, 0},
+		{"bomb", "vigil.agent.a1.events", batchMsg("a1", make([]byte, MaxDecompressed+1), 0, true, 0), ReasonTooLarge, 0},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := d.decode(tc.subject, tc.data)
+			var rej *rejectError
+			switch {
+			case tc.reason == "" && err != nil:
+				t.Fatalf("decode: %v", err)
+			case tc.reason != "" && (!errors.As(err, &rej) || rej.reason != tc.reason):
+				t.Fatalf("decode error %v, want reason %s", err, tc.reason)
+			}
+			if len(b.events) != tc.events {
+				t.Errorf("%d events, want %d", len(b.events), tc.events)
+			}
+		})
+	}
+}
+
+func corruptZstd(t *testing.T) []byte {
+	t.Helper()
+	b := &busv1.EventBatch{}
+	if err := proto.Unmarshal(batchMsg("a1", []byte(strings.Repeat("abc", 100)), 0, true, 0), b); err != nil {
+		t.Fatal(err)
+	}
+	b.Payload = b.Payload[:len(b.Payload)/2]
+	data, _ := proto.Marshal(b)
+	return data
+}

@@ -1,0 +1,188 @@
+package ingest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+	natsserver "github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"google.golang.org/protobuf/proto"
+
+	busv1 "github.com/vigilsec/vigil/api/bus/v1"
+	"github.com/vigilsec/vigil/internal/bus"
+	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/store"
+	"github.com/vigilsec/vigil/internal/store/sqlite"
+)
+
+// env is a JetStream server with the events stream and a SQLite store.
+type env struct {
+	tb    testing.TB
+	url   string
+	js    jetstream.JetStream
+	store store.Store
+}
+
+func newEnv(tb testing.TB) *env {
+	tb.Helper()
+	ns, err := natsserver.NewServer(&natsserver.Options{
+		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: tb.TempDir(),
+		NoLog: true, NoSigs: true, DisableJetStreamBanner: true, MaxPayload: 1 << 20,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ns.Start()
+	tb.Cleanup(ns.Shutdown)
+	if !ns.ReadyForConnections(10 * time.Second) {
+		tb.Fatal("server not ready")
+	}
+	e := &env{tb: tb, url: ns.ClientURL()}
+	e.js, _ = e.connect()
+	ctx := context.Background()
+	_, err = e.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
+		Name: bus.EventsStream, Subjects: []string{bus.AllEvents}, Storage: jetstream.FileStorage,
+		Retention: jetstream.LimitsPolicy, Discard: jetstream.DiscardOld, MaxAge: time.Hour,
+		MaxMsgSize: 1 << 20, Duplicates: 2 * time.Minute,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "vigil.db"), sqlite.Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { _ = st.Close() })
+	e.store = st
+	return e
+}
+
+// connect opens a connection of its own.
+func (e *env) connect() (jetstream.JetStream, *nats.Conn) {
+	e.tb.Helper()
+	nc, err := nats.Connect(e.url)
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	e.tb.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	return js, nc
+}
+
+// run starts a Service and returns it with a function that stops it and
+// waits for Run to return.
+func (e *env) run(cfg Config) (*Service, func()) {
+	e.tb.Helper()
+	if cfg.JS == nil {
+		cfg.JS = e.js
+	}
+	cfg.Events = e.store.Events()
+	s := New(cfg)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Run(ctx) }()
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
+		cancel()
+		if err := <-done; err != nil {
+			e.tb.Errorf("Run: %v", err)
+		}
+	}
+	e.tb.Cleanup(stop)
+	return s, stop
+}
+
+// publish publishes raw data on agent id's events subject.
+func (e *env) publish(subject string, data []byte) {
+	e.tb.Helper()
+	if _, err := e.js.Publish(context.Background(), subject, data); err != nil {
+		e.tb.Fatalf("publish: %v", err)
+	}
+}
+
+// events returns n valid events of agent id, ids prefixed by prefix.
+func events(id, prefix string, n int) []event.Event {
+	out := make([]event.Event, n)
+	at := time.Now().UTC()
+	for i := range out {
+		ev := event.New(fmt.Sprintf("%s-%d", prefix, i), at, "process", "exec")
+		ev.Set(event.FieldAgentID, id)
+		ev.Set(event.FieldProcessCmd, "/usr/bin/curl -s http://10.0.0.5/x.sh")
+		ev.Set(event.FieldProcessPID, 4242+i)
+		out[i] = ev
+	}
+	return out
+}
+
+// lines encodes events as newline-delimited JSON.
+func lines(tb testing.TB, evs []event.Event) []byte {
+	var buf bytes.Buffer
+	for _, ev := range evs {
+		b, err := json.Marshal(ev)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		buf.Write(b)
+		buf.WriteByte('\n')
+	}
+	return buf.Bytes()
+}
+
+var zenc, _ = zstd.NewWriter(nil)
+
+// batchMsg encodes an EventBatch of agent id with payload, compressed
+// when zst is set.
+func batchMsg(id string, payload []byte, count int, zst bool, dropped uint64) []byte {
+	b := &busv1.EventBatch{AgentId: id, Count: uint32(count), Payload: payload, DroppedSinceLast: dropped}
+	if zst {
+		b.Compression = busv1.EventBatch_COMPRESSION_ZSTD
+		b.Payload = zenc.EncodeAll(payload, nil)
+	}
+	data, _ := proto.Marshal(b)
+	return data
+}
+
+// eventually polls cond until it holds or the deadline passes.
+func eventually(tb testing.TB, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// count returns the number of stored events.
+func (e *env) count() int64 {
+	n, err := e.store.Events().Count(context.Background())
+	if err != nil {
+		e.tb.Fatal(err)
+	}
+	return n
+}
+
+// settled reports whether the consumer has nothing pending or unacked.
+func (e *env) settled() bool {
+	c, err := e.js.Consumer(context.Background(), bus.EventsStream, bus.IngestConsumer)
+	if err != nil {
+		return false
+	}
+	info, err := c.Info(context.Background())
+	return err == nil && info.NumPending == 0 && info.NumAckPending == 0
+}
