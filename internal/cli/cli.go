@@ -1,0 +1,81 @@
+// Package cli is vigil, the operator's command line for the center's REST
+// API: join tokens, agents, commands, agent policies, alerts, events, users,
+// API tokens and the audit log. New builds the command tree from the
+// packages below it (agentcmd, alertcmd, eventcmd, admincmd, sharing
+// clikit); Run executes it and turns errors into a message on stderr and an
+// exit status.
+package cli
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigilsec/vigil/internal/apiclient"
+	"github.com/vigilsec/vigil/internal/cli/admincmd"
+	"github.com/vigilsec/vigil/internal/cli/agentcmd"
+	"github.com/vigilsec/vigil/internal/cli/alertcmd"
+	"github.com/vigilsec/vigil/internal/cli/clikit"
+	"github.com/vigilsec/vigil/internal/cli/eventcmd"
+)
+
+// Env is the outside world of the CLI; zero fields get the process's own.
+type Env = clikit.Env
+
+// Environment variables read for the global flags.
+const (
+	EnvServer = clikit.EnvServer
+	EnvToken  = clikit.EnvToken
+	EnvCA     = clikit.EnvCA
+)
+
+// Run executes the command line args (without the program name) and
+// returns the exit status: 0 on success, 1 on any error, which is written
+// to env.Stderr with a hint where one helps.
+func Run(ctx context.Context, env Env, args []string) int {
+	root, a := newRoot(env)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
+	}
+	return a.Report(err)
+}
+
+// New returns the command tree. Executing it directly prints no errors;
+// Run is what the vigil binary uses.
+func New(env Env) *cobra.Command {
+	root, _ := newRoot(env)
+	return root
+}
+
+func newRoot(env Env) (*cobra.Command, *clikit.App) {
+	a := clikit.NewApp(env)
+	root := &cobra.Command{
+		Use:   "vigil",
+		Short: "Operate a Vigil center: agents, alerts, events, tokens and users",
+		Long: `vigil talks to the REST API of a vigil-center.
+
+It reads the center's URL, an API token and the center's CA certificate from
+VIGIL_SERVER, VIGIL_TOKEN and VIGIL_CA, or from --server, --token and --ca.`,
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return a.CheckOutput() },
+	}
+	root.SetIn(a.Env.Stdin)
+	root.SetOut(a.Env.Stdout)
+	root.SetErr(a.Env.Stderr)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return clikit.UsageErr(cmd, "%v", err)
+	})
+	f := root.PersistentFlags()
+	f.StringVar(&a.Server, "server", "", fmt.Sprintf("center URL (%s, default %s)", EnvServer, apiclient.DefaultServer))
+	f.StringVar(&a.Token, "token", "", fmt.Sprintf("API token (%s)", EnvToken))
+	f.StringVar(&a.CA, "ca", "", fmt.Sprintf("CA certificate of the center, PEM (%s; default: system roots)", EnvCA))
+	f.StringVarP(&a.Output, "output", "o", "table", "output format: table or json")
+	root.AddCommand(agentcmd.Command(a), alertcmd.Command(a), eventcmd.Command(a))
+	root.AddCommand(admincmd.Commands(a)...)
+	root.AddCommand(whoamiCmd(a), versionCmd(a))
+	return clikit.Group(root), a
+}

@@ -1,0 +1,77 @@
+package clikit
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/vigilsec/vigil/internal/apiclient"
+	"github.com/vigilsec/vigil/internal/store"
+)
+
+// ListAll fetches up to max items (0: all) of a listing, page by page.
+func ListAll[T any](ctx context.Context, max int, fetch func(context.Context, store.Page) (apiclient.Page[T], error)) ([]T, error) {
+	size := store.MaxLimit
+	if max > 0 && max < size {
+		size = max
+	}
+	return apiclient.Collect(apiclient.All(ctx, func(ctx context.Context, cursor string) (apiclient.Page[T], error) {
+		return fetch(ctx, store.Page{Limit: size, Cursor: cursor})
+	}), max)
+}
+
+// NoArgs refuses positional arguments.
+func NoArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return UsageErr(cmd, "%s takes no arguments, got %q", Name(cmd), args)
+	}
+	return nil
+}
+
+// ExactArgs wants one argument per name.
+func ExactArgs(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != len(names) {
+			return UsageErr(cmd, "%s wants %s, got %d arguments", Name(cmd), strings.Join(names, " "), len(args))
+		}
+		for i, a := range args {
+			if a == "" {
+				return UsageErr(cmd, "%s: %s is empty", Name(cmd), names[i])
+			}
+		}
+		return nil
+	}
+}
+
+// MinArgs wants at least n arguments, described by what.
+func MinArgs(n int, what string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) < n {
+			return UsageErr(cmd, "%s wants %s", Name(cmd), what)
+		}
+		return nil
+	}
+}
+
+// Group makes cmd, which only holds subcommands, print its help when run
+// alone and refuse an unknown subcommand with a suggestion, instead of
+// printing help and succeeding.
+func Group(cmd *cobra.Command) *cobra.Command {
+	cmd.Args = cobra.ArbitraryArgs
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
+	cmd.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			return cmd.Help()
+		}
+		msg := fmt.Sprintf("unknown command %q for %q", args[0], cmd.CommandPath())
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			msg += "; did you mean " + strings.Join(s, " or ") + "?"
+		}
+		return &usageError{cmd: cmd.CommandPath(), msg: msg}
+	}
+	return cmd
+}
