@@ -122,6 +122,9 @@ func startCenter(t *testing.T, dir string) *center {
 	t.Helper()
 	c := &center{t: t, bin: binDir(t), dir: dir, http: freeAddr(t), nats: freeAddr(t), token: "vgt_e2e_" + fmt.Sprint(time.Now().UnixNano())}
 	c.httpURL = "https://" + c.http
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
 	c.restart()
 	return c
 }

@@ -1,0 +1,237 @@
+// A small fake of the center for developing and testing the console without
+// one: the REST routes the console uses, answered from fixtures, and the
+// built app served with the same headers as the center. Every API request is
+// recorded so that tests can check what the console sent.
+//
+//   node e2e/fake-server.mjs        (PORT=8099 by default; sign in as
+//                                    admin / correct-horse or token vgt_fixture_admin)
+import { existsSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { extname, join, normalize, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeAgents, makeAlerts, makeEvents, makeHistory } from './fixtures.mjs';
+
+export const fakeUser = { username: 'admin', password: 'correct-horse' };
+export const fakeToken = 'vgt_fixture_admin';
+/** The agent whose status turns from online to lost after a few listings. */
+export const liveAgent = { id: '7f1c2a9e-0002', after: 2, to: 'lost', reason: 'connection closed' };
+
+const csp =
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; " +
+  "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
+const defaultDist = fileURLToPath(new URL('../../internal/center/console/dist', import.meta.url));
+
+function send(res, status, body) {
+  res.writeHead(status, { 'Content-Type': 'application/json' });
+  res.end(body === undefined ? '' : JSON.stringify(body));
+}
+
+function fail(res, status, code, message) {
+  send(res, status, { error: { code, message } });
+}
+
+function readBody(req) {
+  return new Promise((ok, ko) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => ok(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', ko);
+  });
+}
+
+function page(items, query) {
+  const limit = Math.min(Number(query.get('limit') || 100), 1000);
+  const offset = Number(query.get('cursor') || 0);
+  const slice = items.slice(offset, offset + limit);
+  return { items: slice, next_cursor: offset + limit < items.length ? String(offset + limit) : '' };
+}
+
+/**
+ * startFakeServer listens on 127.0.0.1 and returns its URL, the recorded
+ * requests and close().
+ * @param {{ port?: number, dist?: string }} [opts]
+ */
+export async function startFakeServer(opts = {}) {
+  const dist = resolve(opts.dist ?? defaultDist);
+  const now = Date.now();
+  const agents = makeAgents(now);
+  const history = makeHistory(now);
+  const alerts = makeAlerts(now);
+  const events = makeEvents(now, 600);
+  const tokens = new Map([[fakeToken, { name: 'token:e2e', role: 'admin', kind: 'api' }]]);
+  /** @type {{method: string, path: string, query: Record<string, string[]>, body: unknown}[]} */
+  const requests = [];
+  let agentListings = 0;
+
+  const api = async (req, res, url) => {
+    const path = url.pathname.slice('/api/v1'.length);
+    const query = url.searchParams;
+    const raw = req.method === 'POST' || req.method === 'PUT' ? await readBody(req) : '';
+    let body;
+    try {
+      body = raw ? JSON.parse(raw) : undefined;
+    } catch {
+      return fail(res, 400, 'bad_request', 'body is not JSON');
+    }
+    const q = {};
+    for (const k of new Set(query.keys())) q[k] = query.getAll(k);
+    requests.push({ method: req.method, path, query: q, body });
+
+    if (req.method === 'POST' && path === '/login') {
+      if (body?.username === fakeUser.username && body?.password === fakeUser.password) {
+        const token = `sess-${tokens.size}`;
+        tokens.set(token, { name: 'admin', role: 'admin', kind: 'session' });
+        return send(res, 200, { token, expires_at: new Date(Date.now() + 12 * 3600_000).toISOString(), user: { id: 'u1', name: 'admin', role: 'admin' } });
+      }
+      return fail(res, 401, 'unauthorized', 'invalid username or password');
+    }
+    const auth = req.headers.authorization ?? '';
+    const who = tokens.get(auth.replace(/^Bearer /, ''));
+    if (!who) return fail(res, 401, 'unauthorized', 'missing or invalid token');
+
+    let m;
+    if (req.method === 'POST' && path === '/logout') {
+      tokens.delete(auth.replace(/^Bearer /, ''));
+      res.writeHead(204).end();
+      return;
+    }
+    if (req.method === 'GET' && path === '/me') return send(res, 200, who);
+    if (req.method === 'GET' && path === '/agents') {
+      agentListings++;
+      const live = agents.find((a) => a.id === liveAgent.id);
+      if (live && agentListings > liveAgent.after && live.status === 'online') {
+        Object.assign(live, { status: liveAgent.to, status_reason: liveAgent.reason, status_changed_at: new Date().toISOString() });
+      }
+      for (const a of agents) if (a.status === 'online') a.last_seen = new Date().toISOString();
+      const status = query.get('status') ?? '';
+      const labels = query.getAll('label');
+      const text = (query.get('q') ?? '').toLowerCase();
+      const items = agents.filter(
+        (a) =>
+          (!status || a.status === status) &&
+          labels.every((l) => {
+            const [k, v] = l.split('=');
+            return a.labels?.[k] === v;
+          }) &&
+          (!text || [a.hostname, a.id, ...a.ips].some((s) => s.toLowerCase().includes(text))),
+      );
+      return send(res, 200, page(items, query));
+    }
+    if (req.method === 'POST' && path === '/agents/commands') {
+      if (!['ping', 'status'].includes(body?.command)) return fail(res, 400, 'bad_request', `unknown command "${body?.command}"`);
+      const results = (body.agent_ids ?? []).map((id) => {
+        const a = agents.find((x) => x.id === id);
+        if (!a || a.status !== 'online') return { agent_id: id, ok: false, error: 'agent offline', duration_ms: 0 };
+        const output = body.command === 'ping' ? { pong: true, agent_version: a.agent_version } : { status: 'running', plugins: 4 };
+        return { agent_id: id, hostname: a.hostname, ok: true, output, duration_ms: 14 };
+      });
+      return send(res, 200, { id: `cmd-${requests.length}`, command: body.command, results });
+    }
+    if ((m = path.match(/^\/agents\/([^/]+)\/history$/))) {
+      const id = decodeURIComponent(m[1]);
+      if (!agents.some((a) => a.id === id)) return fail(res, 404, 'not_found', `agent ${id} not found`);
+      return send(res, 200, { items: history.map((h) => ({ ...h, agent_id: id })), next_cursor: '' });
+    }
+    if ((m = path.match(/^\/agents\/([^/]+)$/))) {
+      const a = agents.find((x) => x.id === decodeURIComponent(m[1]));
+      return a ? send(res, 200, a) : fail(res, 404, 'not_found', `agent ${m[1]} not found`);
+    }
+    if (req.method === 'GET' && path === '/alerts') {
+      const items = alerts.filter(
+        (a) => ['state', 'severity', 'agent_id', 'rule_id'].every((k) => !query.get(k) || a[k] === query.get(k)),
+      );
+      return send(res, 200, page(items, query));
+    }
+    if ((m = path.match(/^\/alerts\/([^/]+)\/state$/)) && req.method === 'POST') {
+      const a = alerts.find((x) => x.id === decodeURIComponent(m[1]));
+      if (!a) return fail(res, 404, 'not_found', `alert ${m[1]} not found`);
+      if (!['new', 'acknowledged', 'resolved', 'false_positive'].includes(body?.state)) {
+        return fail(res, 400, 'bad_request', `invalid state "${body?.state}"`);
+      }
+      const at = new Date().toISOString();
+      a.state = body.state;
+      a.updated_at = at;
+      a.comments = [...(a.comments ?? []), { at, author: who.name, state: body.state, text: body.comment ?? '' }];
+      return send(res, 200, a);
+    }
+    if ((m = path.match(/^\/alerts\/([^/]+)$/))) {
+      const a = alerts.find((x) => x.id === decodeURIComponent(m[1]));
+      return a ? send(res, 200, a) : fail(res, 404, 'not_found', `alert ${m[1]} not found`);
+    }
+    if (req.method === 'GET' && path === '/events') {
+      const since = query.get('since') ? Date.parse(query.get('since')) : -Infinity;
+      const until = query.get('until') ? Date.parse(query.get('until')) : Infinity;
+      if (Number.isNaN(since) || Number.isNaN(until)) return fail(res, 400, 'bad_request', 'since and until must be RFC 3339');
+      const text = (query.get('q') ?? '').toLowerCase();
+      const items = events.filter((e) => {
+        const t = Date.parse(e['@timestamp']);
+        return (
+          (!query.get('agent_id') || e.agent.id === query.get('agent_id')) &&
+          (!query.get('category') || e.event.category === query.get('category')) &&
+          (!query.get('action') || e.event.action === query.get('action')) &&
+          t >= since &&
+          t < until &&
+          (!text || JSON.stringify(e).toLowerCase().includes(text))
+        );
+      });
+      return send(res, 200, page(query.get('order') === 'asc' ? [...items].reverse() : items, query));
+    }
+    return fail(res, 404, 'not_found', `no route ${req.method} ${path}`);
+  };
+
+  const files = (req, res, url) => {
+    const headers = {
+      'Content-Security-Policy': csp,
+      'X-Frame-Options': 'DENY',
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+    };
+    let rel;
+    try {
+      rel = normalize(decodeURIComponent(url.pathname)).replace(/^([/\\])+/, '');
+    } catch {
+      res.writeHead(400, { ...headers, 'Content-Type': 'text/plain' }).end('bad path');
+      return;
+    }
+    let file = join(dist, rel);
+    const isAsset = rel.startsWith('assets/') || /\.[a-z0-9]+$/i.test(rel);
+    if (!rel || !file.startsWith(dist) || !existsSync(file) || rel.split('/').some((s) => s.startsWith('.'))) {
+      if (isAsset && rel) {
+        res.writeHead(404, { ...headers, 'Content-Type': 'text/plain' }).end('not found');
+        return;
+      }
+      file = join(dist, 'index.html');
+    }
+    if (!existsSync(file)) {
+      res.writeHead(503, { ...headers, 'Content-Type': 'text/plain' }).end('console not built: run make build\n');
+      return;
+    }
+    res.writeHead(200, { ...headers, 'Content-Type': types[extname(file)] ?? 'application/octet-stream' });
+    res.end(readFileSync(file));
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (url.pathname.startsWith('/api/v1/') || url.pathname === '/api/v1') {
+      api(req, res, url).catch((err) => fail(res, 500, 'internal', String(err)));
+    } else if (req.method === 'GET' || req.method === 'HEAD') {
+      files(req, res, url);
+    } else {
+      fail(res, 405, 'bad_request', 'method not allowed');
+    }
+  });
+  await new Promise((ok) => server.listen(opts.port ?? 0, '127.0.0.1', ok));
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((ok) => server.close(() => ok(undefined))),
+  };
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const srv = await startFakeServer({ port: Number(process.env.PORT || 8099) });
+  console.log(`fake center on ${srv.url} (user ${fakeUser.username} / ${fakeUser.password}, token ${fakeToken})`);
+}

@@ -1,0 +1,91 @@
+// One function per API route the console uses.
+import { request } from './client';
+import type {
+  Agent,
+  Alert,
+  AlertState,
+  CommandResponse,
+  EcsEvent,
+  Listing,
+  LoginResponse,
+  Me,
+  StatusChange,
+} from './types';
+
+export function login(username: string, password: string): Promise<LoginResponse> {
+  return request('POST', '/login', { body: { username, password }, noAuthRedirect: true });
+}
+
+export function logout(): Promise<void> {
+  return request('POST', '/logout', { noAuthRedirect: true });
+}
+
+/** me checks a token (the session's, or the one given) and says whose it is. */
+export function me(token?: string): Promise<Me> {
+  return request('GET', '/me', { token, noAuthRedirect: token !== undefined });
+}
+
+export interface AgentFilter {
+  status?: string;
+  labels?: string[];
+  q?: string;
+}
+
+export function listAgents(f: AgentFilter, signal?: AbortSignal): Promise<Listing<Agent>> {
+  return request('GET', '/agents', {
+    query: { status: f.status, label: f.labels, q: f.q, limit: 1000 },
+    signal,
+  });
+}
+
+export function getAgent(id: string, signal?: AbortSignal): Promise<Agent> {
+  return request('GET', `/agents/${encodeURIComponent(id)}`, { signal });
+}
+
+export async function agentHistory(id: string, signal?: AbortSignal): Promise<StatusChange[]> {
+  const res = await request<Listing<StatusChange> | StatusChange[]>(
+    'GET',
+    `/agents/${encodeURIComponent(id)}/history`,
+    { signal },
+  );
+  if (Array.isArray(res)) return res;
+  return res?.items ?? [];
+}
+
+export function sendCommand(command: string, agentIds: string[], timeout = '10s'): Promise<CommandResponse> {
+  return request('POST', '/agents/commands', { body: { command, agent_ids: agentIds, timeout } });
+}
+
+export interface AlertFilter {
+  state?: string;
+  severity?: string;
+  agent_id?: string;
+  rule_id?: string;
+  cursor?: string;
+}
+
+export function listAlerts(f: AlertFilter, signal?: AbortSignal): Promise<Listing<Alert>> {
+  return request('GET', '/alerts', { query: { ...f, limit: 100 }, signal });
+}
+
+export function getAlert(id: string, signal?: AbortSignal): Promise<Alert> {
+  return request('GET', `/alerts/${encodeURIComponent(id)}`, { signal });
+}
+
+export function setAlertState(id: string, state: AlertState, comment: string): Promise<Alert> {
+  return request('POST', `/alerts/${encodeURIComponent(id)}/state`, { body: { state, comment } });
+}
+
+export interface EventFilter {
+  agent_id?: string;
+  category?: string;
+  action?: string;
+  q?: string;
+  since?: string;
+  until?: string;
+  cursor?: string;
+}
+
+export function listEvents(f: EventFilter, signal?: AbortSignal): Promise<Listing<EcsEvent>> {
+  return request('GET', '/events', { query: { ...f, limit: 100 }, signal });
+}

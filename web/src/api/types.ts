@@ -1,0 +1,112 @@
+// Shapes of the center's REST API (docs/api.md); field names are the JSON
+// tags of the center's model types.
+
+export type AgentStatus = 'online' | 'stopped' | 'uninstalled' | 'lost';
+export const agentStatuses: AgentStatus[] = ['online', 'stopped', 'uninstalled', 'lost'];
+
+export interface Agent {
+  id: string;
+  hostname: string;
+  status: AgentStatus;
+  status_reason?: string;
+  status_changed_at: string;
+  last_seen: string;
+  enrolled_at: string;
+  labels: Record<string, string> | null;
+  os?: string;
+  platform?: string;
+  platform_version?: string;
+  kernel?: string;
+  arch?: string;
+  ips: string[] | null;
+  boot_time?: string;
+  agent_version?: string;
+  machine_id?: string;
+  user_key?: string;
+  join_token_id?: string;
+  /** The last reported state: a JSON object, or the same encoded as a string. */
+  last_state?: unknown;
+}
+
+export interface StatusChange {
+  agent_id: string;
+  at: string;
+  from: AgentStatus | '';
+  to: AgentStatus;
+  reason: string;
+}
+
+export type Severity = 'low' | 'medium' | 'high' | 'critical';
+export const severities: Severity[] = ['critical', 'high', 'medium', 'low'];
+
+export type AlertState = 'new' | 'acknowledged' | 'resolved' | 'false_positive';
+export const alertStates: AlertState[] = ['new', 'acknowledged', 'resolved', 'false_positive'];
+
+export interface AlertComment {
+  at: string;
+  author: string;
+  state: AlertState;
+  text: string;
+}
+
+export interface Alert {
+  id: string;
+  agent_id: string;
+  hostname?: string;
+  rule_id: string;
+  title: string;
+  description?: string;
+  severity: Severity;
+  state: AlertState;
+  techniques: string[] | null;
+  dedup_key: string;
+  count: number;
+  created_at: string;
+  updated_at: string;
+  last_seen: string;
+  evidence?: Record<string, unknown>;
+  event_ids?: string[];
+  comments?: AlertComment[];
+}
+
+/** An ECS document: nested JSON objects. */
+export type EcsEvent = Record<string, unknown>;
+
+export interface Listing<T> {
+  items: T[] | null;
+  next_cursor?: string;
+}
+
+export type Role = 'admin' | 'responder' | 'analyst' | 'viewer';
+
+export interface Me {
+  name: string;
+  role: Role;
+  kind: string;
+}
+
+export interface LoginResponse {
+  token: string;
+  expires_at: string;
+  user: { id?: string; name: string; role: Role };
+}
+
+export interface CommandResult {
+  agent_id: string;
+  hostname?: string;
+  ok: boolean;
+  error?: string;
+  output?: unknown;
+  duration_ms: number;
+}
+
+export interface CommandResponse {
+  id: string;
+  command: string;
+  results: CommandResult[] | null;
+}
+
+/** The error envelope every failing call returns. */
+export interface ErrorEnvelope {
+  error?: { code?: string; message?: string };
+}

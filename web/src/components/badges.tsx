@@ -1,0 +1,50 @@
+// Coloured badges for agent status, alert severity and alert state.
+import { useI18n, type MessageKey } from '../i18n';
+import type { AgentStatus, AlertState, Severity } from '../api/types';
+
+export function StatusBadge({ status }: { status: AgentStatus | '' }) {
+  const { t } = useI18n();
+  if (!status) return <span className="muted">—</span>;
+  const known = ['online', 'stopped', 'uninstalled', 'lost'].includes(status);
+  return (
+    <span className={`badge status-${known ? status : 'unknown'}`} data-status={status}>
+      <span className="dot" />
+      {known ? t(`status.${status}` as MessageKey) : status}
+    </span>
+  );
+}
+
+export function SeverityBadge({ severity }: { severity: Severity }) {
+  const { t } = useI18n();
+  const known = ['low', 'medium', 'high', 'critical'].includes(severity);
+  return (
+    <span className={`badge sev-${known ? severity : 'unknown'}`} data-severity={severity}>
+      {known ? t(`severity.${severity}` as MessageKey) : severity}
+    </span>
+  );
+}
+
+export function StateBadge({ state }: { state: AlertState }) {
+  const { t } = useI18n();
+  const known = ['new', 'acknowledged', 'resolved', 'false_positive'].includes(state);
+  return (
+    <span className={`badge state-${known ? state : 'unknown'}`} data-state={state}>
+      {known ? t(`alertState.${state}` as MessageKey) : state}
+    </span>
+  );
+}
+
+export function Labels({ labels }: { labels: Record<string, string> | null | undefined }) {
+  const entries = Object.entries(labels ?? {}).sort(([a], [b]) => a.localeCompare(b));
+  if (entries.length === 0) return <span className="muted">—</span>;
+  return (
+    <span className="chips">
+      {entries.map(([k, v]) => (
+        <span key={k} className="chip" title={`${k}=${v}`}>
+          <span className="chip-k">{k}</span>
+          {v !== '' && <span className="chip-v">{v}</span>}
+        </span>
+      ))}
+    </span>
+  );
+}

@@ -1,0 +1,115 @@
+// One agent: facts, commands, plugins and stats from its last state, and
+// its status history. Refreshes while open.
+import { agentHistory, getAgent } from '../api/endpoints';
+import { Labels, StatusBadge } from '../components/badges';
+import { Drawer, Facts, Section } from '../components/Drawer';
+import { Empty, ErrorBanner, Loading } from '../components/feedback';
+import { AbsTime, RelTime, Since } from '../components/time';
+import { useI18n } from '../i18n';
+import { useLoad } from '../lib/hooks';
+import { normalizeLastState } from '../lib/lastState';
+import { formatTime } from '../lib/time';
+import { CommandPanel } from './CommandPanel';
+import { PluginsTable, StatsGrid } from './LastStateView';
+
+const detailPollMs = 3000;
+
+function mono(v: string | undefined) {
+  return v ? <span className="mono">{v}</span> : '';
+}
+
+export function AgentDrawer({ id, onClose }: { id: string; onClose: () => void }) {
+  const { t } = useI18n();
+  const agent = useLoad((signal) => getAgent(id, signal), [id], detailPollMs);
+  const history = useLoad((signal) => agentHistory(id, signal), [id], detailPollMs * 2);
+  const a = agent.data;
+  const state = a ? normalizeLastState(a.last_state) : null;
+
+  return (
+    <Drawer
+      testId="agent-drawer"
+      onClose={onClose}
+      title={a?.hostname || id}
+      subtitle={
+        a && (
+          <span className="drawer-status">
+            <StatusBadge status={a.status} /> <Since value={a.status_changed_at} />
+            {a.status_reason && <span className="reason"> · {a.status_reason}</span>}
+          </span>
+        )
+      }
+    >
+      <ErrorBanner error={agent.error} onRetry={agent.refresh} />
+      {!a && !agent.error && <Loading />}
+      {a && (
+        <>
+          <Section title={t('agent.overview')}>
+            <Facts
+              rows={[
+                [t('agent.id'), mono(a.id)],
+                [t('agents.col.hostname'), a.hostname],
+                [t('agents.col.lastSeen'), <RelTime value={a.last_seen} />],
+                [t('agent.statusSince'), <AbsTime value={a.status_changed_at} />],
+                [t('agent.platform'), [a.platform, a.platform_version].filter(Boolean).join(' ')],
+                [t('agent.osArch'), [a.os, a.arch].filter(Boolean).join(' / ')],
+                [t('agents.col.kernel'), mono(a.kernel)],
+                [t('agents.col.ips'), mono((a.ips ?? []).join(', '))],
+                [t('agents.col.version'), mono(a.agent_version)],
+                [t('agent.bootTime'), formatTime(a.boot_time)],
+                [t('agent.enrolledAt'), formatTime(a.enrolled_at)],
+                [t('agent.machineId'), mono(a.machine_id)],
+                [t('agents.col.labels'), <Labels labels={a.labels} />],
+              ]}
+            />
+          </Section>
+          <CommandPanel agentId={a.id} />
+          <Section title={t('agent.plugins')}>
+            {state && state.plugins.length > 0 ? <PluginsTable plugins={state.plugins} /> : <Empty>{t('agent.noState')}</Empty>}
+          </Section>
+          <Section title={t('agent.stats')}>
+            {state && (Object.keys(state.stats).length > 0 || Object.keys(state.other).length > 0) ? (
+              <StatsGrid stats={state.stats} other={state.other} />
+            ) : (
+              <Empty>{t('agent.noState')}</Empty>
+            )}
+          </Section>
+        </>
+      )}
+      <Section title={t('agent.history')}>
+        <ErrorBanner error={history.error} />
+        {history.data === undefined && !history.error ? (
+          <Loading />
+        ) : (history.data ?? []).length === 0 ? (
+          <Empty>{t('agent.noHistory')}</Empty>
+        ) : (
+          <div className="table-scroll">
+          <table className="table table-compact" data-testid="agent-history">
+            <thead>
+              <tr>
+                <th>{t('history.at')}</th>
+                <th>{t('history.change')}</th>
+                <th>{t('history.reason')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {(history.data ?? []).map((h, i) => (
+                <tr key={`${h.at}-${i}`}>
+                  <td className="nowrap">
+                    <AbsTime value={h.at} />
+                  </td>
+                  <td className="nowrap">
+                    {h.from ? <StatusBadge status={h.from} /> : <span className="muted">{t('history.enrolled')}</span>}
+                    <span className="arrow">→</span>
+                    <StatusBadge status={h.to} />
+                  </td>
+                  <td className="reason-cell">{h.reason || <span className="muted">—</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          </div>
+        )}
+      </Section>
+    </Drawer>
+  );
+}

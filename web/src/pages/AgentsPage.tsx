@@ -1,0 +1,155 @@
+// Agents with live status, filters and the detail drawer.
+import { useEffect, useState } from 'react';
+import { listAgents } from '../api/endpoints';
+import { agentStatuses } from '../api/types';
+import { Labels, StatusBadge } from '../components/badges';
+import { Empty, ErrorBanner, Loading } from '../components/feedback';
+import { LiveIndicator } from '../components/LiveIndicator';
+import { RelTime, Since } from '../components/time';
+import { useI18n, type MessageKey } from '../i18n';
+import { labelPairs } from '../lib/format';
+import { useLoad } from '../lib/hooks';
+import { useDebounced } from '../lib/useDebounced';
+import { navigate, useLocation, withQuery } from '../router';
+import { AgentDrawer } from './AgentDrawer';
+
+/** How often the agents listing refreshes. */
+export const agentsPollMs = 2500;
+
+export function AgentsPage({ selected }: { selected?: string }) {
+  const { t } = useI18n();
+  const { query } = useLocation();
+  const status = query.get('status') ?? '';
+  const [label, setLabel] = useState(query.get('label') ?? '');
+  const [q, setQ] = useState(query.get('q') ?? '');
+  const dLabel = useDebounced(label, 300);
+  const dQ = useDebounced(q, 300);
+  const search = { status, label: dLabel.trim(), q: dQ.trim() };
+  const qs = withQuery('', search);
+
+  const here = selected ? `/agents/${encodeURIComponent(selected)}` : '/agents';
+
+  // The URL carries the filters, so that a reload or a shared link keeps them.
+  useEffect(() => {
+    navigate(withQuery(here, search), true);
+  }, [search.status, search.label, search.q]);
+
+  const labels = labelPairs(search.label);
+  const agents = useLoad(
+    (signal) => listAgents({ status, labels, q: search.q }, signal),
+    [status, labels.join('&'), search.q],
+    agentsPollMs,
+  );
+  const items = agents.data?.items ?? [];
+  const setStatus = (s: string) => navigate(withQuery(here, { ...search, status: s }), true);
+
+  return (
+    <div className="page">
+      <div className="toolbar">
+        <select aria-label={t('agents.filterStatus')} name="status" value={status} onChange={(e) => setStatus(e.target.value)}>
+          <option value="">{t('agents.allStatuses')}</option>
+          {agentStatuses.map((s) => (
+            <option key={s} value={s}>
+              {t(`status.${s}` as MessageKey)}
+            </option>
+          ))}
+        </select>
+        <input
+          name="label"
+          className="w-label"
+          placeholder={t('agents.filterLabel')}
+          aria-label={t('agents.filterLabel')}
+          value={label}
+          onChange={(e) => setLabel(e.target.value)}
+        />
+        <input
+          name="q"
+          type="search"
+          className="w-search"
+          placeholder={t('agents.filterText')}
+          aria-label={t('agents.filterText')}
+          value={q}
+          onChange={(e) => setQ(e.target.value)}
+        />
+        <div className="toolbar-spacer" />
+        <span className="count" data-testid="agent-count">
+          {t('agents.count', { n: items.length })}
+        </span>
+        <LiveIndicator updatedAt={agents.updatedAt} failing={!!agents.error} />
+      </div>
+      <ErrorBanner error={agents.error} onRetry={agents.refresh} />
+      {agents.data?.next_cursor && <div className="info-banner">{t('agents.truncated', { n: items.length })}</div>}
+      {agents.data === undefined && !agents.error ? (
+        <Loading />
+      ) : items.length === 0 && !agents.error ? (
+        <Empty>{t('agents.empty')}</Empty>
+      ) : (
+        <div className="table-wrap">
+          <table className="table" data-testid="agents-table">
+            <thead>
+              <tr>
+                <th>{t('agents.col.status')}</th>
+                <th>{t('agents.col.hostname')}</th>
+                <th>{t('agents.col.lastSeen')}</th>
+                <th>{t('agents.col.os')}</th>
+                <th>{t('agents.col.kernel')}</th>
+                <th>{t('agents.col.ips')}</th>
+                <th>{t('agents.col.labels')}</th>
+                <th>{t('agents.col.version')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((a) => (
+                <tr
+                  key={a.id}
+                  data-agent-id={a.id}
+                  data-status={a.status}
+                  className={`clickable ${selected === a.id ? 'selected' : ''}`}
+                  tabIndex={0}
+                  onClick={() => navigate(`/agents/${encodeURIComponent(a.id)}${qs}`)}
+                  onKeyDown={(e) => e.key === 'Enter' && navigate(`/agents/${encodeURIComponent(a.id)}${qs}`)}
+                >
+                  <td className="c-status">
+                    <StatusBadge status={a.status} />
+                    <div className="sub">
+                      <Since value={a.status_changed_at} />
+                    </div>
+                    {a.status_reason && (
+                      <div className="sub reason" title={a.status_reason}>
+                        {a.status_reason}
+                      </div>
+                    )}
+                  </td>
+                  <td>
+                    <div className="strong">{a.hostname || <span className="muted">—</span>}</div>
+                    <div className="sub mono">{a.id}</div>
+                  </td>
+                  <td>
+                    <RelTime value={a.last_seen} />
+                  </td>
+                  <td>
+                    <div>{[a.platform, a.platform_version].filter(Boolean).join(' ') || a.os || '—'}</div>
+                    <div className="sub">{[a.os, a.arch].filter(Boolean).join(' / ')}</div>
+                  </td>
+                  <td className="mono small">{a.kernel || '—'}</td>
+                  <td className="mono small">
+                    {(a.ips ?? []).length === 0
+                      ? '—'
+                      : (a.ips ?? []).map((ip) => (
+                          <div key={ip}>{ip}</div>
+                        ))}
+                  </td>
+                  <td>
+                    <Labels labels={a.labels} />
+                  </td>
+                  <td className="mono small">{a.agent_version || '—'}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {selected && <AgentDrawer id={selected} onClose={() => navigate(`/agents${qs}`)} />}
+    </div>
+  );
+}
