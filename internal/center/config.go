@@ -129,4 +129,3 @@ func redactDSN(dsn string) string {
 	}
 	return dsn
 }
-
