@@ -22,19 +22,25 @@ const (
 )
 
 // AgentPrefix is the start of every subject agent id may publish on; id must pass ValidAgentID.
-func AgentPrefix(id string) string      { return "vigil.agent." + id }
+func AgentPrefix(id string) string { return "vigil.agent." + id }
+
 // HeartbeatSubject carries busv1.Heartbeat from agent id.
 func HeartbeatSubject(id string) string { return AgentPrefix(id) + ".heartbeat" }
+
 // GoodbyeSubject carries busv1.Goodbye requests from agent id.
-func GoodbyeSubject(id string) string   { return AgentPrefix(id) + ".goodbye" }
+func GoodbyeSubject(id string) string { return AgentPrefix(id) + ".goodbye" }
+
 // EventsSubject carries busv1.EventBatch from agent id into EventsStream.
-func EventsSubject(id string) string    { return AgentPrefix(id) + ".events" }
+func EventsSubject(id string) string { return AgentPrefix(id) + ".events" }
+
 // CommandSubject carries busv1.Command requests to agent id.
-func CommandSubject(id string) string   { return "vigil.cmd." + id }
+func CommandSubject(id string) string { return "vigil.cmd." + id }
+
 // InboxPrefix is agent id's own reply-inbox prefix.
-func InboxPrefix(id string) string      { return "_INBOX." + id }
+func InboxPrefix(id string) string { return "_INBOX." + id }
+
 // PolicyKey is agent id's key in PolicyBucket.
-func PolicyKey(id string) string        { return "agent." + id }
+func PolicyKey(id string) string { return "agent." + id }
 
 // Wildcards the center subscribes to.
 const (
