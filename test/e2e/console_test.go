@@ -1,0 +1,110 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestConsoleAndCLI drives the console in headless Chromium and the CLI
+// against a real center with two real agents: one online, one lost (with
+// its alert).
+func TestConsoleAndCLI(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	c := startCenter(t, filepath.Join(dir, "center"))
+	token := c.joinToken("--ttl", "1h", "--labels", "env=e2e", "--usage-limit", "2")
+
+	online := c.startAgent(t, filepath.Join(dir, "agent-a"), token)
+	doomed := c.startAgent(t, filepath.Join(dir, "agent-b"), token)
+	waitFor(t, 10*time.Second, "two agents online", func() bool {
+		n := 0
+		for _, a := range c.agents() {
+			if a.Status == "online" {
+				n++
+			}
+		}
+		return n == 2
+	})
+	doomed.kill()
+	var lostID, onlineID string
+	waitFor(t, 10*time.Second, "one agent lost", func() bool {
+		for _, a := range c.agents() {
+			switch a.Status {
+			case "lost":
+				lostID = a.ID
+			case "online":
+				onlineID = a.ID
+			}
+		}
+		return lostID != "" && c.hasAlert(lostID, "vigil.agent.lost")
+	})
+	_ = online // stays up for the console scenario
+
+	t.Run("cli", func(t *testing.T) {
+		out, err := c.cli("agents", "list")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{onlineID, lostID, "online", "lost"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("agents list lacks %q:\n%s", want, out)
+			}
+		}
+		out, err = c.cli("agents", "exec", "ping", "--agent", onlineID, "-o", "json")
+		if err != nil || !strings.Contains(out, `"ok": true`) && !strings.Contains(out, `"ok":true`) {
+			t.Errorf("exec ping: %v\n%s", err, out)
+		}
+		out, err = c.cli("alerts", "list", "--agent", lostID)
+		if err != nil || !strings.Contains(out, "vigil.agent.lost") && !strings.Contains(out, "lost") {
+			t.Errorf("alerts list: %v\n%s", err, out)
+		}
+		out, err = c.cli("agents", "exec", "ping", "--agent", lostID)
+		if err == nil {
+			t.Errorf("exec ping to a lost agent succeeded:\n%s", out)
+		}
+	})
+
+	t.Run("used-up token", func(t *testing.T) {
+		p := c.startAgent(t, filepath.Join(dir, "agent-c"), token)
+		select {
+		case <-p.done:
+		case <-time.After(15 * time.Second):
+			t.Fatal("agent with a used-up token kept running")
+		}
+		if log := tail(p.log); !strings.Contains(log, "used up") {
+			t.Errorf("agent log does not say the token is used up:\n%s", log)
+		}
+	})
+
+	t.Run("console", func(t *testing.T) {
+		chromium := os.Getenv("VIGIL_CHROMIUM")
+		if chromium == "" {
+			chromium = "/usr/bin/chromium"
+		}
+		if _, err := os.Stat(chromium); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("chromium missing in CI: %v", err)
+			}
+			t.Skipf("chromium not installed (%v); .ci/run installs it", err)
+		}
+		web, _ := filepath.Abs("../../web")
+		cmd := exec.Command("npm", "run", "test:e2e")
+		cmd.Dir = web
+		cmd.Env = append(os.Environ(),
+			"VIGIL_E2E_URL="+c.httpURL,
+			"VIGIL_E2E_TOKEN="+c.token,
+			"VIGIL_E2E_AGENTS="+onlineID+"=online,"+lostID+"=lost",
+			"VIGIL_E2E_REQUIRE_ALERT=1",
+		)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("console scenario failed: %v\n%s", err, out)
+		}
+	})
+}
