@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/nats-io/nats.go"
 	"os"
 	"os/signal"
 	"syscall"
@@ -71,7 +72,10 @@ func (a *Agent) goodbye(cause error) {
 	}
 	data, err := proto.Marshal(gb)
 	if err == nil {
-		_, err = a.nc.Request(bus.GoodbyeSubject(a.agentID), data, goodbyeWait)
+		var reply *nats.Msg
+		if reply, err = a.nc.Request(bus.GoodbyeSubject(a.agentID), data, goodbyeWait); err == nil {
+			err = bus.ReplyError(reply)
+		}
 	}
 	if err != nil {
 		a.log.Warn("goodbye not acknowledged", "err", err)

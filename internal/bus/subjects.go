@@ -17,6 +17,9 @@ const (
 	PolicyBucket = "vigil_policy"
 	// Account is the NATS account agents and the center live in.
 	Account = "VIGIL"
+	// ErrorHeader is set on a reply the center could not act on (for
+	// example a goodbye it failed to record); its value says why.
+	ErrorHeader = "Vigil-Error"
 	// SystemAccount is the NATS system account.
 	SystemAccount = "SYS"
 )

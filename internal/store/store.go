@@ -20,6 +20,9 @@ var (
 	ErrTokenExpired  = errors.New("join token expired")
 	ErrTokenUsedUp   = errors.New("join token usage limit reached")
 	ErrConflict      = errors.New("conflict")
+	// ErrBadCursor is returned for a listing cursor the store did not issue
+	// (or issued for another listing).
+	ErrBadCursor = errors.New("bad cursor")
 )
 
 // Store is the whole storage of a center.

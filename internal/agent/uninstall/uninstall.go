@@ -134,7 +134,11 @@ func tellCenter(ctx context.Context, id bus.Identity, opts Options) error {
 	defer nc.Close()
 	rctx, cancel := context.WithTimeout(ctx, opts.ReplyTimeout)
 	defer cancel()
-	if _, err := nc.RequestWithContext(rctx, bus.GoodbyeSubject(id.AgentID), data); err != nil {
+	reply, err := nc.RequestWithContext(rctx, bus.GoodbyeSubject(id.AgentID), data)
+	if err == nil {
+		err = bus.ReplyError(reply)
+	}
+	if err != nil {
 		return fmt.Errorf("goodbye to %s: %w", id.CenterURL, err)
 	}
 	opts.Logger.Info("the center acknowledged the uninstall", "agent", id.AgentID, "user", src.GetUser(), "command", src.GetCommand())

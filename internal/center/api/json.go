@@ -7,7 +7,6 @@ import (
 
 	"github.com/vigilsec/vigil/internal/center/api/httpjson"
 	"github.com/vigilsec/vigil/internal/store"
-	"github.com/vigilsec/vigil/internal/store/sqlstore"
 )
 
 // maxBody bounds every request body.
@@ -46,7 +45,7 @@ func storeError(err error, what string) error {
 		return errorf(http.StatusNotFound, "%s not found", what)
 	case errors.Is(err, store.ErrAlreadyExists):
 		return errorf(http.StatusConflict, "%s already exists", what)
-	case errors.Is(err, sqlstore.ErrBadCursor):
+	case errors.Is(err, store.ErrBadCursor):
 		return errorf(http.StatusBadRequest, "cursor: not one this listing returned")
 	case errors.Is(err, store.ErrConflict):
 		return errorf(http.StatusConflict, "%s changed meanwhile; retry", what)

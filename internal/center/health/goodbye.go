@@ -9,12 +9,13 @@ import (
 	"github.com/nats-io/nats.go"
 
 	busv1 "github.com/vigilsec/vigil/api/bus/v1"
+	"github.com/vigilsec/vigil/internal/bus"
 	"github.com/vigilsec/vigil/internal/store"
 )
 
 // ErrorHeader is set on a goodbye's reply when the goodbye was not
 // recorded; its value says why. A reply without it is the acknowledgement.
-const ErrorHeader = "Vigil-Error"
+const ErrorHeader = bus.ErrorHeader
 
 // onGoodbye records a goodbye and answers it once the new status is
 // stored.

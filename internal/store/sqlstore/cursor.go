@@ -13,7 +13,7 @@ import (
 
 // ErrBadCursor is returned (wrapped) for a listing cursor that this store
 // did not issue for that listing.
-var ErrBadCursor = errors.New("bad cursor")
+var ErrBadCursor = store.ErrBadCursor
 
 // maxCursorLen bounds what DecodeCursor reads; real cursors are far shorter.
 const maxCursorLen = 2048
