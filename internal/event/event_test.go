@@ -74,3 +74,14 @@ func FuzzDecode(f *testing.F) {
 		_ = e.Text()
 	})
 }
+
+func BenchmarkGet(b *testing.B) {
+	e := New("id-1", time.Now(), "process", "exec")
+	e.Set(FieldParentExe, "/usr/sbin/sshd")
+	b.ReportAllocs()
+	for b.Loop() {
+		if e.String(FieldParentExe) == "" {
+			b.Fatal("not found")
+		}
+	}
+}
