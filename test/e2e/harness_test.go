@@ -116,11 +116,13 @@ type center struct {
 	token   string
 	proc    *process
 	client  *http.Client
+	extra   []string
 }
 
-func startCenter(t *testing.T, dir string) *center {
+// startCenter starts vigil-center on dir; env adds VIGIL_* settings.
+func startCenter(t *testing.T, dir string, env ...string) *center {
 	t.Helper()
-	c := &center{t: t, bin: binDir(t), dir: dir, http: freeAddr(t), nats: freeAddr(t), token: "vgt_e2e_" + fmt.Sprint(time.Now().UnixNano())}
+	c := &center{t: t, bin: binDir(t), dir: dir, http: freeAddr(t), nats: freeAddr(t), token: "vgt_e2e_" + fmt.Sprint(time.Now().UnixNano()), extra: env}
 	c.httpURL = "https://" + c.http
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		t.Fatal(err)
@@ -130,7 +132,7 @@ func startCenter(t *testing.T, dir string) *center {
 }
 
 func (c *center) env() []string {
-	return []string{"VIGIL_ADMIN_TOKEN=" + c.token, "VIGIL_EVENT_RETENTION=0"}
+	return append([]string{"VIGIL_ADMIN_TOKEN=" + c.token, "VIGIL_EVENT_RETENTION=0"}, c.extra...)
 }
 
 // restart starts the center process (again) on the same data dir and ports.

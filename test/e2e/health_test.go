@@ -15,8 +15,21 @@ import (
 // enroll -> online; kill -9 -> lost + alert; restart -> online, same id;
 // SIGTERM -> stopped, no alert; uninstall -> uninstalled + alert.
 func TestAgentHealth(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	c := startCenter(t, filepath.Join(dir, "center"))
+	agentHealthScenario(t, startCenter(t, filepath.Join(dir, "center")), dir)
+}
+
+// TestAgentHealthPostgres runs the same story on a center that stores in
+// PostgreSQL (VIGIL_TEST_POSTGRES; required in CI).
+func TestAgentHealthPostgres(t *testing.T) {
+	t.Parallel()
+	dsn := postgresSchema(t)
+	dir := t.TempDir()
+	agentHealthScenario(t, startCenter(t, filepath.Join(dir, "center"), "VIGIL_STORE="+dsn), dir)
+}
+
+func agentHealthScenario(t *testing.T, c *center, dir string) {
 	token := c.joinToken("--ttl", "1h", "--labels", "env=e2e,role=web")
 
 	agentDir := filepath.Join(dir, "agent")
