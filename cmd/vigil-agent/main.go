@@ -91,10 +91,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if err != nil {
 		fmt.Fprintf(stderr, "vigil-agent: %v\n", err)
+		if errors.Is(err, agent.ErrCredentialsRefused) {
+			return exitRevoked
+		}
 		return 1
 	}
 	return 0
 }
+
+// exitRevoked is the exit status of an agent the center deleted or revoked;
+// the systemd unit does not restart it (RestartPreventExitStatus).
+const exitRevoked = 3
 
 // runAgent runs the agent until SIGTERM or SIGINT.
 func runAgent(log *slog.Logger, data, center, token string) error {

@@ -44,7 +44,6 @@ func TestConsoleAndCLI(t *testing.T) {
 		}
 		return lostID != "" && c.hasAlert(lostID, "vigil.agent.lost")
 	})
-	_ = online // stays up for the console scenario
 
 	t.Run("cli", func(t *testing.T) {
 		out, err := c.cli("agents", "list")
@@ -105,6 +104,32 @@ func TestConsoleAndCLI(t *testing.T) {
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("console scenario failed: %v\n%s", err, out)
+		}
+	})
+
+	t.Run("delete disconnects at once", func(t *testing.T) {
+		if _, err := c.cli("agents", "delete", onlineID, "--yes"); err != nil {
+			t.Fatal(err)
+		}
+		deleted := time.Now()
+		select {
+		case <-online.done:
+			t.Logf("deleted agent's process ended %s after the delete", time.Since(deleted))
+		case <-time.After(10 * time.Second):
+			t.Fatal("deleted agent still running after 10s")
+		}
+		if log := tail(online.log); !strings.Contains(log, "refused the agent's credentials") {
+			t.Errorf("agent log does not say its credentials were refused:\n%s", log)
+		}
+		// Its identity is still on disk; starting it again must not get in.
+		again := c.startAgent(t, filepath.Join(dir, "agent-a"), "")
+		select {
+		case <-again.done:
+		case <-time.After(15 * time.Second):
+			t.Fatal("deleted agent got back in")
+		}
+		if n := len(c.agents()); n != 1 {
+			t.Errorf("agents after delete: %d, want 1 (the lost one)", n)
 		}
 	})
 }
