@@ -36,6 +36,16 @@ func quietTLS(t *testing.T, h http.Handler) *httptest.Server {
 	return srv
 }
 
+// client returns a client of env's API with token.
+func client(t *testing.T, env *apiclienttest.Env, token string) *apiclient.Client {
+	t.Helper()
+	c, err := apiclient.New(apiclient.Config{Server: env.URL, Token: token, CAPEM: env.CAPEM})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // newTLS serves h over TLS on loopback and returns a client trusting it.
 func newTLS(t *testing.T, h http.Handler, token string) (*apiclient.Client, *httptest.Server) {
 	t.Helper()
@@ -93,15 +103,14 @@ func TestNewCAErrors(t *testing.T) {
 }
 
 func TestTLSVerification(t *testing.T) {
-	center := apiclienttest.New(nil)
-	srv := quietTLS(t, center)
+	env := apiclienttest.Start(t)
 	ctx := context.Background()
 
 	caFile := filepath.Join(t.TempDir(), "ca.pem")
-	if err := os.WriteFile(caFile, caPEM(srv), 0o600); err != nil {
+	if err := os.WriteFile(caFile, env.CAPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	trusted, err := apiclient.New(apiclient.Config{Server: srv.URL, CAFile: caFile})
+	trusted, err := apiclient.New(apiclient.Config{Server: env.URL, CAFile: caFile})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +118,7 @@ func TestTLSVerification(t *testing.T) {
 		t.Fatalf("with the CA file: %v", err)
 	}
 
-	system, err := apiclient.New(apiclient.Config{Server: srv.URL})
+	system, err := apiclient.New(apiclient.Config{Server: env.URL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,12 +127,12 @@ func TestTLSVerification(t *testing.T) {
 	if !errors.As(err, &ne) || !ne.Certificate() {
 		t.Fatalf("with system roots: %v, want a certificate NetError", err)
 	}
-	want := "cannot verify the certificate of center at " + srv.URL + ": certificate signed by unknown authority"
+	want := "cannot verify the certificate of center at " + env.URL + ": certificate signed by unknown authority"
 	if err.Error() != want {
 		t.Errorf("error %q, want %q", err, want)
 	}
 
-	insecure, err := apiclient.New(apiclient.Config{Server: srv.URL, Insecure: true})
+	insecure, err := apiclient.New(apiclient.Config{Server: env.URL, Insecure: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,9 +226,27 @@ func TestAPIErrors(t *testing.T) {
 	}
 }
 
+// TestLargeIntegersSurvive checks that numbers in untyped values (events,
+// evidence) are decoded as json.Number, not float64.
+func TestLargeIntegersSurvive(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /api/v1/events", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"items":[{"event":{"id":"e1"},"process":{"pid":9007199254740993}}],"next_cursor":""}`))
+	})
+	c, _ := newTLS(t, mux, "t")
+	page, err := c.Events(context.Background(), store.EventFilter{})
+	if err != nil || len(page.Items) != 1 {
+		t.Fatalf("Events = %+v, %v", page, err)
+	}
+	if pid := page.Items[0].String("process.pid"); pid != "9007199254740993" { // above 2^53
+		t.Errorf("process.pid = %q", pid)
+	}
+}
+
 func TestEmptyIDsAreRefused(t *testing.T) {
-	center := apiclienttest.New(nil)
-	c, _ := newTLS(t, center, "t")
+	env := apiclienttest.Start(t)
+	c := client(t, env, env.AdminToken)
 	ctx := context.Background()
 	for name, call := range map[string]func() error{
 		"agent":        func() error { _, err := c.Agent(ctx, ""); return err },
@@ -232,7 +259,7 @@ func TestEmptyIDsAreRefused(t *testing.T) {
 			t.Errorf("%s: %v", name, err)
 		}
 	}
-	if n := len(center.Requests()); n != 0 {
+	if n := len(env.Requests()); n != 0 {
 		t.Errorf("%d requests sent for empty ids", n)
 	}
 }

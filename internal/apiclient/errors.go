@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"net/url"
 	"syscall"
 	"time"
@@ -32,32 +31,6 @@ func (e *APIError) Error() string {
 func IsStatus(err error, status int) bool {
 	var ae *APIError
 	return errors.As(err, &ae) && ae.Status == status
-}
-
-// codes are the error codes of docs/api.md by status, for answers that
-// came without an error envelope.
-var codes = map[int]string{
-	http.StatusBadRequest:            "bad_request",
-	http.StatusUnauthorized:          "unauthorized",
-	http.StatusForbidden:             "forbidden",
-	http.StatusNotFound:              "not_found",
-	http.StatusMethodNotAllowed:      "method_not_allowed",
-	http.StatusConflict:              "conflict",
-	http.StatusGone:                  "gone",
-	http.StatusRequestEntityTooLarge: "too_large",
-	http.StatusTooManyRequests:       "too_many_requests",
-	http.StatusInternalServerError:   "internal",
-	http.StatusServiceUnavailable:    "unavailable",
-}
-
-func codeOf(status int) string {
-	if c, ok := codes[status]; ok {
-		return c
-	}
-	if status >= 500 {
-		return "internal"
-	}
-	return "bad_request"
 }
 
 // NetError means the center gave no answer: it could not be reached, its

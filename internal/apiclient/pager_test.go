@@ -13,34 +13,36 @@ import (
 )
 
 func TestAllWalksEveryPage(t *testing.T) {
-	center := apiclienttest.New(nil)
-	for i := range 250 {
-		center.AddAgent(store.Agent{ID: fmt.Sprintf("a%03d", i), Hostname: fmt.Sprintf("host-%03d", i), Status: store.StatusOnline})
-	}
-	center.AddBearer("t", "ops", store.RoleViewer)
-	c, _ := newTLS(t, center, "t")
+	env := apiclienttest.Start(t)
 	ctx := context.Background()
+	for i := range 25 {
+		a := store.Agent{ID: fmt.Sprintf("a%03d", i), Hostname: fmt.Sprintf("host-%03d", i), Status: store.StatusOnline}
+		if err := env.Store.Agents().Create(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := client(t, env, env.ViewerToken)
 	fetch := func(ctx context.Context, cursor string) (apiclient.Page[apiclient.Agent], error) {
-		return c.Agents(ctx, store.AgentFilter{Page: store.Page{Limit: 100, Cursor: cursor}})
+		return c.Agents(ctx, store.AgentFilter{Page: store.Page{Limit: 10, Cursor: cursor}})
 	}
 
 	all, err := apiclient.Collect(apiclient.All(ctx, fetch), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(all) != 250 || all[0].ID != "a000" || all[249].ID != "a249" {
+	if len(all) != 25 || all[0].ID != "a000" || all[24].ID != "a024" {
 		t.Fatalf("got %d agents, first %q", len(all), all[0].ID)
 	}
-	if n := len(center.Requests()); n != 3 {
-		t.Errorf("%d requests for 250 agents in pages of 100, want 3", n)
+	if n := len(env.Requests()); n != 3 {
+		t.Errorf("%d requests for 25 agents in pages of 10, want 3", n)
 	}
 
-	some, err := apiclient.Collect(apiclient.All(ctx, fetch), 120)
-	if err != nil || len(some) != 120 || some[119].ID != "a119" {
-		t.Fatalf("Collect(120) = %d items, %v", len(some), err)
+	some, err := apiclient.Collect(apiclient.All(ctx, fetch), 12)
+	if err != nil || len(some) != 12 || some[11].ID != "a011" {
+		t.Fatalf("Collect(12) = %d items, %v", len(some), err)
 	}
-	if n := len(center.Requests()); n != 5 {
-		t.Errorf("Collect(120) sent %d requests, want 2", n-3)
+	if n := len(env.Requests()); n != 5 {
+		t.Errorf("Collect(12) sent %d requests, want 2", n-3)
 	}
 }
 

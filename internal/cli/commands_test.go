@@ -11,6 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vigilsec/vigil/internal/apiclient/apiclienttest"
 	"github.com/vigilsec/vigil/internal/cli/clikit"
 	"github.com/vigilsec/vigil/internal/store"
 )
@@ -21,8 +22,7 @@ func TestTokenCreatePrintsOnlyTheToken(t *testing.T) {
 	if r.code != 0 || r.stderr != "" || !regexp.MustCompile(`^vgl1\.[^\s]+\n$`).MatchString(r.stdout) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
-	tokens := h.center.JoinTokens()
-	got := tokens[len(tokens)-1]
+	got := h.joinTokens()[0] // the newest
 	if got.UsageLimit != 50 || got.Description != "prod web" || !got.ExpiresAt.Equal(now.Add(2*time.Hour)) ||
 		!cmp.Equal(got.Labels, map[string]string{"env": "prod", "site": "idc-sh"}) {
 		t.Errorf("stored token %+v", got)
@@ -47,9 +47,9 @@ func TestExecExitStatus(t *testing.T) {
 	h := newHarness(t)
 	r := h.run(context.Background(), "", "agents", "exec", "ping", "--selector", "env=prod")
 	want := "AGENT   HOSTNAME  RESULT  DURATION  OUTPUT\n" +
-		"b81d02  db-1      failed  -         agent offline\n" +
-		"7f3c9a  web-1     ok      12ms      {\"reply\":\"ping\",\"hostname\":\"web-1\"}\n"
-	if r.code != 1 || r.stdout != want || r.stderr != "vigil: ping failed on 1 of 2 agents\n" {
+		"b81d02  db-1      failed  ~         agent offline\n" +
+		"7f3c9a  web-1     ok      ~         {\"command\":\"ping\",\"issued_by\":\"token:admin\"}\n"
+	if r.code != 1 || maskCommand(r.stdout) != want || r.stderr != "vigil: ping failed on 1 of 2 agents\n" {
 		t.Errorf("exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
 	}
 	r = h.run(context.Background(), "", "agents", "exec", "ping", "--selector", "env=nowhere")
@@ -60,8 +60,15 @@ func TestExecExitStatus(t *testing.T) {
 	if r.code != 1 || !strings.Contains(r.stderr, "choose agents with --agent ID or --selector k=v") {
 		t.Errorf("no target: exit %d, stderr %q", r.code, r.stderr)
 	}
-	h.ok("agents", "exec", "collect", "--agent", "7f3c9a", "--arg", "collector=host/facts", "--timeout", "30s")
-	reqs := h.center.Requests()
+	r = h.run(context.Background(), "", "agents", "exec", "collect", "--agent", "7f3c9a")
+	if r.code != 1 || r.stderr != "vigil: invalid command arguments: collect needs args.name\n" {
+		t.Errorf("collect without a name: exit %d, stderr %q", r.code, r.stderr)
+	}
+	out := h.ok("agents", "exec", "collect", "--agent", "7f3c9a", "--arg", "name=host/facts", "--timeout", "30s", "-o", "json")
+	if !strings.Contains(out, `"args": {`) || !strings.Contains(out, `"name": "host/facts"`) {
+		t.Errorf("collect: the agent did not get its argument:\n%s", out)
+	}
+	reqs := h.api.Requests()
 	if last := reqs[len(reqs)-1]; last != "POST /api/v1/agents/commands" {
 		t.Errorf("last request %q", last)
 	}
@@ -73,7 +80,7 @@ func TestAgentsLabel(t *testing.T) {
 	if out != "agent 7f3c9a labels: env=prod,owner=ops team,site=idc-sh\n" {
 		t.Errorf("output %q", out)
 	}
-	a, _ := h.center.Agent("7f3c9a")
+	a, _ := h.agent("7f3c9a")
 	if !cmp.Equal(a.Labels, map[string]string{"env": "prod", "owner": "ops team", "site": "idc-sh"}) {
 		t.Errorf("labels %v", a.Labels)
 	}
@@ -89,7 +96,7 @@ func TestAgentsDeleteAsksFirst(t *testing.T) {
 	if r.code != 1 || r.stderr != "Delete agent b81d02 (db-1) and revoke its credentials? [y/N] vigil: agent b81d02 not deleted (confirm with --yes)\n" {
 		t.Errorf("declined: exit %d, stderr %q", r.code, r.stderr)
 	}
-	if _, ok := h.center.Agent("b81d02"); !ok {
+	if _, ok := h.agent("b81d02"); !ok {
 		t.Fatal("deleted although declined")
 	}
 	r = h.run(context.Background(), "yes\n", "agents", "delete", "b81d02")
@@ -99,8 +106,13 @@ func TestAgentsDeleteAsksFirst(t *testing.T) {
 	if out := h.ok("agents", "delete", "c0ffee", "--yes", "-o", "json"); out != "{\n  \"deleted\": true,\n  \"id\": \"c0ffee\"\n}\n" {
 		t.Errorf("--yes -o json: %q", out)
 	}
-	if _, ok := h.center.Agent("c0ffee"); ok {
+	if _, ok := h.agent("c0ffee"); ok {
 		t.Error("c0ffee still there")
+	}
+	for _, id := range []string{"b81d02", "c0ffee"} {
+		if !h.api.Bus.Server.Revoked(apiclienttest.UserKey(id)) {
+			t.Errorf("credentials of %s not revoked", id)
+		}
 	}
 }
 
@@ -114,7 +126,7 @@ func TestAlertTriage(t *testing.T) {
 	}
 	h.ok("alerts", "reopen", "al-1")
 	h.ok("alerts", "resolve", "al-1", "-m", "agent back")
-	a, _ := h.center.Alert("al-1")
+	a := h.alert("al-1")
 	var states []string
 	for _, c := range a.Comments {
 		states = append(states, string(c.State)+":"+c.Text)
@@ -175,8 +187,8 @@ func TestUsers(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 	id := strings.TrimSuffix(strings.TrimPrefix(r.stdout, "user carol created (id "), ", role analyst)\n")
-	if pw := h.center.Password(id); pw != "a long enough password" {
-		t.Errorf("stored password %q", pw)
+	if !h.api.PasswordIs(id, "a long enough password") {
+		t.Errorf("stored password of %s is not the one given", id)
 	}
 
 	out := h.ok("users", "create", "dave", "--role", "viewer")
@@ -188,7 +200,7 @@ func TestUsers(t *testing.T) {
 		ID, Password string
 	}
 	decodeJSON(t, h.ok("users", "create", "erin", "--role", "viewer", "-o", "json"), &created)
-	if created.Password == "" || h.center.Password(created.ID) != created.Password {
+	if created.Password == "" || !h.api.PasswordIs(created.ID, created.Password) {
 		t.Errorf("JSON create: %+v", created)
 	}
 
@@ -196,8 +208,8 @@ func TestUsers(t *testing.T) {
 		t.Errorf("update: %q", out)
 	}
 	h.run(context.Background(), "new password here\n", "users", "update", id, "--password-stdin")
-	if pw := h.center.Password(id); pw != "new password here" {
-		t.Errorf("password after update %q", pw)
+	if !h.api.PasswordIs(id, "new password here") {
+		t.Errorf("password of %s not changed", id)
 	}
 	if out := h.ok("users", "delete", "carol"); out != "user carol deleted\n" {
 		t.Errorf("delete: %q", out)
@@ -218,7 +230,7 @@ func TestAPITokens(t *testing.T) {
 	if out := h.ok("whoami"); !strings.HasPrefix(out, "automation (role analyst, api token)") {
 		t.Errorf("whoami with the new token: %q", out)
 	}
-	h.env[EnvToken] = "admin-token"
+	h.env[EnvToken] = h.api.AdminToken
 	id := strings.Split(token, "_")[1]
 	h.ok("apitokens", "delete", id)
 	h.env[EnvToken] = token

@@ -15,6 +15,7 @@ func TestErrorMessages(t *testing.T) {
 	closed := "https://" + ln.Addr().String()
 	ln.Close()
 
+	shared := newHarness(t)
 	for _, tc := range []struct {
 		name   string
 		env    map[string]string // overrides
@@ -25,7 +26,7 @@ func TestErrorMessages(t *testing.T) {
 			"vigil: missing, invalid or expired token — the center refused the token: check VIGIL_TOKEN or --token\n"},
 		{"no token", map[string]string{EnvToken: ""}, []string{"agents", "list"},
 			"vigil: missing, invalid or expired token — no API token given: set VIGIL_TOKEN or --token\n"},
-		{"role too weak", map[string]string{EnvToken: "viewer-token"}, []string{"users", "list"},
+		{"role too weak", map[string]string{EnvToken: shared.api.ViewerToken}, []string{"users", "list"},
 			"vigil: role viewer may not do this (needs admin) — ask an admin for a token with that role\n"},
 		{"not found", nil, []string{"agents", "show", "nope"}, "vigil: agent nope not found\n"},
 		{"conflict", nil, []string{"alerts", "reopen", "al-1"}, "vigil: alert al-1 is new and cannot become new\n"},
@@ -52,7 +53,7 @@ func TestErrorMessages(t *testing.T) {
 			"vigil: --since \"yesterday\": want a duration such as 1h or 7d, or an RFC 3339 time such as 2025-01-02T15:04:05Z\nRun 'vigil events list --help' for usage.\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t)
+			h := shared.fork(t)
 			for k, v := range tc.env {
 				h.env[k] = v
 			}
@@ -68,7 +69,7 @@ func TestFlagsOverrideEnvironment(t *testing.T) {
 	h := newHarness(t)
 	ca := h.env[EnvCA]
 	h.env = map[string]string{EnvServer: "https://127.0.0.1:1"}
-	out := h.ok("--server", h.url, "--token", "viewer-token", "--ca", ca, "whoami")
+	out := h.ok("--server", h.url, "--token", h.api.ViewerToken, "--ca", ca, "whoami")
 	if out != "viewer (role viewer, api token) at "+h.url+"\n" {
 		t.Errorf("whoami: %q", out)
 	}

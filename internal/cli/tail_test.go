@@ -56,12 +56,12 @@ func (r *running) stop() int {
 
 func TestEventsTailFollowsNewEvents(t *testing.T) {
 	h := newHarness(t)
-	h.center.AddEvents(ev("n1", time.Second, "7f3c9a", "web-1", "process", "start", map[string]any{
+	h.addEvents(ev("n1", time.Second, "7f3c9a", "web-1", "process", "start", map[string]any{
 		"process.command_line": "bash -i"}))
 	r := h.start("events", "tail", "--agent", "7f3c9a")
 	waitFor(t, "the first event", func() bool { return strings.Contains(r.stdout.String(), "bash -i") })
 
-	h.center.AddEvents(
+	h.addEvents(
 		ev("late", -10*time.Minute, "7f3c9a", "web-1", "process", "start", map[string]any{"process.command_line": "stamped before the tail began"}),
 		ev("other", 2*time.Second, "b81d02", "db-1", "process", "start", map[string]any{"process.command_line": "another agent"}),
 		ev("n2", 3*time.Second, "7f3c9a", "web-1", "network", "connection_attempted", map[string]any{
@@ -78,7 +78,7 @@ func TestEventsTailFollowsNewEvents(t *testing.T) {
 	}
 
 	var polls []string
-	for _, req := range h.center.Requests() {
+	for _, req := range h.api.Requests() {
 		if strings.HasPrefix(req, "GET /api/v1/events") {
 			polls = append(polls, req)
 		}
@@ -93,7 +93,7 @@ func TestEventsTailJSON(t *testing.T) {
 	h := newHarness(t)
 	r := h.start("events", "tail", "-o", "json", "--since", "1m")
 	waitFor(t, "the recent event", func() bool { return strings.Contains(r.stdout.String(), `"e3"`) })
-	h.center.AddEvents(ev("n1", time.Second, "7f3c9a", "web-1", "process", "start", nil))
+	h.addEvents(ev("n1", time.Second, "7f3c9a", "web-1", "process", "start", nil))
 	waitFor(t, "the new event", func() bool { return strings.Contains(r.stdout.String(), `"n1"`) })
 	r.stop()
 	lines := strings.Split(strings.TrimSpace(r.stdout.String()), "\n")

@@ -5,6 +5,7 @@
 package event
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -158,8 +159,14 @@ func Decode(data []byte) (Event, error) {
 		return nil, fmt.Errorf("%w: %d bytes (max %d)", ErrTooLarge, len(data), MaxSize)
 	}
 	var e Event
-	if err := json.Unmarshal(data, &e); err != nil {
+	// UseNumber keeps integers above 2^53 exact.
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&e); err != nil {
 		return nil, fmt.Errorf("decode event: %w", err)
+	}
+	if dec.More() {
+		return nil, fmt.Errorf("decode event: %w: data after the document", ErrInvalidField)
 	}
 	if e == nil {
 		return nil, fmt.Errorf("decode event: %w: document is null", ErrInvalidField)

@@ -85,3 +85,13 @@ func BenchmarkGet(b *testing.B) {
 		}
 	}
 }
+
+func TestDecodeKeepsLargeIntegers(t *testing.T) {
+	e, err := Decode([]byte(`{"@timestamp":"2026-01-02T03:04:05Z","event":{"id":"x","category":"process","action":"exec"},"agent":{"id":"a"},"process":{"pid":9007199254740993}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := e.String(FieldProcessPID); got != "9007199254740993" {
+		t.Fatalf("process.pid = %s", got)
+	}
+}

@@ -1,165 +1,117 @@
 package apiclienttest
 
 import (
+	"context"
+	"crypto/sha256"
 	"encoding/json"
-	"net/http"
-	"sort"
-	"strings"
+	"time"
 
-	"github.com/vigilsec/vigil/internal/store"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
+	"google.golang.org/protobuf/proto"
+
+	busv1 "github.com/vigilsec/vigil/api/bus/v1"
+	"github.com/vigilsec/vigil/internal/bus"
+	"github.com/vigilsec/vigil/internal/bus/client"
 )
 
-// AddAgent stores an agent (LastState, when set, must be a JSON document).
-func (c *Center) AddAgent(a store.Agent) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.agents[a.ID] = a
+// connectWait bounds the wait for a simulated agent's connection.
+const connectWait = 10 * time.Second
+
+// userKey returns the NKEY user key pair of an agent, derived from its id
+// so that stored agents and expected output need no random key.
+func userKey(id string) (nkeys.KeyPair, error) {
+	raw := sha256.Sum256([]byte("vigil test agent " + id))
+	seed, err := nkeys.EncodeSeed(nkeys.PrefixByteUser, raw[:])
+	if err != nil {
+		return nil, err
+	}
+	return nkeys.FromSeed(seed)
 }
 
-// AddHistory records status changes of an agent (give them oldest first).
-func (c *Center) AddHistory(changes ...store.StatusChange) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, ch := range changes {
-		c.history[ch.AgentID] = append([]store.StatusChange{ch}, c.history[ch.AgentID]...)
+// UserKey is the public user key of the agent with this id: store it as
+// store.Agent.UserKey for an agent that ConnectAgent connects, so that
+// deleting the agent revokes the credentials it is connected with.
+func UserKey(id string) string {
+	kp, err := userKey(id)
+	if err != nil {
+		panic("agent key: " + err.Error()) // a 32-byte seed always encodes
+	}
+	pub, _ := kp.PublicKey()
+	return pub
+}
+
+// Answer is how a simulated agent replies to a command; a nil reply means
+// no answer at all (the command times out).
+type Answer func(cmd *busv1.Command) *busv1.CommandReply
+
+// Echo answers every command ok with a JSON document naming the command,
+// who issued it and its arguments.
+func Echo(agentID string) Answer {
+	return func(cmd *busv1.Command) *busv1.CommandReply {
+		out, _ := json.Marshal(struct {
+			Command  string            `json:"command"`
+			IssuedBy string            `json:"issued_by"`
+			Args     map[string]string `json:"args,omitempty"`
+		}{cmd.GetName(), cmd.GetIssuedBy(), cmd.GetArgs()})
+		return &busv1.CommandReply{CommandId: cmd.GetId(), AgentId: agentID, Ok: true, Output: out}
 	}
 }
 
-// Agent returns a stored agent.
-func (c *Center) Agent(id string) (store.Agent, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	a, ok := c.agents[id]
-	return a, ok
-}
-
-// agentView is an agent as the API shows it.
-type agentView struct {
-	store.Agent
-	LastState json.RawMessage `json:"last_state,omitempty"`
-}
-
-func view(a store.Agent, withState bool) agentView {
-	v := agentView{Agent: a}
-	if v.Labels == nil {
-		v.Labels = map[string]string{}
+// ConnectAgent connects a simulated agent to the bus with credentials the
+// bus issued for UserKey(id), as an enrolled agent holds them, and answers
+// the commands it receives with answer until the test ends. It returns the
+// connection once the agent's subscription is in place.
+func (e *Env) ConnectAgent(id string, answer Answer) *nats.Conn {
+	e.tb.Helper()
+	kp, err := userKey(id)
+	if err != nil {
+		e.tb.Fatalf("agent %s key: %v", id, err)
 	}
-	if v.IPs == nil {
-		v.IPs = []string{}
+	pub, _ := kp.PublicKey()
+	seed, _ := kp.Seed()
+	jwt, err := e.Bus.Server.IssueAgent(id, pub)
+	if err != nil {
+		e.tb.Fatalf("issue credentials for agent %s: %v", id, err)
 	}
-	if withState && json.Valid(a.LastState) {
-		v.LastState = a.LastState
+	ident := bus.Identity{
+		AgentID: id, CenterURL: e.URL, NATSURLs: []string{e.Bus.Server.ClientURL()},
+		UserJWT: jwt, UserSeed: string(seed), CAPEM: string(e.Bus.CA.PEM()),
 	}
-	v.Agent.LastState = nil
-	return v
-}
-
-// sortedAgents returns the agents by hostname, then id.
-func (c *Center) sortedAgents() []store.Agent {
-	out := make([]store.Agent, 0, len(c.agents))
-	for _, a := range c.agents {
-		out = append(out, a)
+	ctx, cancel := context.WithTimeout(context.Background(), connectWait)
+	defer cancel()
+	nc, err := client.Connect(ctx, ident, client.Options{})
+	if err != nil {
+		e.tb.Fatalf("connect agent %s: %v", id, err)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Hostname != out[j].Hostname {
-			return out[i].Hostname < out[j].Hostname
+	e.tb.Cleanup(nc.Close)
+	_, err = nc.Subscribe(bus.CommandSubject(id), func(m *nats.Msg) {
+		if !client.IsCommand(m, id) {
+			return
 		}
-		return out[i].ID < out[j].ID
+		cmd := &busv1.Command{}
+		if err := proto.Unmarshal(m.Data, cmd); err != nil {
+			return
+		}
+		reply := answer(cmd)
+		if reply == nil {
+			return
+		}
+		if data, err := proto.Marshal(reply); err == nil {
+			_ = m.Respond(data)
+		}
 	})
-	return out
-}
-
-func (c *Center) listAgents(w http.ResponseWriter, r *http.Request, p principal) error {
-	q := r.URL.Query()
-	status := store.AgentStatus(q.Get("status"))
-	switch status {
-	case "", store.StatusOnline, store.StatusStopped, store.StatusUninstalled, store.StatusLost:
-	default:
-		return errorf(400, "status %q: want online, stopped, uninstalled or lost", status)
+	if err != nil {
+		e.tb.Fatalf("agent %s: subscribe to commands: %v", id, err)
 	}
-	labels := map[string]string{}
-	for _, kv := range q["label"] {
-		k, v, ok := strings.Cut(kv, "=")
-		if !ok {
-			return errorf(400, "label %q: want key=value", kv)
+	for !nc.IsConnected() {
+		if ctx.Err() != nil {
+			e.tb.Fatalf("agent %s: not connected within %s", id, connectWait)
 		}
-		labels[k] = v
+		time.Sleep(5 * time.Millisecond)
 	}
-	text := strings.ToLower(q.Get("q"))
-	var views []agentView
-	for _, a := range c.sortedAgents() {
-		if status != "" && a.Status != status || !labelsMatch(a.Labels, labels) {
-			continue
-		}
-		if text != "" && !strings.Contains(strings.ToLower(a.Hostname+" "+a.ID+" "+strings.Join(a.IPs, " ")), text) {
-			continue
-		}
-		views = append(views, view(a, false))
+	if err := nc.FlushWithContext(ctx); err != nil {
+		e.tb.Fatalf("agent %s: flush: %v", id, err)
 	}
-	page, err := paginate(r, views)
-	if err == nil {
-		writeJSON(w, 200, page)
-	}
-	return err
-}
-
-func (c *Center) agentOf(r *http.Request) (store.Agent, error) {
-	a, ok := c.agents[r.PathValue("id")]
-	if !ok {
-		return a, errorf(404, "agent %s not found", r.PathValue("id"))
-	}
-	return a, nil
-}
-
-func (c *Center) getAgent(w http.ResponseWriter, r *http.Request, p principal) error {
-	a, err := c.agentOf(r)
-	if err == nil {
-		writeJSON(w, 200, view(a, true))
-	}
-	return err
-}
-
-func (c *Center) deleteAgent(w http.ResponseWriter, r *http.Request, p principal) error {
-	a, err := c.agentOf(r)
-	if err != nil {
-		return err
-	}
-	delete(c.agents, a.ID)
-	delete(c.history, a.ID)
-	w.WriteHeader(http.StatusNoContent)
-	return nil
-}
-
-func (c *Center) putLabels(w http.ResponseWriter, r *http.Request, p principal) error {
-	a, err := c.agentOf(r)
-	if err != nil {
-		return err
-	}
-	var body struct {
-		Labels map[string]string `json:"labels"`
-	}
-	if err := decode(r, &body); err != nil {
-		return err
-	}
-	if body.Labels == nil {
-		return errorf(400, "labels: required (an empty object removes every label)")
-	}
-	a.Labels = body.Labels
-	c.agents[a.ID] = a
-	writeJSON(w, 200, view(a, false))
-	return nil
-}
-
-func (c *Center) agentHistory(w http.ResponseWriter, r *http.Request, p principal) error {
-	a, err := c.agentOf(r)
-	if err != nil {
-		return err
-	}
-	limit, err := limitOf(r.URL.Query().Get("limit"))
-	if err != nil {
-		return err
-	}
-	h := c.history[a.ID]
-	writeJSON(w, 200, list[store.StatusChange]{Items: append([]store.StatusChange{}, h[:min(limit, len(h))]...)})
-	return nil
+	return nc
 }

@@ -1,10 +1,12 @@
 package agentcmd
 
 import (
+	"net/http"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigilsec/vigil/internal/apiclient"
 	"github.com/vigilsec/vigil/internal/center/command"
 	"github.com/vigilsec/vigil/internal/cli/clikit"
 )
@@ -24,7 +26,7 @@ and/or matched by --selector, wait for their replies and print one result per
 agent. The exit status is 1 when any agent failed or none was chosen.`,
 		Example: `  vigil agents exec ping --agent 7f3c9a
   vigil agents exec status --selector env=prod --timeout 30s
-  vigil agents exec collect --arg collector=host/facts --selector site=idc-sh`,
+  vigil agents exec collect --arg name=host/facts --selector site=idc-sh`,
 		Args: clikit.ExactArgs("COMMAND"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			req := command.Request{Name: args[0], AgentIDs: agents, Timeout: timeout}
@@ -46,6 +48,11 @@ agent. The exit status is 1 when any agent failed or none was chosen.`,
 				return err
 			}
 			resp, err := c.Exec(cmd.Context(), req)
+			if apiclient.IsStatus(err, http.StatusNotFound) && len(req.AgentIDs) == 0 {
+				// The center answers 404 when the selector matches no
+				// agent (named agents it does not know are results).
+				return clikit.Exitf("%s: no agent matched", req.Name)
+			}
 			if err != nil {
 				return err
 			}
@@ -72,13 +79,22 @@ func (a *app) printResults(resp command.Response) error {
 		if !r.OK {
 			result, detail = "failed", r.Error
 		}
-		dur := ""
-		if r.OK || r.DurationMS > 0 {
-			dur = (time.Duration(r.DurationMS) * time.Millisecond).String()
-		}
-		t.Row(r.AgentID, r.Hostname, result, dur, detail)
+		t.Row(r.AgentID, r.Hostname, result, durationCell(r), detail)
 	}
 	return t.Flush()
+}
+
+// durationCell is an agent's round trip as the table shows it: empty for a
+// failure without one (an offline agent), "<1ms" for a reply within the
+// millisecond rather than "0s".
+func durationCell(r command.Result) string {
+	switch {
+	case r.DurationMS > 0:
+		return (time.Duration(r.DurationMS) * time.Millisecond).String()
+	case r.OK:
+		return "<1ms"
+	}
+	return ""
 }
 
 // execStatus is an error when any agent failed or none answered.

@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -104,4 +105,29 @@ func (w *where) String() string {
 		return ""
 	}
 	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+// exactJSONCol scans a JSON document keeping numbers as json.Number, so that
+// integers above 2^53 in events (inodes, byte counts) come back as stored.
+type exactJSONCol struct{ v any }
+
+// Scan implements sql.Scanner.
+func (c exactJSONCol) Scan(src any) error {
+	var b []byte
+	switch v := src.(type) {
+	case nil:
+		return nil
+	case string:
+		b = []byte(v)
+	case []byte:
+		b = v
+	default:
+		return fmt.Errorf("json column: unexpected %T", src)
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	if err := dec.Decode(c.v); err != nil {
+		return fmt.Errorf("json column: %w", err)
+	}
+	return nil
 }

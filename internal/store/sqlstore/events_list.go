@@ -57,7 +57,7 @@ func (st eventStore) List(ctx context.Context, f store.EventFilter) ([]event.Eve
 	rows, err := queryList(ctx, st.s, `SELECT seq, doc FROM events`+w.String()+order+` LIMIT ?`,
 		append(w.args, limit+1), func(r rowScanner) (storedEvent, error) {
 			var e storedEvent
-			err := r.Scan(&e.seq, jsonCol{&e.ev})
+			err := r.Scan(&e.seq, exactJSONCol{&e.ev})
 			return e, err
 		})
 	if err != nil {

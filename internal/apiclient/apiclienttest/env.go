@@ -1,0 +1,138 @@
+// Package apiclienttest runs the center's real REST API for tests of its
+// clients (package apiclient and the vigil CLI): internal/center/api over a
+// SQLite store in a temporary directory, with the real command service and
+// agent policy distributor on an embedded bus (package bustest), served
+// over TLS on loopback. Tests seed the store through its interfaces and
+// connect simulated agents that answer commands on the bus; nothing of the
+// API is imitated here.
+package apiclienttest
+
+import (
+	"context"
+	"encoding/pem"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/vigilsec/vigil/internal/bus"
+	"github.com/vigilsec/vigil/internal/bus/bustest"
+	"github.com/vigilsec/vigil/internal/center/agentpolicy"
+	"github.com/vigilsec/vigil/internal/center/api"
+	"github.com/vigilsec/vigil/internal/center/command"
+	"github.com/vigilsec/vigil/internal/center/enroll"
+	"github.com/vigilsec/vigil/internal/store"
+	"github.com/vigilsec/vigil/internal/store/sqlite"
+)
+
+// Now is the API's clock in every Env: times in fixtures and in expected
+// output are measured from it.
+var Now = time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
+
+// Names of the API tokens every Env starts with.
+const (
+	AdminName  = "admin"
+	ViewerName = "viewer"
+)
+
+// Env is one running center API. Its fields are set by Start and must not
+// be changed.
+type Env struct {
+	// URL is the API's base URL (https://127.0.0.1:port).
+	URL string
+	// CAPEM is the certificate the server presents, as a CA file holds it.
+	CAPEM []byte
+	// AdminToken and ViewerToken are bearer values of API tokens with the
+	// admin and the viewer role, named AdminName and ViewerName.
+	AdminToken, ViewerToken string
+	// Store is the API's store, for seeding and for checking what calls
+	// changed. Closing it makes /healthz report the store down.
+	Store *sqlite.Store
+	// Bus is the embedded bus the command service and the policy
+	// distributor use.
+	Bus *bustest.Center
+
+	tb       testing.TB
+	mu       sync.Mutex
+	requests []string
+}
+
+// Start starts the API on a fresh store and bus; the test's cleanup stops
+// everything.
+func Start(tb testing.TB) *Env {
+	tb.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "vigil.db"), sqlite.Options{})
+	if err != nil {
+		tb.Fatalf("open store: %v", err)
+	}
+	tb.Cleanup(func() { _ = st.Close() })
+	bc := bustest.Start(tb)
+	js, err := jetstream.New(bc.Server.Conn())
+	if err != nil {
+		tb.Fatalf("jetstream: %v", err)
+	}
+	kv, err := js.KeyValue(ctx, bus.PolicyBucket)
+	if err != nil {
+		tb.Fatalf("policy bucket: %v", err)
+	}
+	e := &Env{Store: st, Bus: bc, tb: tb}
+	e.AdminToken = e.AddToken("at-admin", AdminName, store.RoleAdmin)
+	e.ViewerToken = e.AddToken("at-viewer", ViewerName, store.RoleViewer)
+
+	clock := func() time.Time { return Now }
+	caHash := bc.CA.Hash()
+	handler := api.New(api.Config{
+		Store:    st,
+		Commands: command.New(command.Config{Conn: bc.Server.Conn(), Store: st}),
+		Revoker:  revoker{bc},
+		Policies: agentpolicy.New(agentpolicy.Config{KV: kv, Store: st}),
+		Enroll: enroll.New(enroll.Config{
+			Store: st, Issuer: bc.Server, CAHash: caHash, NATSURLs: []string{bc.Server.ClientURL()}, Now: clock,
+		}),
+		CAHash: caHash,
+		Now:    clock,
+	})
+	srv := httptest.NewUnstartedServer(e.record(handler))
+	// Refused handshakes are what some tests are about; keep them quiet.
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.StartTLS()
+	tb.Cleanup(srv.Close)
+	e.URL = srv.URL
+	e.CAPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+	return e
+}
+
+// record notes each request line for Requests, then serves it.
+func (e *Env) record(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e.mu.Lock()
+		e.requests = append(e.requests, r.Method+" "+r.URL.RequestURI())
+		e.mu.Unlock()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Requests returns "METHOD /path?query" of every request so far.
+func (e *Env) Requests() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]string(nil), e.requests...)
+}
+
+// revoker takes a deleted agent's bus credentials away, as the center does.
+type revoker struct{ bus *bustest.Center }
+
+// RevokeAgent revokes the agent's user key on the bus.
+func (r revoker) RevokeAgent(_ context.Context, a store.Agent) error {
+	if a.UserKey == "" {
+		return nil
+	}
+	return r.bus.Server.Revoke(a.UserKey)
+}
