@@ -13,6 +13,10 @@ import (
 // finalFlush bounds the store call that saves what is in flight at stop.
 const finalFlush = 5 * time.Second
 
+// insertTimeout bounds one Insert; the messages are kept from redelivery
+// meanwhile by keepInProgress.
+const insertTimeout = 60 * time.Second
+
 // decodedMsg is a message and what decoding made of it.
 type decodedMsg struct {
 	msg   jetstream.Msg
@@ -89,7 +93,7 @@ func (s *Service) flush(ctx context.Context, p *pending) {
 	*p = pending{msgs: make([]decodedMsg, 0, cap(msgs))}
 	// A stop asks to read no more, not to abort a commit: the insert runs
 	// to its end, bounded by the ack wait (by finalFlush once stopping).
-	limit := s.cfg.AckWait
+	limit := insertTimeout
 	if ctx.Err() != nil {
 		limit = finalFlush
 	}
@@ -99,7 +103,9 @@ func (s *Service) flush(ctx context.Context, p *pending) {
 	for _, d := range msgs {
 		all = append(all, d.batch.events...)
 	}
+	stop := s.keepInProgress(msgs)
 	n, err := s.cfg.Events.Insert(ctx, all)
+	stop()
 	if err == nil {
 		s.stats.stored(len(all), n)
 		for _, d := range msgs {
@@ -141,4 +147,28 @@ func (s *Service) storeOne(ctx context.Context, d decodedMsg) {
 	}
 	s.log.Warn("ingest: store refuses message; retrying", "subject", d.msg.Subject(), "tries", tries, "err", err)
 	_ = d.msg.NakWithDelay(min(time.Duration(tries)*time.Second, 30*time.Second))
+}
+
+// keepInProgress tells the stream, every half ack wait, that msgs are still
+// being worked on, until the returned stop is called: a long insert does not
+// get its messages delivered a second time.
+func (s *Service) keepInProgress(msgs []decodedMsg) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(s.cfg.AckWait / 2)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				for _, d := range msgs {
+					_ = d.msg.InProgress()
+				}
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }

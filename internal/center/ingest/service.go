@@ -21,8 +21,11 @@ const (
 	DefaultBatchSize      = 256
 	DefaultMaxBatchEvents = 10_000
 	DefaultLinger         = 20 * time.Millisecond
-	DefaultAckWait        = 30 * time.Second
-	DefaultMaxStoreTries  = 10
+	// DefaultAckWait is short so that batches a crashed center had taken
+	// are delivered again within seconds of its restart; a slow insert
+	// keeps its messages with InProgress (see keepInProgress).
+	DefaultAckWait       = 5 * time.Second
+	DefaultMaxStoreTries = 10
 )
 
 // Config configures a Service. Only JS and Events are required.
