@@ -227,3 +227,25 @@ func TestMalformedHeartbeats(t *testing.T) {
 		t.Error("an unknown agent was created")
 	}
 }
+
+// TestEnrolledNeverConnected: an agent that enrolled but has not reached
+// the bus yet gets EnrollConnectTimeout from its enrollment, not the
+// heartbeat timeout, and the reason says what happened.
+func TestEnrolledNeverConnected(t *testing.T) {
+	e := newEnv(t, Config{HeartbeatTimeout: time.Second, EnrollConnectTimeout: 4 * time.Second,
+		Grace: 100 * time.Millisecond, ResyncInterval: 100 * time.Millisecond})
+	now := time.Now()
+	a := store.Agent{ID: "n1", Hostname: "host-n1", Status: store.StatusOnline, StatusReason: "enrolled",
+		EnrolledAt: now, LastSeen: now, UserKey: "n1"}
+	if err := e.store.Agents().Create(t.Context(), a); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2500 * time.Millisecond) // well past the heartbeat timeout
+	if st := e.agentRec("n1").Status; st != store.StatusOnline {
+		t.Fatalf("newly enrolled agent is %s before its connect deadline", st)
+	}
+	got := e.waitStatus("n1", store.StatusLost)
+	if !strings.Contains(got.StatusReason, "never connected") {
+		t.Errorf("reason %q does not say it never connected", got.StatusReason)
+	}
+}

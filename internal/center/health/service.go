@@ -18,10 +18,13 @@ const (
 	// DefaultHeartbeatTimeout is three heartbeats of the default 5 s
 	// interval plus slack.
 	DefaultHeartbeatTimeout = 20 * time.Second
-	DefaultGrace            = time.Second
-	DefaultFlushInterval    = 5 * time.Second
-	DefaultStateInterval    = time.Minute
-	DefaultResyncInterval   = time.Minute
+	// DefaultEnrollConnectTimeout is how long a newly enrolled agent may
+	// take to first reach the bus.
+	DefaultEnrollConnectTimeout = 2 * time.Minute
+	DefaultGrace                = time.Second
+	DefaultFlushInterval        = 5 * time.Second
+	DefaultStateInterval        = time.Minute
+	DefaultResyncInterval       = time.Minute
 	// sweepInterval is how often silent agents are looked for.
 	sweepInterval = time.Second
 	// flushTimeout bounds the wait for the server to confirm the
@@ -48,6 +51,10 @@ type Config struct {
 	// HeartbeatTimeout is how long an online agent without a live
 	// connection may stay silent before it is marked lost.
 	HeartbeatTimeout time.Duration
+	// EnrollConnectTimeout is how long an agent that enrolled but was never
+	// seen on the bus may stay online before it is marked lost, counted from
+	// its enrollment.
+	EnrollConnectTimeout time.Duration
 	// Grace is how long a disconnect waits for a goodbye that raced it
 	// before the agent is marked lost.
 	Grace time.Duration
@@ -85,6 +92,7 @@ func New(cfg Config) *Service {
 		}
 	}
 	def(&cfg.HeartbeatTimeout, DefaultHeartbeatTimeout)
+	def(&cfg.EnrollConnectTimeout, DefaultEnrollConnectTimeout)
 	def(&cfg.Grace, DefaultGrace)
 	def(&cfg.FlushInterval, DefaultFlushInterval)
 	def(&cfg.StateInterval, DefaultStateInterval)

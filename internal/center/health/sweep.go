@@ -47,6 +47,10 @@ func (s *Service) sweep(now time.Time) {
 		}
 		silent := now.Sub(st.heard)
 		switch {
+		case st.awaitingFirst:
+			if len(st.conns) == 0 && silent > s.cfg.EnrollConnectTimeout {
+				s.change(st, store.StatusLost, fmt.Sprintf("enrolled %s ago and never connected to the bus (is the bus port reachable?)", silent.Round(time.Second)), now, nil)
+			}
 		case len(st.conns) == 0 && silent > s.cfg.HeartbeatTimeout:
 			s.change(st, store.StatusLost, fmt.Sprintf("no heartbeat for %s and no connection", silent.Round(time.Second)), now, nil)
 		case silent > silentOpenFactor*s.cfg.HeartbeatTimeout:
