@@ -1,18 +1,23 @@
 // A small fake of the center for developing and testing the console without
-// one: the REST routes the console uses, answered from fixtures, and the
-// built app served with the same headers as the center. Every API request is
-// recorded so that tests can check what the console sent.
+// one: the REST routes the console uses, answered from fixtures (with roles
+// enforced and changes audited), and the built app served with the same
+// headers as the center. Every API request is recorded so that tests can
+// check what the console sent.
 //
 //   node e2e/fake-server.mjs        (PORT=8099 by default; sign in as
-//                                    admin / correct-horse or token vgt_fixture_admin)
+//                                    admin / correct-horse or token vgt_fixture_admin;
+//                                    vgt_fixture_viewer is a viewer)
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createAdmin } from './fake-admin.mjs';
+import { allowed, fail, labelsProblem, page, send } from './fake-http.mjs';
 import { makeAgents, makeAlerts, makeEvents, makeHistory } from './fixtures.mjs';
 
 export const fakeUser = { username: 'admin', password: 'correct-horse' };
 export const fakeToken = 'vgt_fixture_admin';
+export const fakeViewerToken = 'vgt_fixture_viewer';
 /** The agent whose status turns from online to lost after a few listings. */
 export const liveAgent = { id: '7f1c2a9e-0002', after: 2, to: 'lost', reason: 'connection closed' };
 
@@ -21,15 +26,6 @@ const csp =
   "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
 const defaultDist = fileURLToPath(new URL('../../internal/center/console/dist', import.meta.url));
-
-function send(res, status, body) {
-  res.writeHead(status, { 'Content-Type': 'application/json' });
-  res.end(body === undefined ? '' : JSON.stringify(body));
-}
-
-function fail(res, status, code, message) {
-  send(res, status, { error: { code, message } });
-}
 
 function readBody(req) {
   return new Promise((ok, ko) => {
@@ -40,11 +36,11 @@ function readBody(req) {
   });
 }
 
-function page(items, query) {
-  const limit = Math.min(Number(query.get('limit') || 100), 1000);
-  const offset = Number(query.get('cursor') || 0);
-  const slice = items.slice(offset, offset + limit);
-  return { items: slice, next_cursor: offset + limit < items.length ? String(offset + limit) : '' };
+/** commandOutput is what a fake agent answers. */
+function commandOutput(command, args, a) {
+  if (command === 'ping') return { pong: true, agent_version: a.agent_version };
+  if (command === 'status') return { status: 'running', plugins: 4 };
+  return { collector: args.name, events: 1 };
 }
 
 /**
@@ -59,7 +55,11 @@ export async function startFakeServer(opts = {}) {
   const history = makeHistory(now);
   const alerts = makeAlerts(now);
   const events = makeEvents(now, 600);
-  const tokens = new Map([[fakeToken, { name: 'token:e2e', role: 'admin', kind: 'api' }]]);
+  const tokens = new Map([
+    [fakeToken, { name: 'token:e2e', role: 'admin', kind: 'api', id: 'fixtureadmin' }],
+    [fakeViewerToken, { name: 'dashboards', role: 'viewer', kind: 'api', id: 'fixtureviewer' }],
+  ]);
+  const admin = createAdmin({ now, tokens, agents });
   /** @type {{method: string, path: string, query: Record<string, string[]>, body: unknown}[]} */
   const requests = [];
   let agentListings = 0;
@@ -67,7 +67,7 @@ export async function startFakeServer(opts = {}) {
   const api = async (req, res, url) => {
     const path = url.pathname.slice('/api/v1'.length);
     const query = url.searchParams;
-    const raw = req.method === 'POST' || req.method === 'PUT' ? await readBody(req) : '';
+    const raw = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) ? await readBody(req) : '';
     let body;
     try {
       body = raw ? JSON.parse(raw) : undefined;
@@ -79,10 +79,13 @@ export async function startFakeServer(opts = {}) {
     requests.push({ method: req.method, path, query: q, body });
 
     if (req.method === 'POST' && path === '/login') {
-      if (body?.username === fakeUser.username && body?.password === fakeUser.password) {
+      const user = admin.login(body?.username, body?.password);
+      if (user) {
         const token = `sess-${tokens.size}`;
-        tokens.set(token, { name: 'admin', role: 'admin', kind: 'session' });
-        return send(res, 200, { token, expires_at: new Date(Date.now() + 12 * 3600_000).toISOString(), user: { id: 'u1', name: 'admin', role: 'admin' } });
+        const who = { name: user.name, role: user.role, kind: 'session' };
+        tokens.set(token, who);
+        admin.record(who, 'login', '', 'ok');
+        return send(res, 200, { token, expires_at: new Date(Date.now() + 12 * 3600_000).toISOString(), user });
       }
       return fail(res, 401, 'unauthorized', 'invalid username or password');
     }
@@ -92,11 +95,14 @@ export async function startFakeServer(opts = {}) {
 
     let m;
     if (req.method === 'POST' && path === '/logout') {
+      if (who.kind === 'api') return fail(res, 400, 'bad_request', 'API tokens are removed with DELETE /api-tokens/{id}');
+      admin.record(who, 'logout', '', 'ok');
       tokens.delete(auth.replace(/^Bearer /, ''));
       res.writeHead(204).end();
       return;
     }
-    if (req.method === 'GET' && path === '/me') return send(res, 200, who);
+    if (req.method === 'GET' && path === '/me') return send(res, 200, { name: who.name, role: who.role, kind: who.kind });
+    if (admin.handle(req, res, { path, query, body, who })) return;
     if (req.method === 'GET' && path === '/agents') {
       agentListings++;
       const live = agents.find((a) => a.id === liveAgent.id);
@@ -119,14 +125,33 @@ export async function startFakeServer(opts = {}) {
       return send(res, 200, page(items, query));
     }
     if (req.method === 'POST' && path === '/agents/commands') {
-      if (!['ping', 'status'].includes(body?.command)) return fail(res, 400, 'bad_request', `unknown command "${body?.command}"`);
-      const results = (body.agent_ids ?? []).map((id) => {
+      const name = body?.command;
+      const needs = { ping: 'analyst', status: 'analyst', collect: 'responder' }[name];
+      if (!needs) return fail(res, 400, 'bad_request', `unknown command "${name}"`);
+      if (!allowed(who.role, needs)) {
+        admin.record(who, `command.${name}`, '', 'denied', { status: 403 });
+        return fail(res, 403, 'forbidden', `role ${who.role} may not do this (needs ${needs})`);
+      }
+      const ids = body.agent_ids ?? [];
+      const selector = body.selector ?? {};
+      if (ids.length === 0 && Object.keys(selector).length === 0) return fail(res, 400, 'bad_request', 'agent_ids or selector: at least one is required');
+      const problem = labelsProblem('selector', selector);
+      if (problem) return fail(res, 400, 'bad_request', problem);
+      if (name === 'collect' && !body.args?.name) return fail(res, 400, 'bad_request', 'collect: args.name is required');
+      const targets = new Set(ids);
+      if (Object.keys(selector).length > 0) {
+        const matched = agents.filter((a) => Object.entries(selector).every(([k, v]) => a.labels?.[k] === v));
+        if (matched.length === 0) return fail(res, 404, 'not_found', 'no agent matches the selector');
+        for (const a of matched) targets.add(a.id);
+      }
+      const results = [...targets].map((id) => {
         const a = agents.find((x) => x.id === id);
-        if (!a || a.status !== 'online') return { agent_id: id, ok: false, error: 'agent offline', duration_ms: 0 };
-        const output = body.command === 'ping' ? { pong: true, agent_version: a.agent_version } : { status: 'running', plugins: 4 };
-        return { agent_id: id, hostname: a.hostname, ok: true, output, duration_ms: 14 };
+        if (!a || a.status !== 'online') return { agent_id: id, hostname: a?.hostname, ok: false, error: 'agent offline', duration_ms: 0 };
+        return { agent_id: id, hostname: a.hostname, ok: true, output: commandOutput(name, body.args ?? {}, a), duration_ms: 14 };
       });
-      return send(res, 200, { id: `cmd-${requests.length}`, command: body.command, results });
+      const ok = results.filter((r) => r.ok).length;
+      admin.record(who, `command.${name}`, `agents=${[...targets].join(',')}`, 'ok', { agents: results.length, ok, failed: results.length - ok, timeout: body.timeout || '10s' });
+      return send(res, 200, { id: `cmd-${requests.length}`, command: name, results });
     }
     if ((m = path.match(/^\/agents\/([^/]+)\/history$/))) {
       const id = decodeURIComponent(m[1]);
@@ -144,6 +169,10 @@ export async function startFakeServer(opts = {}) {
       return send(res, 200, page(items, query));
     }
     if ((m = path.match(/^\/alerts\/([^/]+)\/state$/)) && req.method === 'POST') {
+      if (!allowed(who.role, 'analyst')) {
+        admin.record(who, 'alert.state', m[1], 'denied', { status: 403 });
+        return fail(res, 403, 'forbidden', `role ${who.role} may not do this (needs analyst)`);
+      }
       const a = alerts.find((x) => x.id === decodeURIComponent(m[1]));
       if (!a) return fail(res, 404, 'not_found', `alert ${m[1]} not found`);
       if (!['new', 'acknowledged', 'resolved', 'false_positive'].includes(body?.state)) {
@@ -153,6 +182,7 @@ export async function startFakeServer(opts = {}) {
       a.state = body.state;
       a.updated_at = at;
       a.comments = [...(a.comments ?? []), { at, author: who.name, state: body.state, text: body.comment ?? '' }];
+      admin.record(who, 'alert.state', a.id, 'ok', { state: body.state });
       return send(res, 200, a);
     }
     if ((m = path.match(/^\/alerts\/([^/]+)$/))) {
@@ -227,6 +257,7 @@ export async function startFakeServer(opts = {}) {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    admin: admin.state,
     close: () => new Promise((ok) => server.close(() => ok(undefined))),
   };
 }

@@ -4,10 +4,13 @@
 // requests they send.
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import type { Page, Request } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import type { AgentStatus } from '../src/api/types';
+import { adminSteps } from './scenarioAdmin';
+import { fleetCleanup, fleetSteps } from './scenarioFleet';
+import { apiRequest, signIn, until, type Credentials, type Ctx } from './steps';
 
-export type Credentials = { token: string } | { username: string; password: string };
+export { signIn, until, type Credentials } from './steps';
 
 export interface ScenarioOptions {
   baseURL: string;
@@ -27,41 +30,16 @@ export interface ScenarioOptions {
   /** Where screenshots go: on failure always, after every step when shotsAlways. */
   shotsDir: string;
   shotsAlways?: boolean;
+  /** Fail when the audit log has no second page. */
+  requireMoreAudit?: boolean;
   log?: (msg: string) => void;
-}
-
-/** until polls fn until it returns a truthy value, or fails with what it last saw. */
-export async function until<T>(fn: () => Promise<T> | T, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-      last = v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function apiRequest(method: string, path: string, check: (url: URL, req: Request) => boolean = () => true) {
-  return (req: Request) => {
-    if (req.method() !== method) return false;
-    const url = new URL(req.url());
-    return url.pathname === `/api/v1${path}` && check(url, req);
-  };
 }
 
 /** rowStatus returns the status shown for an agent given by id or hostname. */
 async function rowStatus(page: Page, key: string): Promise<string | null> {
   return page.evaluate((k) => {
     for (const tr of document.querySelectorAll<HTMLTableRowElement>('[data-testid=agents-table] tbody tr')) {
-      const host = tr.querySelector('td:nth-child(2) .strong')?.textContent?.trim();
+      const host = tr.querySelector('td.c-host .strong')?.textContent?.trim();
       if (tr.dataset.agentId === k || host === k) return tr.dataset.status ?? null;
     }
     return null;
@@ -69,21 +47,6 @@ async function rowStatus(page: Page, key: string): Promise<string | null> {
 }
 
 const englishStatus: Record<AgentStatus, string> = { online: 'Online', stopped: 'Stopped', uninstalled: 'Uninstalled', lost: 'Lost' };
-
-/** signIn fills the sign-in form with the credentials and waits for the agents page. */
-export async function signIn(page: Page, creds: Credentials): Promise<void> {
-  await page.locator('input[name=username]').waitFor();
-  if ('token' in creds) {
-    await page.fill('input[name=token]', creds.token);
-    await page.click('[data-testid=login-token] button[type=submit]');
-  } else {
-    await page.fill('input[name=username]', creds.username);
-    await page.fill('input[name=password]', creds.password);
-    await page.click('[data-testid=login-password] button[type=submit]');
-  }
-  await page.waitForURL((u) => u.pathname.startsWith('/agents'));
-  await page.locator('[data-testid=agents-table], .empty').first().waitFor();
-}
 
 export async function runScenario(page: Page, opts: ScenarioOptions): Promise<void> {
   const log = opts.log ?? (() => undefined);
@@ -99,9 +62,9 @@ export async function runScenario(page: Page, opts: ScenarioOptions): Promise<vo
   });
 
   let n = 0;
-  const shot = async (name: string) => {
+  const shot = async (name: string, other?: Page) => {
     const file = join(opts.shotsDir, `${String(++n).padStart(2, '0')}-${name}.png`);
-    await page.screenshot({ path: file }).catch(() => undefined);
+    await (other ?? page).screenshot({ path: file }).catch(() => undefined);
     return file;
   };
   const step = async (name: string, fn: () => Promise<void>) => {
@@ -196,6 +159,13 @@ export async function runScenario(page: Page, opts: ScenarioOptions): Promise<vo
     await drawer.waitFor({ state: 'detached' });
     assert.equal(new URL(page.url()).pathname, '/agents');
   });
+
+  // Fleet management and administration, then their cleanup: the changes
+  // made on the way are checked again in the audit log.
+  const ctx: Ctx = { page, base, step, shot, log, shotsAlways: !!opts.shotsAlways, stamp: String(Date.now() % 1_000_000_000) };
+  const fleet = await fleetSteps(ctx);
+  await adminSteps(ctx, fleet, { requireMoreAudit: !!opts.requireMoreAudit });
+  await fleetCleanup(ctx, fleet);
 
   await step('language switch', async () => {
     await page.click('.topbar .lang-switch button:has-text("中文")');

@@ -1,15 +1,33 @@
 // Routes and the signed-in gate.
-import { useCallback, useEffect } from 'react';
+import { useCallback, useEffect, type ReactElement } from 'react';
 import { onUnauthorized } from './api/client';
-import { logout } from './api/endpoints';
+import { logout, me } from './api/endpoints';
 import { Layout } from './components/Layout';
-import { useI18n } from './i18n';
+import { RequireRole } from './components/RequireRole';
+import { useI18n, type MessageKey } from './i18n';
+import { isRole } from './lib/roles';
 import { AgentsPage } from './pages/AgentsPage';
 import { AlertsPage } from './pages/AlertsPage';
+import { ApiTokensPage } from './pages/ApiTokensPage';
+import { AuditPage } from './pages/AuditPage';
 import { EventsPage } from './pages/EventsPage';
+import { JoinTokensPage } from './pages/JoinTokensPage';
 import { LoginPage } from './pages/LoginPage';
+import { PoliciesPage } from './pages/PoliciesPage';
+import { UsersPage } from './pages/UsersPage';
 import { match, navigate, useLocation } from './router';
-import { clearSession, useSession } from './session';
+import { clearSession, refreshWho, useSession } from './session';
+
+/** How often the console asks GET /me for the caller's current role. */
+const whoAmIMs = 60_000;
+
+/** Admin pages: path, title and page. */
+const adminPages: Record<string, [MessageKey, () => ReactElement]> = {
+  '/join-tokens': ['nav.joinTokens', () => <JoinTokensPage />],
+  '/users': ['nav.users', () => <UsersPage />],
+  '/api-tokens': ['nav.apiTokens', () => <ApiTokensPage />],
+  '/audit': ['nav.audit', () => <AuditPage />],
+};
 
 export function App() {
   const { t } = useI18n();
@@ -34,6 +52,24 @@ export function App() {
     }
   }, [session, path]);
 
+  // The role decides what the sidebar offers; a user's role may change
+  // while signed in, so it is read again from the center now and then.
+  const token = session?.token;
+  useEffect(() => {
+    if (!token) return;
+    let stopped = false;
+    const check = () =>
+      me()
+        .then((who) => !stopped && refreshWho(token, who.name, isRole(who.role) ? who.role : ''))
+        .catch(() => undefined);
+    void check();
+    const id = setInterval(check, whoAmIMs);
+    return () => {
+      stopped = true;
+      clearInterval(id);
+    };
+  }, [token]);
+
   const signOut = useCallback(() => {
     // Only a console session ends on the center; an API token stays valid.
     if (session?.kind === 'session') void logout().catch(() => undefined);
@@ -45,6 +81,7 @@ export function App() {
   let title = t('page.notFound');
   const agent = match('/agents/:id', path);
   const alert = match('/alerts/:id', path);
+  const policy = match('/policies/:name', path);
   if (path === '/login' || !session) {
     title = t('login.title');
   } else if (path === '/agents' || agent) {
@@ -56,6 +93,13 @@ export function App() {
   } else if (path === '/events') {
     page = <EventsPage />;
     title = t('nav.events');
+  } else if (path === '/policies' || policy) {
+    page = <PoliciesPage selected={policy?.name} />;
+    title = t('nav.policies');
+  } else if (adminPages[path]) {
+    const [key, render] = adminPages[path];
+    page = <RequireRole need="admin">{render()}</RequireRole>;
+    title = t(key);
   }
   useEffect(() => {
     document.title = `${title} · Vigil`;

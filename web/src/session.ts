@@ -1,6 +1,7 @@
 // The signed-in session, kept in sessionStorage so that it ends with the tab.
 import { useSyncExternalStore } from 'react';
 import type { Role } from './api/types';
+import { hasRole } from './lib/roles';
 
 export interface Session {
   token: string;
@@ -52,10 +53,15 @@ export function useSession(): Session | null {
   return useSyncExternalStore(subscribe, getSession, () => null);
 }
 
-const rank: Record<Role, number> = { viewer: 0, analyst: 1, responder: 2, admin: 3 };
-
 /** allows reports whether the session's role includes the given one; an unknown role is let through (the center decides). */
 export function allows(s: Session | null, need: Role): boolean {
   if (!s || !s.role) return true;
-  return rank[s.role] >= rank[need];
+  return hasRole(s.role, need);
+}
+
+/** refreshWho keeps the session's name and role in step with GET /me (a user's role may change while signed in). */
+export function refreshWho(token: string, name: string, role: Role | ''): void {
+  const s = getSession();
+  if (!s || s.token !== token || (s.name === name && s.role === role)) return;
+  setSession({ ...s, name, role });
 }

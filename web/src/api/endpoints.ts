@@ -6,6 +6,7 @@ import type {
   AlertState,
   CommandResponse,
   EcsEvent,
+  Labels,
   Listing,
   LoginResponse,
   Me,
@@ -54,6 +55,32 @@ export async function agentHistory(id: string, signal?: AbortSignal): Promise<St
 
 export function sendCommand(command: string, agentIds: string[], timeout = '10s'): Promise<CommandResponse> {
   return request('POST', '/agents/commands', { body: { command, agent_ids: agentIds, timeout } });
+}
+
+/** The body of POST /agents/commands: agent_ids, selector or both. */
+export interface CommandRequest {
+  command: string;
+  args?: Record<string, string>;
+  agent_ids?: string[];
+  selector?: Labels;
+  timeout?: string;
+}
+
+export function runCommand(body: CommandRequest): Promise<CommandResponse> {
+  return request('POST', '/agents/commands', { body });
+}
+
+export function setAgentLabels(id: string, labels: Labels): Promise<Agent> {
+  return request('PUT', `/agents/${encodeURIComponent(id)}/labels`, { body: { labels } });
+}
+
+export function deleteAgent(id: string): Promise<void> {
+  return request('DELETE', `/agents/${encodeURIComponent(id)}`);
+}
+
+/** agentPolicy is the effective policy document the agent gets. */
+export function agentPolicy(id: string, signal?: AbortSignal): Promise<Record<string, unknown>> {
+  return request('GET', `/agents/${encodeURIComponent(id)}/policy`, { signal });
 }
 
 export interface AlertFilter {

@@ -110,3 +110,65 @@ export interface CommandResponse {
 export interface ErrorEnvelope {
   error?: { code?: string; message?: string };
 }
+
+export type Labels = Record<string, string>;
+
+/** A join token; the secret (token) only in the answer that created it. */
+export interface JoinToken {
+  id: string;
+  description?: string;
+  labels: Labels | null;
+  created_at: string;
+  created_by: string;
+  expires_at: string;
+  /** Enrollments allowed; 0 means unlimited. */
+  usage_limit: number;
+  uses: number;
+  token?: string;
+}
+
+/** An API token or a console session; the secret (token) only when created. */
+export interface ApiToken {
+  id: string;
+  name: string;
+  kind: 'api' | 'session' | string;
+  user_id?: string;
+  role: Role;
+  created_at: string;
+  /** Absent when the token never expires. */
+  expires_at?: string;
+  last_used_at?: string;
+  token?: string;
+}
+
+export interface User {
+  id: string;
+  name: string;
+  role: Role;
+  disabled: boolean;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  actor: string;
+  role?: Role | '';
+  action: string;
+  target?: string;
+  result: 'ok' | 'denied' | 'error' | string;
+  detail?: Record<string, unknown>;
+  source_ip?: string;
+}
+
+/** A stored agent policy; spec is the agent policy document (protojson). */
+export interface AgentPolicy {
+  name: string;
+  selector: Labels | null;
+  priority: number;
+  spec: unknown;
+  revision: number;
+  updated_at: string;
+  updated_by: string;
+}

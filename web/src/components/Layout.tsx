@@ -3,41 +3,9 @@
 import type { ReactNode } from 'react';
 import { useI18n, type Lang, type MessageKey } from '../i18n';
 import { Link, useLocation } from '../router';
+import { hasRole } from '../lib/roles';
 import { useSession } from '../session';
-
-const nav: { to: string; key: MessageKey; icon: ReactNode }[] = [
-  {
-    to: '/agents',
-    key: 'nav.agents',
-    icon: (
-      <svg viewBox="0 0 24 24" aria-hidden="true">
-        <rect x="3" y="4" width="18" height="6" rx="1.5" />
-        <rect x="3" y="14" width="18" height="6" rx="1.5" />
-        <circle cx="7" cy="7" r="1" />
-        <circle cx="7" cy="17" r="1" />
-      </svg>
-    ),
-  },
-  {
-    to: '/alerts',
-    key: 'nav.alerts',
-    icon: (
-      <svg viewBox="0 0 24 24" aria-hidden="true">
-        <path d="M12 3 2.5 20h19L12 3z" />
-        <path d="M12 10v4.5M12 17.2v.3" />
-      </svg>
-    ),
-  },
-  {
-    to: '/events',
-    key: 'nav.events',
-    icon: (
-      <svg viewBox="0 0 24 24" aria-hidden="true">
-        <path d="M3 12h4l2.5-6 5 12 2.5-6h4" />
-      </svg>
-    ),
-  },
-];
+import { adminNav, mainNav, type NavEntry } from './nav';
 
 export function Logo() {
   return (
@@ -83,6 +51,14 @@ export function Layout({ title, onSignOut, children }: LayoutProps) {
   const { t } = useI18n();
   const { path } = useLocation();
   const session = useSession();
+  const item = (n: NavEntry) => (
+    <li key={n.to}>
+      <Link to={n.to} className={path === n.to || path.startsWith(`${n.to}/`) ? 'active' : ''}>
+        {n.icon}
+        <span>{t(n.key)}</span>
+      </Link>
+    </li>
+  );
   return (
     <div className="shell">
       <nav className="sidebar">
@@ -93,16 +69,15 @@ export function Layout({ title, onSignOut, children }: LayoutProps) {
             <div className="brand-sub">{t('app.tagline')}</div>
           </div>
         </div>
-        <ul className="nav">
-          {nav.map((n) => (
-            <li key={n.to}>
-              <Link to={n.to} className={path === n.to || path.startsWith(`${n.to}/`) ? 'active' : ''}>
-                {n.icon}
-                <span>{t(n.key)}</span>
-              </Link>
-            </li>
-          ))}
-        </ul>
+        <ul className="nav">{mainNav.map(item)}</ul>
+        {hasRole(session?.role, 'admin') && (
+          <>
+            <div className="nav-heading">{t('nav.admin')}</div>
+            <ul className="nav" data-testid="admin-nav">
+              {adminNav.map(item)}
+            </ul>
+          </>
+        )}
       </nav>
       <div className="main">
         <header className="topbar">

@@ -47,3 +47,18 @@ export function AbsTime({ value }: { value: string | undefined }) {
   const s = formatTime(value);
   return s ? <time dateTime={value}>{s}</time> : <span className="muted">{t('time.never')}</span>;
 }
+
+/** Until shows how far off a time is ("in 5 h"), or "N ago" once it has passed. */
+export function Until({ value }: { value: string | undefined }) {
+  const { t } = useI18n();
+  const now = useNow();
+  const spanText = useSpanText();
+  const d = parseTime(value);
+  if (!d) return <span className="muted">{t('time.never')}</span>;
+  const ms = d.getTime() - now;
+  return (
+    <time dateTime={value} title={formatTime(d)}>
+      {ms > 0 ? t('time.in', { d: spanText(ms) }) : t('time.ago', { d: spanText(-ms) })}
+    </time>
+  );
+}

@@ -1,11 +1,14 @@
 // Every text of the console in English and Chinese. The English table
 // defines the keys; the Chinese one must have exactly the same (the type
 // checks it and test/i18n.test.ts checks it again, with no empty text).
-// Placeholders are {name}.
+// Placeholders are {name}. The fleet management and administration texts
+// live in their own files and are merged here.
+import { adminEn, adminZh } from './adminMessages';
+import { fleetEn, fleetZh } from './fleetMessages';
 
 export type Lang = 'en' | 'zh';
 
-export const en = {
+const baseEn = {
   'app.tagline': 'Workload protection',
   'nav.agents': 'Agents',
   'nav.alerts': 'Alerts',
@@ -201,10 +204,12 @@ export const en = {
   'events.col.summary': 'Summary',
 } as const;
 
+export const en = { ...baseEn, ...fleetEn, ...adminEn };
+
 /** MessageKey is the name of one text. */
 export type MessageKey = keyof typeof en;
 
-export const zh: Record<MessageKey, string> = {
+const baseZh: Record<keyof typeof baseEn, string> = {
   'app.tagline': '主机安全防护',
   'nav.agents': '主机代理',
   'nav.alerts': '告警',
@@ -399,5 +404,7 @@ export const zh: Record<MessageKey, string> = {
   'events.col.outcome': '结果',
   'events.col.summary': '摘要',
 };
+
+export const zh: Record<MessageKey, string> = { ...baseZh, ...fleetZh, ...adminZh };
 
 export const dictionaries: Record<Lang, Record<MessageKey, string>> = { en, zh };

@@ -1,14 +1,16 @@
 // One agent: facts, commands, plugins and stats from its last state, and
 // its status history. Refreshes while open.
 import { agentHistory, getAgent } from '../api/endpoints';
-import { Labels, StatusBadge } from '../components/badges';
+import { StatusBadge } from '../components/badges';
 import { Drawer, Facts, Section } from '../components/Drawer';
 import { Empty, ErrorBanner, Loading } from '../components/feedback';
 import { AbsTime, RelTime, Since } from '../components/time';
 import { useI18n } from '../i18n';
 import { useLoad } from '../lib/hooks';
 import { normalizeLastState } from '../lib/lastState';
+import { formatLabels } from '../lib/labels';
 import { formatTime } from '../lib/time';
+import { AgentDeleteSection, AgentLabelsSection, AgentPolicySection } from './AgentSections';
 import { CommandPanel } from './CommandPanel';
 import { PluginsTable, StatsGrid } from './LastStateView';
 
@@ -18,7 +20,7 @@ function mono(v: string | undefined) {
   return v ? <span className="mono">{v}</span> : '';
 }
 
-export function AgentDrawer({ id, onClose }: { id: string; onClose: () => void }) {
+export function AgentDrawer({ id, onClose, onDeleted }: { id: string; onClose: () => void; onDeleted: () => void }) {
   const { t } = useI18n();
   const agent = useLoad((signal) => getAgent(id, signal), [id], detailPollMs);
   const history = useLoad((signal) => agentHistory(id, signal), [id], detailPollMs * 2);
@@ -58,11 +60,12 @@ export function AgentDrawer({ id, onClose }: { id: string; onClose: () => void }
                 [t('agent.bootTime'), formatTime(a.boot_time)],
                 [t('agent.enrolledAt'), formatTime(a.enrolled_at)],
                 [t('agent.machineId'), mono(a.machine_id)],
-                [t('agents.col.labels'), <Labels labels={a.labels} />],
               ]}
             />
           </Section>
+          <AgentLabelsSection agent={a} onSaved={() => agent.refresh()} />
           <CommandPanel agentId={a.id} />
+          <AgentPolicySection id={a.id} version={formatLabels(a.labels)} />
           <Section title={t('agent.plugins')}>
             {state && state.plugins.length > 0 ? <PluginsTable plugins={state.plugins} /> : <Empty>{t('agent.noState')}</Empty>}
           </Section>
@@ -110,6 +113,7 @@ export function AgentDrawer({ id, onClose }: { id: string; onClose: () => void }
           </div>
         )}
       </Section>
+      {a && <AgentDeleteSection agent={a} onDeleted={onDeleted} />}
     </Drawer>
   );
 }

@@ -11,6 +11,7 @@ import { labelPairs } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import { useDebounced } from '../lib/useDebounced';
 import { navigate, useLocation, withQuery } from '../router';
+import { AgentCommandDrawer } from './AgentCommandDrawer';
 import { AgentDrawer } from './AgentDrawer';
 
 /** How often the agents listing refreshes. */
@@ -41,6 +42,17 @@ export function AgentsPage({ selected }: { selected?: string }) {
     agentsPollMs,
   );
   const items = agents.data?.items ?? [];
+  // Checked agents, by id; only those still listed count.
+  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  const [commanding, setCommanding] = useState(false);
+  const chosen = items.filter((a) => picked.has(a.id));
+  const allChosen = items.length > 0 && chosen.length === items.length;
+  const toggle = (id: string) => {
+    const next = new Set(picked);
+    if (!next.delete(id)) next.add(id);
+    setPicked(next);
+  };
+  const toggleAll = () => setPicked(allChosen ? new Set() : new Set(items.map((a) => a.id)));
   const setStatus = (s: string) => navigate(withQuery(here, { ...search, status: s }), true);
 
   return (
@@ -72,6 +84,17 @@ export function AgentsPage({ selected }: { selected?: string }) {
           onChange={(e) => setQ(e.target.value)}
         />
         <div className="toolbar-spacer" />
+        {chosen.length > 0 && (
+          <span className="selection" data-testid="selection">
+            {t('agents.selected', { n: chosen.length })}
+            <button type="button" className="btn btn-ghost btn-small" onClick={() => setPicked(new Set())}>
+              {t('action.clear')}
+            </button>
+          </span>
+        )}
+        <button type="button" className="btn btn-small" onClick={() => setCommanding(true)} data-testid="open-command">
+          {t('agents.runCommand')}
+        </button>
         <span className="count" data-testid="agent-count">
           {t('agents.count', { n: items.length })}
         </span>
@@ -88,6 +111,9 @@ export function AgentsPage({ selected }: { selected?: string }) {
           <table className="table" data-testid="agents-table">
             <thead>
               <tr>
+                <th className="c-check">
+                  <input type="checkbox" checked={allChosen} ref={(el) => { if (el) el.indeterminate = chosen.length > 0 && !allChosen; }} onChange={toggleAll} aria-label={t('agents.selectAll')} data-testid="select-all" />
+                </th>
                 <th>{t('agents.col.status')}</th>
                 <th>{t('agents.col.hostname')}</th>
                 <th>{t('agents.col.lastSeen')}</th>
@@ -107,8 +133,11 @@ export function AgentsPage({ selected }: { selected?: string }) {
                   className={`clickable ${selected === a.id ? 'selected' : ''}`}
                   tabIndex={0}
                   onClick={() => navigate(`/agents/${encodeURIComponent(a.id)}${qs}`)}
-                  onKeyDown={(e) => e.key === 'Enter' && navigate(`/agents/${encodeURIComponent(a.id)}${qs}`)}
+                  onKeyDown={(e) => e.key === 'Enter' && e.target === e.currentTarget && navigate(`/agents/${encodeURIComponent(a.id)}${qs}`)}
                 >
+                  <td className="c-check" onClick={(e) => e.stopPropagation()}>
+                    <input type="checkbox" checked={picked.has(a.id)} onChange={() => toggle(a.id)} aria-label={t('agents.select', { host: a.hostname || a.id })} data-select={a.id} />
+                  </td>
                   <td className="c-status">
                     <StatusBadge status={a.status} />
                     <div className="sub">
@@ -120,7 +149,7 @@ export function AgentsPage({ selected }: { selected?: string }) {
                       </div>
                     )}
                   </td>
-                  <td>
+                  <td className="c-host">
                     <div className="strong">{a.hostname || <span className="muted">—</span>}</div>
                     <div className="sub mono">{a.id}</div>
                   </td>
@@ -149,7 +178,17 @@ export function AgentsPage({ selected }: { selected?: string }) {
           </table>
         </div>
       )}
-      {selected && <AgentDrawer id={selected} onClose={() => navigate(`/agents${qs}`)} />}
+      {selected && (
+        <AgentDrawer
+          id={selected}
+          onClose={() => navigate(`/agents${qs}`)}
+          onDeleted={() => {
+            navigate(`/agents${qs}`);
+            agents.refresh();
+          }}
+        />
+      )}
+      {commanding && <AgentCommandDrawer selected={chosen} labelFilter={search.label} onClose={() => setCommanding(false)} />}
     </div>
   );
 }

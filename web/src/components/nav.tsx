@@ -1,0 +1,70 @@
+// The sidebar's entries: everyone's pages, then the administration pages
+// that only admins see.
+import type { ReactNode } from 'react';
+import type { Role } from '../api/types';
+import type { MessageKey } from '../i18n';
+
+export interface NavEntry {
+  to: string;
+  key: MessageKey;
+  icon: ReactNode;
+  /** The least role that sees the entry. */
+  role?: Role;
+}
+
+const icon = (...paths: ReactNode[]) => (
+  <svg viewBox="0 0 24 24" aria-hidden="true">
+    {paths}
+  </svg>
+);
+
+export const mainNav: NavEntry[] = [
+  {
+    to: '/agents',
+    key: 'nav.agents',
+    icon: icon(
+      <rect key="a" x="3" y="4" width="18" height="6" rx="1.5" />,
+      <rect key="b" x="3" y="14" width="18" height="6" rx="1.5" />,
+      <circle key="c" cx="7" cy="7" r="1" />,
+      <circle key="d" cx="7" cy="17" r="1" />,
+    ),
+  },
+  {
+    to: '/alerts',
+    key: 'nav.alerts',
+    icon: icon(<path key="a" d="M12 3 2.5 20h19L12 3z" />, <path key="b" d="M12 10v4.5M12 17.2v.3" />),
+  },
+  { to: '/events', key: 'nav.events', icon: icon(<path key="a" d="M3 12h4l2.5-6 5 12 2.5-6h4" />) },
+  {
+    to: '/policies',
+    key: 'nav.policies',
+    icon: icon(<path key="a" d="M4 6h10M18 6h2M4 12h4M12 12h8M4 18h12M20 18h0" />, <circle key="b" cx="16" cy="6" r="2" />, <circle key="c" cx="10" cy="12" r="2" />, <circle key="d" cx="18" cy="18" r="2" />),
+  },
+];
+
+export const adminNav: NavEntry[] = [
+  {
+    to: '/join-tokens',
+    key: 'nav.joinTokens',
+    role: 'admin',
+    icon: icon(<path key="a" d="M12 4v9M8.5 9.5 12 13l3.5-3.5" />, <rect key="b" x="3" y="15" width="18" height="5" rx="1.5" />),
+  },
+  {
+    to: '/users',
+    key: 'nav.users',
+    role: 'admin',
+    icon: icon(<circle key="a" cx="9" cy="8" r="3.5" />, <path key="b" d="M2.5 20c.8-3.6 3.4-5.5 6.5-5.5s5.7 1.9 6.5 5.5" />, <path key="c" d="M16 4.8a3.3 3.3 0 0 1 0 6.4M18 14.8c1.8.7 3 2.4 3.5 5.2" />),
+  },
+  {
+    to: '/api-tokens',
+    key: 'nav.apiTokens',
+    role: 'admin',
+    icon: icon(<circle key="a" cx="8" cy="12" r="4" />, <path key="b" d="M12 12h9M18 12v3.5M21 12v2.5" />),
+  },
+  {
+    to: '/audit',
+    key: 'nav.audit',
+    role: 'admin',
+    icon: icon(<rect key="a" x="5" y="3.5" width="14" height="17" rx="1.5" />, <path key="b" d="M8.5 8h7M8.5 12h7M8.5 16h4" />),
+  },
+];
