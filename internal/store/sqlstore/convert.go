@@ -45,23 +45,7 @@ func jsonText(v any) (string, error) {
 type jsonCol struct{ v any }
 
 // Scan implements sql.Scanner.
-func (c jsonCol) Scan(src any) error {
-	var b []byte
-	switch v := src.(type) {
-	case nil:
-		return nil
-	case string:
-		b = []byte(v)
-	case []byte:
-		b = v
-	default:
-		return fmt.Errorf("json column: unexpected %T", src)
-	}
-	if err := json.Unmarshal(b, c.v); err != nil {
-		return fmt.Errorf("json column: %w", err)
-	}
-	return nil
-}
+func (c jsonCol) Scan(src any) error { return scanJSON(src, c.v, false) }
 
 // labelsOrEmpty returns m, or an empty map when m is nil.
 func labelsOrEmpty(m map[string]string) map[string]string {
@@ -112,21 +96,26 @@ func (w *where) String() string {
 type exactJSONCol struct{ v any }
 
 // Scan implements sql.Scanner.
-func (c exactJSONCol) Scan(src any) error {
+func (c exactJSONCol) Scan(src any) error { return scanJSON(src, c.v, true) }
+
+// scanJSON decodes a JSON column value into v; NULL leaves v alone.
+func scanJSON(src, v any, exactNumbers bool) error {
 	var b []byte
-	switch v := src.(type) {
+	switch t := src.(type) {
 	case nil:
 		return nil
 	case string:
-		b = []byte(v)
+		b = []byte(t)
 	case []byte:
-		b = v
+		b = t
 	default:
 		return fmt.Errorf("json column: unexpected %T", src)
 	}
 	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(c.v); err != nil {
+	if exactNumbers {
+		dec.UseNumber()
+	}
+	if err := dec.Decode(v); err != nil {
 		return fmt.Errorf("json column: %w", err)
 	}
 	return nil
