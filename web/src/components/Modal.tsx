@@ -1,8 +1,9 @@
 // A centred dialog over the page, closed by Escape, the close button or a
 // click outside; and a confirmation built on it.
-import { useEffect, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useRef, type ReactNode } from 'react';
 import { useI18n } from '../i18n';
 import { ErrorBanner } from './feedback';
+import { useAction } from './useAction';
 
 interface ModalProps {
   title: ReactNode;
@@ -59,19 +60,10 @@ interface ConfirmProps {
 /** Confirm asks before an action, runs it, and shows its error (staying open) or closes. */
 export function Confirm({ title, children, confirmLabel, onConfirm, onClose, danger = true }: ConfirmProps) {
   const { t } = useI18n();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const run = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      await onConfirm();
-      onClose();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction(async () => {
+    await onConfirm();
+    onClose();
+  });
   return (
     <Modal
       title={title}

@@ -1,13 +1,14 @@
 // Creating a join token, and the one time its secret is shown.
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { createJoinToken } from '../api/admin';
 import type { JoinToken } from '../api/types';
 import { Labels } from '../components/badges';
 import { CopyField } from '../components/CopyField';
-import { ErrorBanner } from '../components/feedback';
+import { FormDialog } from '../components/FormDialog';
 import { LabelsEditor } from '../components/LabelsEditor';
-import { Modal } from '../components/Modal';
+import { SecretOnce } from '../components/SecretOnce';
 import { AbsTime } from '../components/time';
+import { useAction } from '../components/useAction';
 import { useI18n } from '../i18n';
 import { checkDuration, hour, minute } from '../lib/duration';
 import { installCommand } from '../lib/install';
@@ -26,72 +27,50 @@ export function JoinTokenDialog({ onClose, onCreated }: DialogProps) {
   const [ttl, setTtl] = useState('24h');
   const [limit, setLimit] = useState('0');
   const [rows, setRows] = useState<LabelRow[]>([]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const { labels, issues } = labelsFromRows(rows);
   const ttlCheck = checkDuration(ttl, minute, 720 * hour);
   const limitN = Number(limit);
   const limitOk = limit.trim() !== '' && Number.isInteger(limitN) && limitN >= 0 && limitN <= 1_000_000;
   const valid = ttlCheck === 'ok' && limitOk && issues.length === 0;
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!valid) return;
-    setBusy(true);
-    setError(null);
-    try {
-      onCreated(await createJoinToken({ ttl: ttl.trim(), labels, usage_limit: limitN, description: description.trim() }));
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
+  const action = useAction(async () => onCreated(await createJoinToken({ ttl: ttl.trim(), labels, usage_limit: limitN, description: description.trim() })));
 
   return (
-    <Modal
+    <FormDialog
       title={t('joinTokens.new')}
       onClose={onClose}
       testId="join-token-dialog"
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose}>
-            {t('action.cancel')}
-          </button>
-          <button type="submit" form="join-token-form" className="btn btn-primary" disabled={busy || !valid}>
-            {busy ? t('common.working') : t('action.create')}
-          </button>
-        </>
-      }
+      formId="join-token-form"
+      formClass="form form-grid"
+      submitLabel={t('action.create')}
+      valid={valid}
+      action={action}
     >
-      <ErrorBanner error={error} />
-      <form id="join-token-form" className="form form-grid" onSubmit={submit}>
+      <label>
+        <span>{t('joinTokens.description')}</span>
+        <input name="description" maxLength={256} value={description} onChange={(e) => setDescription(e.target.value)} placeholder={t('joinTokens.descriptionHint')} />
+      </label>
+      <div className="form-pair">
         <label>
-          <span>{t('joinTokens.description')}</span>
-          <input name="description" maxLength={256} value={description} onChange={(e) => setDescription(e.target.value)} placeholder={t('joinTokens.descriptionHint')} />
+          <span>{t('joinTokens.ttl')}</span>
+          <input name="ttl" list="ttl-presets" value={ttl} onChange={(e) => setTtl(e.target.value)} className={ttlCheck === 'ok' ? '' : 'invalid'} />
+          <datalist id="ttl-presets">
+            {ttlPresets.map((p) => (
+              <option key={p} value={p} />
+            ))}
+          </datalist>
+          <small className={ttlCheck === 'ok' ? 'hint' : 'field-error'}>{t('joinTokens.ttlHint')}</small>
         </label>
-        <div className="form-pair">
-          <label>
-            <span>{t('joinTokens.ttl')}</span>
-            <input name="ttl" list="ttl-presets" value={ttl} onChange={(e) => setTtl(e.target.value)} className={ttlCheck === 'ok' ? '' : 'invalid'} />
-            <datalist id="ttl-presets">
-              {ttlPresets.map((p) => (
-                <option key={p} value={p} />
-              ))}
-            </datalist>
-            <small className={ttlCheck === 'ok' ? 'hint' : 'field-error'}>{t('joinTokens.ttlHint')}</small>
-          </label>
-          <label>
-            <span>{t('joinTokens.usageLimit')}</span>
-            <input name="usage_limit" type="number" min={0} max={1000000} step={1} value={limit} onChange={(e) => setLimit(e.target.value)} className={limitOk ? '' : 'invalid'} />
-            <small className={limitOk ? 'hint' : 'field-error'}>{t('joinTokens.usageLimitHint')}</small>
-          </label>
-        </div>
-        <div className="form-field">
-          <span>{t('joinTokens.labels')}</span>
-          <LabelsEditor rows={rows} onChange={setRows} issues={issues} testId="join-token-labels" emptyText={t('joinTokens.labelsHint')} />
-        </div>
-      </form>
-    </Modal>
+        <label>
+          <span>{t('joinTokens.usageLimit')}</span>
+          <input name="usage_limit" type="number" min={0} max={1000000} step={1} value={limit} onChange={(e) => setLimit(e.target.value)} className={limitOk ? '' : 'invalid'} />
+          <small className={limitOk ? 'hint' : 'field-error'}>{t('joinTokens.usageLimitHint')}</small>
+        </label>
+      </div>
+      <div className="form-field">
+        <span>{t('joinTokens.labels')}</span>
+        <LabelsEditor rows={rows} onChange={setRows} issues={issues} testId="join-token-labels" emptyText={t('joinTokens.labelsHint')} />
+      </div>
+    </FormDialog>
   );
 }
 
@@ -100,19 +79,7 @@ export function JoinTokenCreated({ token, onClose }: { token: JoinToken; onClose
   const { t } = useI18n();
   const secret = token.token ?? '';
   return (
-    <Modal
-      title={t('joinTokens.createdTitle')}
-      onClose={onClose}
-      testId="join-token-created"
-      wide
-      footer={
-        <button type="button" className="btn btn-primary" onClick={onClose} data-testid="done">
-          {t('action.done')}
-        </button>
-      }
-    >
-      <div className="warn-banner">{t('secret.once')}</div>
-      <CopyField label={t('joinTokens.token')} value={secret} testId="join-token-secret" multiline />
+    <SecretOnce title={t('joinTokens.createdTitle')} onClose={onClose} testId="join-token-created" label={t('joinTokens.token')} secret={secret} secretTestId="join-token-secret">
       <CopyField label={t('joinTokens.install')} value={installCommand(window.location.origin, secret)} testId="install-command" multiline />
       <p className="hint">{t('joinTokens.installHint')}</p>
       <dl className="facts facts-inline">
@@ -137,6 +104,6 @@ export function JoinTokenCreated({ token, onClose }: { token: JoinToken; onClose
           <dd>{token.usage_limit > 0 ? token.usage_limit : t('joinTokens.unlimited')}</dd>
         </div>
       </dl>
-    </Modal>
+    </SecretOnce>
   );
 }

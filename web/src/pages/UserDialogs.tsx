@@ -1,12 +1,12 @@
 // Creating a user and setting a new password.
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { createUser, updateUser } from '../api/admin';
 import type { Role, User } from '../api/types';
-import { ErrorBanner } from '../components/feedback';
-import { Modal } from '../components/Modal';
-import { useI18n, type MessageKey } from '../i18n';
+import { NameField, RoleField } from '../components/fields';
+import { FormDialog } from '../components/FormDialog';
+import { useAction } from '../components/useAction';
+import { useI18n } from '../i18n';
 import { checkName, checkPassword } from '../lib/validate';
-import { roles } from '../lib/roles';
 
 function PasswordFields({ pw, setPw, again, setAgain }: { pw: string; setPw: (s: string) => void; again: string; setAgain: (s: string) => void }) {
   const { t } = useI18n();
@@ -33,60 +33,16 @@ export function UserDialog({ onClose, onCreated }: { onClose: () => void; onCrea
   const [role, setRole] = useState<Role>('viewer');
   const [pw, setPw] = useState('');
   const [again, setAgain] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const nameOk = checkName(name.trim());
   const valid = nameOk && checkPassword(pw) === 'ok' && pw === again;
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!valid) return;
-    setBusy(true);
-    setError(null);
-    try {
-      onCreated(await createUser({ name: name.trim(), role, password: pw }));
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
+  const action = useAction(async () => onCreated(await createUser({ name: name.trim(), role, password: pw })));
 
   return (
-    <Modal
-      title={t('users.new')}
-      onClose={onClose}
-      testId="user-dialog"
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose}>
-            {t('action.cancel')}
-          </button>
-          <button type="submit" form="user-form" className="btn btn-primary" disabled={busy || !valid}>
-            {busy ? t('common.working') : t('action.create')}
-          </button>
-        </>
-      }
-    >
-      <ErrorBanner error={error} />
-      <form id="user-form" className="form" onSubmit={submit}>
-        <label>
-          <span>{t('users.col.name')}</span>
-          <input name="name" autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} className={name && !nameOk ? 'invalid' : ''} />
-          <small className={name && !nameOk ? 'field-error' : 'hint'}>{t('form.nameHint')}</small>
-        </label>
-        <label>
-          <span>{t('users.col.role')}</span>
-          <select name="role" value={role} onChange={(e) => setRole(e.target.value as Role)}>
-            {roles.map((r) => (
-              <option key={r} value={r}>
-                {t(`role.${r}` as MessageKey)} — {t(`roleHelp.${r}` as MessageKey)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <PasswordFields pw={pw} setPw={setPw} again={again} setAgain={setAgain} />
-      </form>
-    </Modal>
+    <FormDialog title={t('users.new')} onClose={onClose} testId="user-dialog" formId="user-form" submitLabel={t('action.create')} valid={valid} action={action}>
+      <NameField label={t('users.col.name')} value={name} ok={nameOk} onChange={setName} />
+      <RoleField label={t('users.col.role')} value={role} onChange={setRole} />
+      <PasswordFields pw={pw} setPw={setPw} again={again} setAgain={setAgain} />
+    </FormDialog>
   );
 }
 
@@ -94,45 +50,24 @@ export function PasswordDialog({ user, onClose, onSaved }: { user: User; onClose
   const { t } = useI18n();
   const [pw, setPw] = useState('');
   const [again, setAgain] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
   const valid = checkPassword(pw) === 'ok' && pw === again;
-
-  const submit = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!valid) return;
-    setBusy(true);
-    setError(null);
-    try {
-      onSaved(await updateUser(user.id, { password: pw }));
-      onClose();
-    } catch (err) {
-      setError(err);
-      setBusy(false);
-    }
-  };
+  const action = useAction(async () => {
+    onSaved(await updateUser(user.id, { password: pw }));
+    onClose();
+  });
 
   return (
-    <Modal
+    <FormDialog
       title={t('users.passwordTitle', { name: user.name })}
       onClose={onClose}
       testId="password-dialog"
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose}>
-            {t('action.cancel')}
-          </button>
-          <button type="submit" form="password-form" className="btn btn-primary" disabled={busy || !valid}>
-            {busy ? t('common.working') : t('users.setPassword')}
-          </button>
-        </>
-      }
+      formId="password-form"
+      submitLabel={t('users.setPassword')}
+      valid={valid}
+      action={action}
+      intro={<p className="hint">{t('users.passwordEnds')}</p>}
     >
-      <ErrorBanner error={error} />
-      <p className="hint">{t('users.passwordEnds')}</p>
-      <form id="password-form" className="form" onSubmit={submit}>
-        <PasswordFields pw={pw} setPw={setPw} again={again} setAgain={setAgain} />
-      </form>
-    </Modal>
+      <PasswordFields pw={pw} setPw={setPw} again={again} setAgain={setAgain} />
+    </FormDialog>
   );
 }
