@@ -22,10 +22,12 @@ pids+=($!)
 
 export VIGIL_SERVER="https://$http" VIGIL_CA="$demo/center/tls/ca.pem"
 for _ in $(seq 1 100); do
-	[ -s "$demo/center/admin.token" ] && "$bin/vigil" agents list >/dev/null 2>&1 && break
+	if [ -s "$demo/center/admin.token" ]; then
+		VIGIL_TOKEN=$(cat "$demo/center/admin.token") "$bin/vigil" agents list >/dev/null 2>&1 && break
+	fi
 	sleep 0.2
 done
-export VIGIL_TOKEN=$(cat "$demo/center/admin.token")
+export VIGIL_TOKEN=$(cat "$demo/center/admin.token" 2>/dev/null)
 if ! "$bin/vigil" agents list >/dev/null; then
 	echo "vigil-center did not start; see $demo/center.log" >&2
 	exit 1
