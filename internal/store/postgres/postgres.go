@@ -8,7 +8,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"time"
 
@@ -33,16 +32,8 @@ var Dialect = &sqlstore.Dialect{
 	NumberedPlaceholders: true,
 	ForUpdate:            " FOR UPDATE",
 	MigrationLock:        fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrationLockID),
-	Migrations:           mustSub(migrationFiles, "migrations"),
+	Migrations:           sqlstore.MigrationsIn(migrationFiles, "migrations"),
 	IsUniqueViolation:    isUniqueViolation,
-}
-
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err) // the embedded directory is fixed at build time
-	}
-	return sub
 }
 
 func isUniqueViolation(err error) bool {

@@ -11,7 +11,6 @@ import (
 	"embed"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net/url"
 	"path/filepath"
@@ -31,16 +30,8 @@ var migrationFiles embed.FS
 // Dialect is the SQLite flavour of the shared SQL store.
 var Dialect = &sqlstore.Dialect{
 	Name:              "sqlite",
-	Migrations:        mustSub(migrationFiles, "migrations"),
+	Migrations:        sqlstore.MigrationsIn(migrationFiles, "migrations"),
 	IsUniqueViolation: isUniqueViolation,
-}
-
-func mustSub(fsys fs.FS, dir string) fs.FS {
-	sub, err := fs.Sub(fsys, dir)
-	if err != nil {
-		panic(err) // the embedded directory is fixed at build time
-	}
-	return sub
 }
 
 func isUniqueViolation(err error) bool {

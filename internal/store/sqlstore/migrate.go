@@ -122,3 +122,14 @@ func migrateStep(ctx context.Context, d *Dialect, db *sql.DB, migs []Migration) 
 	}
 	return &m, nil
 }
+
+// MigrationsIn returns the embedded folder dir of fsys as a Dialect's
+// Migrations. It panics when dir is missing: the embedded files are fixed
+// at build time, so that is a programming error caught by any test.
+func MigrationsIn(fsys fs.FS, dir string) fs.FS {
+	sub, err := fs.Sub(fsys, dir)
+	if err != nil {
+		panic(fmt.Sprintf("embedded migrations %q: %v", dir, err))
+	}
+	return sub
+}
