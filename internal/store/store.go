@@ -60,6 +60,7 @@ type AgentStatus string
 
 // Agent statuses.
 const (
+	StatusEnrolled    AgentStatus = "enrolled" // enrolled, not yet connected to the bus
 	StatusOnline      AgentStatus = "online"
 	StatusStopped     AgentStatus = "stopped"     // said goodbye (SIGTERM, service stop)
 	StatusUninstalled AgentStatus = "uninstalled" // vigil-agent uninstall told the center

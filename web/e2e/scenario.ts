@@ -46,7 +46,7 @@ async function rowStatus(page: Page, key: string): Promise<string | null> {
   }, key);
 }
 
-const englishStatus: Record<AgentStatus, string> = { online: 'Online', stopped: 'Stopped', uninstalled: 'Uninstalled', lost: 'Lost' };
+const englishStatus: Record<AgentStatus, string> = { enrolled: 'Enrolled', online: 'Online', stopped: 'Stopped', uninstalled: 'Uninstalled', lost: 'Lost' };
 
 export async function runScenario(page: Page, opts: ScenarioOptions): Promise<void> {
   const log = opts.log ?? (() => undefined);

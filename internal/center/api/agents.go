@@ -33,7 +33,7 @@ func viewAgent(a store.Agent, withState bool) agentView {
 }
 
 var agentStatuses = map[store.AgentStatus]bool{
-	store.StatusOnline: true, store.StatusStopped: true, store.StatusUninstalled: true, store.StatusLost: true,
+	store.StatusEnrolled: true, store.StatusOnline: true, store.StatusStopped: true, store.StatusUninstalled: true, store.StatusLost: true,
 }
 
 func (s *server) listAgents(w http.ResponseWriter, r *http.Request, c *call) error {

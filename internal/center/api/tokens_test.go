@@ -71,7 +71,7 @@ func TestJoinTokenLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a.Hostname != "web-7" || a.Status != store.StatusOnline || a.UserKey != key || a.Labels["env"] != "prod" ||
+	if a.Hostname != "web-7" || a.Status != store.StatusEnrolled || a.UserKey != key || a.Labels["env"] != "prod" ||
 		a.JoinTokenID != created.ID || a.Platform != "debian" || a.MachineID != "m-web-7" || a.BootTime.Unix() != 1700000000 {
 		t.Fatalf("agent %+v", a)
 	}

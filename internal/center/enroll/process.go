@@ -118,7 +118,7 @@ func newAgent(req bus.EnrollRequest, now time.Time) (store.Agent, error) {
 		return store.Agent{}, err
 	}
 	a := store.Agent{
-		ID: uuid.NewString(), Hostname: hostname, Status: store.StatusOnline,
+		ID: uuid.NewString(), Hostname: hostname, Status: store.StatusEnrolled,
 		StatusReason: "enrolled", StatusChangedAt: now, LastSeen: now, EnrolledAt: now,
 		OS: facts.GetOs(), Platform: facts.GetPlatform(), PlatformVersion: facts.GetPlatformVersion(),
 		Kernel: facts.GetKernel(), Arch: facts.GetArch(), IPs: append([]string{}, facts.GetIps()...),

@@ -94,7 +94,6 @@ func (s *Service) onClientEvent(ctx context.Context, msg *nats.Msg) {
 		s.stats.add(func(st *Stats) { st.ConnectsTotal++ })
 		st.conns[key] = ev.client.Host
 		st.heard, st.seenDirty, st.loss = now, true, nil
-		st.awaitingFirst = false
 		// A connect the server reported before the last goodbye is the
 		// connection that said it, seen late.
 		if st.status != store.StatusOnline && (st.goodbyeAt.IsZero() || ev.at.After(st.goodbyeAt)) {

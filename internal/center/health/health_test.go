@@ -235,17 +235,35 @@ func TestEnrolledNeverConnected(t *testing.T) {
 	e := newEnv(t, Config{HeartbeatTimeout: time.Second, EnrollConnectTimeout: 4 * time.Second,
 		Grace: 100 * time.Millisecond, ResyncInterval: 100 * time.Millisecond})
 	now := time.Now()
-	a := store.Agent{ID: "n1", Hostname: "host-n1", Status: store.StatusOnline, StatusReason: "enrolled",
+	a := store.Agent{ID: "n1", Hostname: "host-n1", Status: store.StatusEnrolled, StatusReason: "enrolled",
 		EnrolledAt: now, LastSeen: now, UserKey: "n1"}
 	if err := e.store.Agents().Create(t.Context(), a); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(2500 * time.Millisecond) // well past the heartbeat timeout
-	if st := e.agentRec("n1").Status; st != store.StatusOnline {
+	if st := e.agentRec("n1").Status; st != store.StatusEnrolled {
 		t.Fatalf("newly enrolled agent is %s before its connect deadline", st)
 	}
 	got := e.waitStatus("n1", store.StatusLost)
 	if !strings.Contains(got.StatusReason, "never connected") {
 		t.Errorf("reason %q does not say it never connected", got.StatusReason)
+	}
+}
+
+// TestEnrolledTurnsOnlineOnConnect: an enrolled agent is online only once
+// it is on the bus, and one killed right after connecting is lost at once.
+func TestEnrolledTurnsOnlineOnConnect(t *testing.T) {
+	e := newEnvWith(t, fast, store.StatusEnrolled, "e1")
+	if e.svc.Online("e1") {
+		t.Fatal("an enrolled agent that never connected counts as online")
+	}
+	a := e.agent("e1")
+	if got := e.waitStatus("e1", store.StatusOnline); got.StatusReason != "connected from 127.0.0.1" {
+		t.Errorf("reason %q", got.StatusReason)
+	}
+	a.kill()
+	e.waitStatus("e1", store.StatusLost)
+	if len(e.alerts("e1")) != 1 {
+		t.Errorf("alerts %+v, want one", e.alerts("e1"))
 	}
 }

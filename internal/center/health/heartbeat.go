@@ -65,7 +65,6 @@ func (s *Service) onHeartbeat(ctx context.Context, msg *nats.Msg) {
 		return // deleted meanwhile
 	}
 	st.heard, st.seenDirty = now, true
-	st.awaitingFirst = false
 	st.hb, st.stateDirty = hb, true
 	if hb.GetStats() != nil {
 		st.stats = hb.GetStats()

@@ -35,6 +35,12 @@ type env struct {
 // agent id, creates the agents as stopped, and runs the service.
 func newEnv(t *testing.T, cfg Config, agentIDs ...string) *env {
 	t.Helper()
+	return newEnvWith(t, cfg, store.StatusStopped, agentIDs...)
+}
+
+// newEnvWith is newEnv with the agents stored in the given status.
+func newEnvWith(t *testing.T, cfg Config, status store.AgentStatus, agentIDs ...string) *env {
+	t.Helper()
 	vigil, sys := natsserver.NewAccount(bus.Account), natsserver.NewAccount(bus.SystemAccount)
 	users := []*natsserver.User{
 		{Username: "center", Password: password, Account: vigil},
@@ -68,7 +74,7 @@ func newEnv(t *testing.T, cfg Config, agentIDs ...string) *env {
 	t.Cleanup(func() { _ = st.Close() })
 	e.store = st
 	for _, id := range agentIDs {
-		a := store.Agent{ID: id, Hostname: "host-" + id, Status: store.StatusStopped, UserKey: id}
+		a := store.Agent{ID: id, Hostname: "host-" + id, Status: status, UserKey: id}
 		if err := st.Agents().Create(t.Context(), a); err != nil {
 			t.Fatal(err)
 		}

@@ -22,9 +22,6 @@ type agentState struct {
 	// heard is when the agent last showed life (heartbeat or connect) on
 	// the center's clock; the sweep measures silence from it.
 	heard time.Time
-	// awaitingFirst: enrolled and never heard on the bus since; it gets
-	// EnrollConnectTimeout from enrollment instead of the heartbeat timeout.
-	awaitingFirst bool
 	// seenDirty: heard is newer than the last_seen written.
 	seenDirty bool
 	// conns are the agent's live connections: server/client id -> address.
@@ -65,14 +62,14 @@ func newRegistry() *registry {
 // stateOf returns a new state for a stored agent, heard now so that an
 // online agent gets a full heartbeat timeout to show up. An agent that
 // enrolled and was never seen on the bus since is measured from its
-// enrollment instead, with its own deadline.
+// enrollment instead, with its own deadline (EnrollConnectTimeout).
 func stateOf(a store.Agent, now time.Time) *agentState {
 	st := &agentState{
 		id: a.ID, hostname: a.Hostname, userKey: a.UserKey, status: a.Status,
 		heard: now, conns: map[string]string{}, stateWritten: now,
 	}
-	if a.Status == store.StatusOnline && !a.EnrolledAt.IsZero() && !a.LastSeen.After(a.EnrolledAt.Add(time.Second)) {
-		st.awaitingFirst, st.heard = true, a.EnrolledAt
+	if a.Status == store.StatusEnrolled && !a.EnrolledAt.IsZero() {
+		st.heard = a.EnrolledAt
 	}
 	return st
 }

@@ -37,20 +37,23 @@ func (s *Service) loop(ctx context.Context) {
 	}
 }
 
-// sweep marks lost the online agents that went silent.
+// sweep marks lost the online agents that went silent and the enrolled
+// ones that never connected.
 func (s *Service) sweep(now time.Time) {
 	s.reg.mu.Lock()
 	defer s.reg.mu.Unlock()
 	for _, st := range s.reg.agents {
-		if st.status != store.StatusOnline {
-			continue
-		}
 		silent := now.Sub(st.heard)
-		switch {
-		case st.awaitingFirst:
+		if st.status == store.StatusEnrolled {
 			if len(st.conns) == 0 && silent > s.cfg.EnrollConnectTimeout {
 				s.change(st, store.StatusLost, fmt.Sprintf("enrolled %s ago and never connected to the bus (is the bus port reachable?)", silent.Round(time.Second)), now, nil)
 			}
+			continue
+		}
+		if st.status != store.StatusOnline {
+			continue
+		}
+		switch {
 		case len(st.conns) == 0 && silent > s.cfg.HeartbeatTimeout:
 			s.change(st, store.StatusLost, fmt.Sprintf("no heartbeat for %s and no connection", silent.Round(time.Second)), now, nil)
 		case silent > silentOpenFactor*s.cfg.HeartbeatTimeout:

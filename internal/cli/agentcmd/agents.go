@@ -64,7 +64,7 @@ func (a *app) agentsListCmd() *cobra.Command {
 			return t.Flush()
 		},
 	}
-	cmd.Flags().StringVar(&status, "status", "", "only agents in this status: online, stopped, uninstalled or lost")
+	cmd.Flags().StringVar(&status, "status", "", "only agents in this status: enrolled, online, stopped, uninstalled or lost")
 	cmd.Flags().StringArrayVar(&labels, "label", nil, "only agents with this label, k=v (repeatable)")
 	cmd.Flags().StringVarP(&text, "query", "q", "", "only agents whose hostname, id or an IP contains this text")
 	cmd.Flags().IntVar(&limit, "limit", 0, "list at most this many (0: all)")

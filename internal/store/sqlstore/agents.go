@@ -52,12 +52,12 @@ func nilIfEmpty(b []byte) any {
 	return b
 }
 
-// Create inserts a new agent. An empty status is stored as online, and a
+// Create inserts a new agent. An empty status is stored as enrolled, and a
 // zero EnrolledAt or StatusChangedAt as now.
 func (st agentStore) Create(ctx context.Context, a store.Agent) error {
 	now := time.Now()
 	if a.Status == "" {
-		a.Status = store.StatusOnline
+		a.Status = store.StatusEnrolled
 	}
 	if a.EnrolledAt.IsZero() {
 		a.EnrolledAt = now

@@ -1,8 +1,8 @@
 // Shapes of the center's REST API (docs/api.md); field names are the JSON
 // tags of the center's model types.
 
-export type AgentStatus = 'online' | 'stopped' | 'uninstalled' | 'lost';
-export const agentStatuses: AgentStatus[] = ['online', 'stopped', 'uninstalled', 'lost'];
+export type AgentStatus = 'enrolled' | 'online' | 'stopped' | 'uninstalled' | 'lost';
+export const agentStatuses: AgentStatus[] = ['enrolled', 'online', 'stopped', 'uninstalled', 'lost'];
 
 export interface Agent {
   id: string;

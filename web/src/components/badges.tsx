@@ -5,7 +5,7 @@ import type { AgentStatus, AlertState, Severity } from '../api/types';
 export function StatusBadge({ status }: { status: AgentStatus | '' }) {
   const { t } = useI18n();
   if (!status) return <span className="muted">—</span>;
-  const known = ['online', 'stopped', 'uninstalled', 'lost'].includes(status);
+  const known = ['enrolled', 'online', 'stopped', 'uninstalled', 'lost'].includes(status);
   return (
     <span className={`badge status-${known ? status : 'unknown'}`} data-status={status}>
       <span className="dot" />

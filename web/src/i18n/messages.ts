@@ -66,6 +66,7 @@ const baseEn = {
   'live.stale': 'Not updating',
   'live.updated': 'updated {n} s ago',
 
+  'status.enrolled': 'Enrolled',
   'status.online': 'Online',
   'status.stopped': 'Stopped',
   'status.uninstalled': 'Uninstalled',
@@ -267,6 +268,7 @@ const baseZh: Record<keyof typeof baseEn, string> = {
   'live.stale': '未更新',
   'live.updated': '{n} 秒前更新',
 
+  'status.enrolled': '已注册',
   'status.online': '在线',
   'status.stopped': '已停止',
   'status.uninstalled': '已卸载',
