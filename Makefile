@@ -5,7 +5,7 @@ LDFLAGS   := -s -w -X github.com/vigilsec/vigil/internal/version.Version=$(VERSI
 BINARIES  := vigil-center vigil-agent vigil
 WEB_DIST  := internal/center/console/dist
 
-.PHONY: all build go web demo test test-go test-web test-e2e fuzz lint proto clean
+.PHONY: all build go web demo test test-go test-web test-e2e fuzz lint proto bpf clean
 
 all: build
 
@@ -50,6 +50,10 @@ test-e2e: build
 
 proto:
 	protoc --go_out=. --go_opt=module=github.com/vigilsec/vigil api/bus/v1/bus.proto
+
+# Regenerates the agent's eBPF objects (committed); needs clang and libbpf-dev.
+bpf:
+	$(GO) generate ./internal/agent/...
 
 clean:
 	rm -rf bin

@@ -17,6 +17,7 @@ import (
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sender"
 	"github.com/vigilsec/vigil/internal/agent/spool"
+	"github.com/vigilsec/vigil/internal/agent/stopsource/sigtrace"
 )
 
 // ErrCredentialsRefused means the center no longer accepts the agent's
@@ -40,6 +41,11 @@ type Agent struct {
 	sender *sender.Sender
 	pipe   *pipeline
 	gov    *budget.Governor
+
+	// sigTracer records who sends the agent signals, for the goodbye;
+	// sigTracerErr says why there is none.
+	sigTracer    *sigtrace.Tracer
+	sigTracerErr error
 
 	status     statusBoard
 	collectors []*collectorRunner

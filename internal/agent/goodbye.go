@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/nats-io/nats.go"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"google.golang.org/protobuf/proto"
 
 	busv1 "github.com/vigilsec/vigil/api/bus/v1"
@@ -59,7 +59,7 @@ func (a *Agent) goodbye(cause error) {
 	var sig *StopSignal
 	if errors.As(cause, &sig) {
 		gb.Signal = stopsource.SignalName(sig.Signal)
-		gb.Source = stopsource.ForSignal()
+		gb.Source = stopsource.ForSignal(sig.Signal, a.sigTracer, a.sigTracerErr)
 	} else {
 		gb.Source = &busv1.StopSource{Via: stopsource.ViaShutdown, Pid: int32(os.Getpid())}
 		if cause != nil {

@@ -17,6 +17,7 @@ import (
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sender"
 	"github.com/vigilsec/vigil/internal/agent/spool"
+	"github.com/vigilsec/vigil/internal/agent/stopsource/sigtrace"
 	"github.com/vigilsec/vigil/internal/bus"
 	"github.com/vigilsec/vigil/internal/bus/client"
 )
@@ -47,6 +48,16 @@ func (a *Agent) Run(ctx context.Context) error {
 			a.log.Warn("pid file not removed", "err", err)
 		}
 	}()
+	a.sigTracer, a.sigTracerErr = sigtrace.Start(os.Getpid())
+	if a.sigTracerErr != nil {
+		a.log.Info("the sender of a stop signal will be unknown", "reason", a.sigTracerErr)
+	} else {
+		defer func() {
+			if err := a.sigTracer.Close(); err != nil {
+				a.log.Warn("signal tracer not closed", "err", err)
+			}
+		}()
+	}
 	a.env = plugin.Env{Root: a.cfg.HostRoot, DataDir: dir, AgentVersion: a.cfg.Version, Logger: a.log}
 	a.caps = plugin.Detect(a.cfg.HostRoot)
 	facts := a.readFacts(ctx)

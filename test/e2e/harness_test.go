@@ -90,10 +90,16 @@ func (p *process) kill() {
 func (p *process) stop(t *testing.T) {
 	t.Helper()
 	p.signal(syscall.SIGTERM)
+	p.wait(t)
+}
+
+// wait waits for the process to exit after it was told to.
+func (p *process) wait(t *testing.T) {
+	t.Helper()
 	select {
 	case <-p.done:
 	case <-time.After(20 * time.Second):
-		t.Fatalf("process did not stop on SIGTERM; log:\n%s", tail(p.log))
+		t.Fatalf("process did not exit; log:\n%s", tail(p.log))
 	}
 }
 

@@ -676,12 +676,24 @@ func (x *Goodbye) GetDetail() string {
 
 // StopSource is what the host can tell about who stopped the agent.
 type StopSource struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Pid           int32                  `protobuf:"varint,1,opt,name=pid,proto3" json:"pid,omitempty"`
-	Uid           int32                  `protobuf:"varint,2,opt,name=uid,proto3" json:"uid,omitempty"`
-	User          string                 `protobuf:"bytes,3,opt,name=user,proto3" json:"user,omitempty"`
-	Command       string                 `protobuf:"bytes,4,opt,name=command,proto3" json:"command,omitempty"`
-	Via           string                 `protobuf:"bytes,5,opt,name=via,proto3" json:"via,omitempty"` // systemd, signal, uninstall-command ...
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The process that stopped the agent: the signal's sender, or the
+	// process that ran the uninstall command. Empty when it is unknown.
+	Pid     int32  `protobuf:"varint,1,opt,name=pid,proto3" json:"pid,omitempty"`
+	Uid     int32  `protobuf:"varint,2,opt,name=uid,proto3" json:"uid,omitempty"`
+	User    string `protobuf:"bytes,3,opt,name=user,proto3" json:"user,omitempty"`
+	Command string `protobuf:"bytes,4,opt,name=command,proto3" json:"command,omitempty"`
+	Via     string `protobuf:"bytes,5,opt,name=via,proto3" json:"via,omitempty"` // systemd, signal, kernel, uninstall-command ...
+	// Its parent (the shell, script or service that ran it).
+	ParentPid     int32  `protobuf:"varint,6,opt,name=parent_pid,json=parentPid,proto3" json:"parent_pid,omitempty"`
+	ParentCommand string `protobuf:"bytes,7,opt,name=parent_command,json=parentCommand,proto3" json:"parent_command,omitempty"`
+	// The audit login user of the sender: who logged in, behind su or sudo.
+	LoginUser string `protobuf:"bytes,8,opt,name=login_user,json=loginUser,proto3" json:"login_user,omitempty"`
+	// How the sender was learned ("ebpf": the kernel's signal_generate
+	// tracepoint), empty when it was not.
+	SeenBy string `protobuf:"bytes,9,opt,name=seen_by,json=seenBy,proto3" json:"seen_by,omitempty"`
+	// What the agent could tell when the sender is unknown, and why.
+	Note          string `protobuf:"bytes,10,opt,name=note,proto3" json:"note,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -747,6 +759,41 @@ func (x *StopSource) GetCommand() string {
 func (x *StopSource) GetVia() string {
 	if x != nil {
 		return x.Via
+	}
+	return ""
+}
+
+func (x *StopSource) GetParentPid() int32 {
+	if x != nil {
+		return x.ParentPid
+	}
+	return 0
+}
+
+func (x *StopSource) GetParentCommand() string {
+	if x != nil {
+		return x.ParentCommand
+	}
+	return ""
+}
+
+func (x *StopSource) GetLoginUser() string {
+	if x != nil {
+		return x.LoginUser
+	}
+	return ""
+}
+
+func (x *StopSource) GetSeenBy() string {
+	if x != nil {
+		return x.SeenBy
+	}
+	return ""
+}
+
+func (x *StopSource) GetNote() string {
+	if x != nil {
+		return x.Note
 	}
 	return ""
 }
@@ -1283,14 +1330,22 @@ const file_api_bus_v1_bus_proto_rawDesc = "" +
 	"\x06Reason\x12\x16\n" +
 	"\x12REASON_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eREASON_STOPPED\x10\x01\x12\x16\n" +
-	"\x12REASON_UNINSTALLED\x10\x02\"p\n" +
+	"\x12REASON_UNINSTALLED\x10\x02\"\x82\x02\n" +
 	"\n" +
 	"StopSource\x12\x10\n" +
 	"\x03pid\x18\x01 \x01(\x05R\x03pid\x12\x10\n" +
 	"\x03uid\x18\x02 \x01(\x05R\x03uid\x12\x12\n" +
 	"\x04user\x18\x03 \x01(\tR\x04user\x12\x18\n" +
 	"\acommand\x18\x04 \x01(\tR\acommand\x12\x10\n" +
-	"\x03via\x18\x05 \x01(\tR\x03via\"\xa5\x02\n" +
+	"\x03via\x18\x05 \x01(\tR\x03via\x12\x1d\n" +
+	"\n" +
+	"parent_pid\x18\x06 \x01(\x05R\tparentPid\x12%\n" +
+	"\x0eparent_command\x18\a \x01(\tR\rparentCommand\x12\x1d\n" +
+	"\n" +
+	"login_user\x18\b \x01(\tR\tloginUser\x12\x17\n" +
+	"\aseen_by\x18\t \x01(\tR\x06seenBy\x12\x12\n" +
+	"\x04note\x18\n" +
+	" \x01(\tR\x04note\"\xa5\x02\n" +
 	"\n" +
 	"EventBatch\x12\x19\n" +
 	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x1b\n" +

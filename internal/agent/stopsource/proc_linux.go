@@ -2,6 +2,7 @@ package stopsource
 
 import (
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/prometheus/procfs"
@@ -10,6 +11,7 @@ import (
 // process is what /proc tells about a process.
 type process struct {
 	command string
+	comm    string
 	uid     int
 }
 
@@ -20,10 +22,13 @@ func lookupProcess(pid int) (process, bool) {
 		return process{}, false
 	}
 	var out process
+	if comm, err := p.Comm(); err == nil {
+		out.comm = comm
+	}
 	if args, err := p.CmdLine(); err == nil && len(args) > 0 {
 		out.command = strings.Join(args, " ")
-	} else if comm, err := p.Comm(); err == nil {
-		out.command = "[" + comm + "]"
+	} else if out.comm != "" {
+		out.command = "[" + out.comm + "]"
 	}
 	st, err := p.NewStatus()
 	if err != nil {
@@ -31,6 +36,19 @@ func lookupProcess(pid int) (process, bool) {
 	}
 	out.uid = int(st.UIDs[0])
 	return out, true
+}
+
+// loginUID returns this process's audit login user id, if it has one.
+func loginUID() (int, bool) {
+	b, err := os.ReadFile("/proc/self/loginuid")
+	if err != nil {
+		return 0, false
+	}
+	id, err := strconv.ParseUint(strings.TrimSpace(string(b)), 10, 32)
+	if err != nil || uint32(id) == ^uint32(0) {
+		return 0, false
+	}
+	return int(id), true
 }
 
 // terminal returns the terminal on standard input, if any.

@@ -131,7 +131,7 @@ func TestUninstallStopsTellsAndRemoves(t *testing.T) {
 	src := removed.GetSource()
 	if removed.GetReason() != busv1.Goodbye_REASON_UNINSTALLED || removed.GetAgentId() != "agent-u" ||
 		src.GetVia() != "uninstall-command" || src.GetUid() != int32(os.Getuid()) || src.GetUser() == "" ||
-		src.GetPid() != int32(os.Getppid()) || !strings.Contains(removed.GetDetail(), "pid=") {
+		src.GetPid() != int32(os.Getpid()) || src.GetParentPid() != int32(os.Getppid()) || src.GetCommand() == "" {
 		t.Errorf("uninstall goodbye = %v", removed)
 	}
 }

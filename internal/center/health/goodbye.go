@@ -94,32 +94,47 @@ func goodbyeStatus(gb *busv1.Goodbye) (store.AgentStatus, string) {
 	return to, truncate(b.String(), 512)
 }
 
-// describeSource says who stopped the agent: " from uid 0 (bash, pid 812)
-// via systemd". A zero uid counts only with other details, as protobuf
-// cannot tell it from an absent one.
+// describeSource says who stopped the agent: " from root (uid 0): kill
+// -TERM 812 (pid 4242), run by bash (pid 4100), login user alice via
+// signal". A zero uid counts only with other details, as protobuf cannot
+// tell it from an absent one. A note (why the sender is unknown) follows.
 func describeSource(src *busv1.StopSource) string {
-	var who []string
-	if c := src.GetCommand(); c != "" {
-		who = append(who, c)
-	}
-	if p := src.GetPid(); p > 0 {
-		who = append(who, fmt.Sprintf("pid %d", p))
-	}
-	uid := fmt.Sprintf("uid %d", src.GetUid())
-	var out string
-	switch {
-	case src.GetUser() != "":
-		out = " from " + src.GetUser() + " (" + strings.Join(append([]string{uid}, who...), ", ") + ")"
-	case src.GetUid() != 0 || len(who) > 0:
-		out = " from " + uid
-		if len(who) > 0 {
-			out += " (" + strings.Join(who, ", ") + ")"
+	var b strings.Builder
+	if src.GetUser() != "" || src.GetUid() != 0 || src.GetCommand() != "" || src.GetPid() > 0 {
+		b.WriteString(" from ")
+		if u := src.GetUser(); u != "" {
+			fmt.Fprintf(&b, "%s (uid %d)", u, src.GetUid())
+		} else {
+			fmt.Fprintf(&b, "uid %d", src.GetUid())
+		}
+		if proc := process(src.GetCommand(), src.GetPid()); proc != "" {
+			b.WriteString(": " + proc)
+		}
+		if parent := process(src.GetParentCommand(), src.GetParentPid()); parent != "" {
+			b.WriteString(", run by " + parent)
+		}
+		if l := src.GetLoginUser(); l != "" && l != src.GetUser() {
+			b.WriteString(", login user " + l)
 		}
 	}
 	if v := src.GetVia(); v != "" {
-		out += " via " + v
+		b.WriteString(" via " + v)
 	}
-	return out
+	if n := src.GetNote(); n != "" {
+		b.WriteString("; " + n)
+	}
+	return b.String()
+}
+
+// process names a process: "bash (pid 812)", "bash" or "pid 812".
+func process(command string, pid int32) string {
+	switch {
+	case command != "" && pid > 0:
+		return fmt.Sprintf("%s (pid %d)", command, pid)
+	case pid > 0:
+		return fmt.Sprintf("pid %d", pid)
+	}
+	return command
 }
 
 func orDefault(s, def string) string {

@@ -142,7 +142,7 @@ func TestUninstall(t *testing.T) {
 	}
 	a.kill()
 	got := e.agentRec("a1")
-	if got.Status != store.StatusUninstalled || got.StatusReason != "uninstalled from root (uid 0, vigil-agent uninstall, pid 812) via uninstall-command" {
+	if got.Status != store.StatusUninstalled || got.StatusReason != "uninstalled from root (uid 0): vigil-agent uninstall (pid 812) via uninstall-command" {
 		t.Errorf("status %s %q", got.Status, got.StatusReason)
 	}
 	time.Sleep(3 * fast.Grace)
