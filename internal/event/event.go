@@ -137,12 +137,19 @@ var (
 )
 
 // Validate checks what every stored event must have: event.id,
-// @timestamp (RFC 3339), event.category, event.action and agent.id.
+// @timestamp (RFC 3339), event.category, event.action and agent.id, each
+// a string (one category per event, unlike ECS's array).
 func (e Event) Validate() error {
 	for _, f := range []string{FieldID, FieldTimestamp, FieldCategory, FieldAction, FieldAgentID} {
-		if e.String(f) == "" {
-			return fmt.Errorf("%w: %s", ErrMissingField, f)
+		if e.String(f) != "" {
+			continue
 		}
+		if v, ok := e.Get(f); ok && v != nil && v != "" {
+			// ECS allows arrays for event.category; a Vigil event has one
+			// category, the one rules and filters select on.
+			return fmt.Errorf("%w: %s must be a non-empty string, not %T", ErrInvalidField, f, v)
+		}
+		return fmt.Errorf("%w: %s", ErrMissingField, f)
 	}
 	if len(e.ID()) > 128 {
 		return fmt.Errorf("%w: %s longer than 128 bytes", ErrInvalidField, FieldID)

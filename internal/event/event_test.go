@@ -42,6 +42,8 @@ func TestDecode(t *testing.T) {
 		{"null", `null`, ErrInvalidField},
 		{"no id", `{"@timestamp":"2026-01-02T03:04:05Z","event":{"category":"process","action":"exec"},"agent":{"id":"a"}}`, ErrMissingField},
 		{"bad time", `{"@timestamp":"yesterday","event":{"id":"x","category":"process","action":"exec"},"agent":{"id":"a"}}`, ErrInvalidField},
+		{"category array", `{"@timestamp":"2026-01-02T03:04:05Z","event":{"id":"x","category":["process"],"action":"exec"},"agent":{"id":"a"}}`, ErrInvalidField},
+		{"empty action", `{"@timestamp":"2026-01-02T03:04:05Z","event":{"id":"x","category":"process","action":""},"agent":{"id":"a"}}`, ErrMissingField},
 		{"too large", `{"message":"` + strings.Repeat("a", MaxSize) + `"}`, ErrTooLarge},
 	}
 	for _, tt := range tests {
