@@ -86,6 +86,7 @@ func (a *Agent) Run(ctx context.Context) error {
 	if hostID == "" {
 		hostID = a.agentID
 	}
+	a.env.HostID = hostID
 	a.pipe = &pipeline{spool: a.spool, agentID: a.agentID, hostID: hostID, version: a.cfg.Version}
 
 	a.nc, err = client.Connect(ctx, id, client.Options{

@@ -68,6 +68,10 @@ type Env struct {
 	DataDir string
 	// AgentID is the agent's id; empty before enrollment.
 	AgentID string
+	// HostID is the host's id (host.id of every event: the machine id, or
+	// the agent id where the host has none). Process entity ids are
+	// derived from it (package procid).
+	HostID string
 	// AgentVersion is the agent's release version.
 	AgentVersion string
 	// Logger is the plugin's logger.

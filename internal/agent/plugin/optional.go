@@ -1,0 +1,63 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// Alternative is implemented by sensors that are one of several ways of
+// observing the same thing: process events by eBPF, by the proc connector
+// or by audit. Of the sensors that provide the same thing, the runtime
+// runs the first in the list whose requirements hold and whose Probe
+// succeeds; the others stand by, their status naming the one that runs.
+type Alternative interface {
+	// Provides names what the sensor observes ("process", "network" ...).
+	Provides() string
+	// Probe checks quickly, and without side effects that outlive it,
+	// that the mechanism works on this host (loads and unloads its eBPF
+	// program, opens and closes its netlink socket ...). The error says
+	// why not.
+	Probe(ctx context.Context) error
+}
+
+// Tunable is implemented by plugins with settings in their policy
+// (PluginPolicy.settings_json, a JSON object). The runtime calls
+// ApplySettings before the first Run or Collect and again, with the sensor
+// stopped, whenever the settings change; empty raw means the plugin's
+// defaults. An error keeps the previous settings and is reported as the
+// plugin's status.
+type Tunable interface {
+	ApplySettings(raw json.RawMessage) error
+}
+
+// ProcessLister is implemented by the sensor that keeps the table of the
+// host's processes; the agent's "processes" command answers with it.
+type ProcessLister interface {
+	Processes() []ProcessInfo
+}
+
+// ProcessInfo is one live process as the process table knows it. Its JSON
+// form is the output of the "processes" command (the console's process
+// tree).
+type ProcessInfo struct {
+	EntityID       string   `json:"entity_id"`
+	ParentEntityID string   `json:"parent_entity_id,omitempty"`
+	PID            int      `json:"pid"`
+	PPID           int      `json:"ppid"`
+	Name           string   `json:"name"`
+	Executable     string   `json:"executable,omitempty"`
+	Args           []string `json:"args,omitempty"`
+	WorkingDir     string   `json:"working_directory,omitempty"`
+	User           string   `json:"user,omitempty"`
+	UID            int      `json:"uid"`
+	EUID           int      `json:"euid"`
+	LoginUser      string   `json:"login_user,omitempty"`
+	TTY            string   `json:"tty,omitempty"`
+	ContainerID    string   `json:"container_id,omitempty"`
+	SHA256         string   `json:"sha256,omitempty"`
+	// Start is the process's start time, RFC 3339.
+	Start string `json:"start"`
+	// Stdio describes file descriptors 0-2 that are sockets or pipes
+	// ("socket:tcp 10.0.0.5:4444", "pipe"), empty otherwise.
+	Stdio []string `json:"stdio,omitempty"`
+}
