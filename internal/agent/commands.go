@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	busv1 "github.com/vigilsec/vigil/api/bus/v1"
+	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/bus/client"
 )
 
@@ -21,6 +22,9 @@ const (
 	CommandPing    = "ping"
 	CommandStatus  = "status"
 	CommandCollect = "collect"
+	// CommandProcesses answers with the process table of the sensor that
+	// keeps it (plugin.ProcessLister).
+	CommandProcesses = "processes"
 )
 
 // errUnknownCommand answers a command the agent does not know.
@@ -82,8 +86,43 @@ func (a *Agent) execute(ctx context.Context, cmd *busv1.Command) (any, error) {
 		return a.statusOutput(), nil
 	case CommandCollect:
 		return a.collectNow(ctx, cmd.GetArgs()["name"])
+	case CommandProcesses:
+		return a.processes()
 	}
-	return nil, fmt.Errorf("%w %q (known: %s, %s, %s)", errUnknownCommand, cmd.GetName(), CommandPing, CommandStatus, CommandCollect)
+	return nil, fmt.Errorf("%w %q (known: %s, %s, %s, %s)", errUnknownCommand, cmd.GetName(),
+		CommandPing, CommandStatus, CommandCollect, CommandProcesses)
+}
+
+// processesOutput is the answer to "processes".
+type processesOutput struct {
+	TakenAt   string               `json:"taken_at"`
+	Sensor    string               `json:"sensor"`
+	Mechanism string               `json:"mechanism"`
+	Processes []plugin.ProcessInfo `json:"processes"`
+}
+
+// processes lists the host's processes from the running sensor that keeps
+// the process table.
+func (a *Agent) processes() (*processesOutput, error) {
+	a.supMu.Lock()
+	var lister plugin.ProcessLister
+	var from *sensorRunner
+	for _, r := range a.sensors {
+		if l, ok := r.s.(plugin.ProcessLister); ok && r.running() {
+			lister, from = l, r
+			break
+		}
+	}
+	a.supMu.Unlock()
+	if lister == nil {
+		return nil, errors.New("no process sensor runs on this agent (see the status command)")
+	}
+	procs := lister.Processes()
+	if procs == nil {
+		procs = []plugin.ProcessInfo{}
+	}
+	return &processesOutput{TakenAt: time.Now().UTC().Format(time.RFC3339), Sensor: from.s.Name(),
+		Mechanism: from.s.Mechanism(), Processes: procs}, nil
 }
 
 // statusOutput is the answer to "status".

@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
@@ -17,6 +18,9 @@ type runner struct {
 
 	cancel context.CancelFunc // stops the running loop; nil when stopped
 	done   chan struct{}      // closed when the loop returned
+	// settingsTried is the last settings document handed to a Tunable
+	// plugin (under supMu).
+	settingsTried string
 }
 
 // running reports whether the plugin's loop is started.
@@ -59,16 +63,66 @@ func (a *Agent) preparePlugins() {
 	}
 	for _, c := range a.cfg.Collectors {
 		r := &collectorRunner{c: c}
-		r.st = a.status.add(plugin.KindCollector, c.Name(), "")
+		r.st = a.status.add(plugin.KindCollector, c.Name(), "", "")
 		r.skip = prepare(c, r.st)
 		a.collectors = append(a.collectors, r)
 	}
 	for _, s := range a.cfg.Sensors {
 		r := &sensorRunner{s: s}
-		r.st = a.status.add(plugin.KindSensor, s.Name(), s.Mechanism())
+		r.alt, _ = s.(plugin.Alternative)
+		provides := ""
+		if r.alt != nil {
+			provides = r.alt.Provides()
+		}
+		r.st = a.status.add(plugin.KindSensor, s.Name(), s.Mechanism(), provides)
 		r.skip = prepare(s, r.st)
+		if r.skip == "" && r.alt != nil {
+			r.skip = a.probe(r)
+		}
 		a.sensors = append(a.sensors, r)
 	}
+}
+
+// probeTimeout bounds an Alternative's Probe.
+const probeTimeout = 30 * time.Second
+
+// probe checks that an alternative sensor's mechanism works here; the
+// reason it does not, or "".
+func (a *Agent) probe(r *sensorRunner) string {
+	ctx, cancel := context.WithTimeout(context.Background(), probeTimeout)
+	defer cancel()
+	err := a.safely(r.s.Name(), func() error { return r.alt.Probe(ctx) })
+	if err == nil {
+		return ""
+	}
+	reason := fmt.Sprintf("%s does not work here: %v", r.s.Mechanism(), err)
+	a.status.set(r.st, StateSkipped, reason)
+	a.log.Info("sensor skipped", "plugin", r.s.Name(), "provides", r.alt.Provides(), "reason", reason)
+	return reason
+}
+
+// applySettings hands a plugin the settings of its policy when they
+// changed since the last attempt; the plugin is stopped. Refused settings
+// leave the previous ones in force and show in the plugin's status.
+func (a *Agent) applySettings(p plugin.Plugin, st *pluginStatus, tried *string, raw string) {
+	t, ok := p.(plugin.Tunable)
+	if !ok || raw == *tried {
+		return
+	}
+	*tried = raw
+	err := a.safely(p.Name(), func() error { return t.ApplySettings(json.RawMessage(raw)) })
+	if err != nil {
+		a.status.noteError(st, "settings refused: "+err.Error())
+		a.log.Error("plugin settings refused; the previous ones stay", "plugin", p.Name(), "err", err)
+		return
+	}
+	a.status.noteError(st, "")
+}
+
+// settingsChanged reports whether a Tunable plugin has settings to apply.
+func settingsChanged(p plugin.Plugin, tried, raw string) bool {
+	_, ok := p.(plugin.Tunable)
+	return ok && tried != raw
 }
 
 // reconcile starts and stops plugins so that they match the policy.
@@ -87,25 +141,47 @@ func (a *Agent) reconcile(ctx context.Context, e *effectivePolicy) {
 		if iv == 0 {
 			iv = r.c.DefaultInterval()
 		}
+		raw := e.collectors[r.c.Name()].GetSettingsJson()
 		switch {
-		case on && r.running() && r.interval == iv:
+		case on && r.running() && r.interval == iv && !settingsChanged(r.c, r.settingsTried, raw):
 		case on:
 			r.stop()
 			r.interval = iv
+			a.applySettings(r.c, r.st, &r.settingsTried, raw)
 			a.startCollector(ctx, r)
 		default:
 			r.stop()
 			a.status.set(r.st, StateDisabled, disabled)
 		}
 	}
+	// Of the alternatives for the same events, the first enabled one in
+	// the list runs.
+	chosen := map[string]string{}
 	for _, r := range a.sensors {
 		if r.skip != "" {
 			continue
 		}
+		pp := e.sensors[r.s.Name()]
+		r.setLimits(pp)
 		on, _ := enabled(e.sensors, r.s.Name())
+		if on && r.alt != nil {
+			if first, taken := chosen[r.alt.Provides()]; taken {
+				if !r.stop() {
+					a.log.Error("sensor did not stop in time", "plugin", r.s.Name(), "wait", stopWait)
+				}
+				a.status.set(r.st, StateStandby, fmt.Sprintf("%s events come from %s", r.alt.Provides(), first))
+				continue
+			}
+			chosen[r.alt.Provides()] = r.s.Name()
+		}
+		raw := pp.GetSettingsJson()
 		switch {
-		case on && r.running():
+		case on && r.running() && !settingsChanged(r.s, r.settingsTried, raw):
 		case on:
+			if !r.stop() {
+				a.log.Error("sensor did not stop in time", "plugin", r.s.Name(), "wait", stopWait)
+			}
+			a.applySettings(r.s, r.st, &r.settingsTried, raw)
 			a.startSensor(ctx, r)
 		default:
 			if !r.stop() {

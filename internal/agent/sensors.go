@@ -3,8 +3,12 @@ package agent
 import (
 	"context"
 	"errors"
+	"sync/atomic"
 	"time"
 
+	"golang.org/x/time/rate"
+
+	busv1 "github.com/vigilsec/vigil/api/bus/v1"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/event"
 )
@@ -13,6 +17,33 @@ import (
 type sensorRunner struct {
 	runner
 	s plugin.Sensor
+	// alt is set for a sensor that is one of several mechanisms.
+	alt plugin.Alternative
+	// limiter and filters are the sensor's own rate limit and drop
+	// filters from the policy; nil when it has none.
+	limiter atomic.Pointer[rate.Limiter]
+	filters atomic.Pointer[[]dropFilter]
+}
+
+// setLimits puts the policy's rate limit and drop filters for the sensor
+// in force, without a restart.
+func (r *sensorRunner) setLimits(pp *busv1.PluginPolicy) {
+	if eps := pp.GetMaxEventsPerSecond(); eps > 0 {
+		burst := max(1, int(eps))
+		if l := r.limiter.Load(); l != nil {
+			l.SetLimit(rate.Limit(eps))
+			l.SetBurst(burst)
+		} else {
+			r.limiter.Store(rate.NewLimiter(rate.Limit(eps), burst))
+		}
+	} else {
+		r.limiter.Store(nil)
+	}
+	if fs := compileFilters(pp.GetDrop()); fs != nil {
+		r.filters.Store(&fs)
+	} else {
+		r.filters.Store(nil)
+	}
 }
 
 // startSensor runs the sensor until its context ends, starting it again
@@ -22,7 +53,7 @@ func (a *Agent) startSensor(ctx context.Context, r *sensorRunner) {
 	r.cancel, r.done = cancel, make(chan struct{})
 	go func() {
 		defer close(r.done)
-		em := &emitter{a: a, st: r.st, ctx: ctx}
+		em := &emitter{a: a, r: r, st: r.st, ctx: ctx}
 		for pause := restartMin; ; pause = min(2*pause, restartMax) {
 			a.status.set(r.st, StateRunning, "")
 			started := time.Now()
@@ -50,11 +81,13 @@ func (a *Agent) startSensor(ctx context.Context, r *sensorRunner) {
 	}()
 }
 
-// emitter takes one sensor's events: the policy's rate limit drops (and
-// counts) what is above it, the CPU budget slows the sensor down, and the
-// rest goes to the spool.
+// emitter takes one sensor's events: the policy's drop filters remove
+// (and count) what they match, the sensor's and then the agent's rate
+// limits drop (and count) what is above them, the CPU budget slows the
+// sensor down, and the rest goes to the spool.
 type emitter struct {
 	a   *Agent
+	r   *sensorRunner
 	st  *pluginStatus
 	ctx context.Context
 }
@@ -64,6 +97,14 @@ var _ plugin.Emitter = (*emitter)(nil)
 // Emit implements plugin.Emitter.
 func (e *emitter) Emit(ev event.Event) {
 	a := e.a
+	if fs := e.r.filters.Load(); fs != nil && matchAny(*fs, ev) {
+		e.st.filtered.Add(1)
+		return
+	}
+	if l := e.r.limiter.Load(); l != nil && !l.Allow() {
+		e.st.dropped.Add(1)
+		return
+	}
 	if e.ctx.Err() != nil || !a.limiter.Allow() {
 		e.st.dropped.Add(1)
 		return

@@ -16,18 +16,21 @@ const (
 	StateSkipped  = "skipped"
 	StateDisabled = "disabled"
 	StateFailed   = "failed"
+	// StateStandby: a sensor that could run but another one provides the
+	// same events (plugin.Alternative).
+	StateStandby = "standby"
 )
 
 // pluginStatus is the live status of one plugin. Counters of the hot path
 // are atomic; the rest is guarded by the board's lock.
 type pluginStatus struct {
-	kind, name, mechanism string
+	kind, name, mechanism, provides string
 
 	state, reason, lastErr string
 	lastRun                int64
 	runs, failures         uint64
 
-	events, dropped atomic.Uint64
+	events, dropped, filtered atomic.Uint64
 }
 
 // statusBoard holds every plugin's status and notes changes of state, so
@@ -39,10 +42,10 @@ type statusBoard struct {
 }
 
 // add registers a plugin.
-func (b *statusBoard) add(kind, name, mechanism string) *pluginStatus {
+func (b *statusBoard) add(kind, name, mechanism, provides string) *pluginStatus {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	p := &pluginStatus{kind: kind, name: name, mechanism: mechanism, state: StateIdle}
+	p := &pluginStatus{kind: kind, name: name, mechanism: mechanism, provides: provides, state: StateIdle}
 	b.all = append(b.all, p)
 	b.changed = true
 	return p
@@ -75,6 +78,17 @@ func (b *statusBoard) finished(p *pluginStatus, err error, after string) {
 	p.state, p.reason, p.lastErr = state, reason, lastErr
 }
 
+// noteError records an error that did not stop the plugin (settings it
+// refused), or clears it with "".
+func (b *statusBoard) noteError(p *pluginStatus, msg string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if p.lastErr != msg {
+		p.lastErr = msg
+		b.changed = true
+	}
+}
+
 // takeChanged reports whether any state changed since the last call.
 func (b *statusBoard) takeChanged() bool {
 	b.mu.Lock()
@@ -100,6 +114,7 @@ func (b *statusBoard) snapshot() []*busv1.PluginStatus {
 			Name: p.name, Kind: p.kind, State: p.state, Reason: p.reason,
 			LastRunUnix: p.lastRun, LastError: p.lastErr, Runs: p.runs, Failures: p.failures,
 			Events: p.events.Load(), Dropped: p.dropped.Load(), Mechanism: p.mechanism,
+			Filtered: p.filtered.Load(), Provides: p.provides,
 		})
 	}
 	b.mu.Unlock()

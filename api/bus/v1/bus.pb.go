@@ -257,8 +257,10 @@ type PluginStatus struct {
 	Runs          uint64                 `protobuf:"varint,7,opt,name=runs,proto3" json:"runs,omitempty"`
 	Failures      uint64                 `protobuf:"varint,8,opt,name=failures,proto3" json:"failures,omitempty"`
 	Events        uint64                 `protobuf:"varint,9,opt,name=events,proto3" json:"events,omitempty"`       // events emitted
-	Dropped       uint64                 `protobuf:"varint,10,opt,name=dropped,proto3" json:"dropped,omitempty"`    // events dropped by filter or rate limit
+	Dropped       uint64                 `protobuf:"varint,10,opt,name=dropped,proto3" json:"dropped,omitempty"`    // events lost: rate limit, full spool, kernel buffer overflow ...
 	Mechanism     string                 `protobuf:"bytes,11,opt,name=mechanism,proto3" json:"mechanism,omitempty"` // sensors: ebpf, proc-connector, audit ...
+	Filtered      uint64                 `protobuf:"varint,12,opt,name=filtered,proto3" json:"filtered,omitempty"`  // events dropped on purpose by the policy's filters
+	Provides      string                 `protobuf:"bytes,13,opt,name=provides,proto3" json:"provides,omitempty"`   // sensors that are one of several mechanisms: what they observe
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -366,6 +368,20 @@ func (x *PluginStatus) GetDropped() uint64 {
 func (x *PluginStatus) GetMechanism() string {
 	if x != nil {
 		return x.Mechanism
+	}
+	return ""
+}
+
+func (x *PluginStatus) GetFiltered() uint64 {
+	if x != nil {
+		return x.Filtered
+	}
+	return 0
+}
+
+func (x *PluginStatus) GetProvides() string {
+	if x != nil {
+		return x.Provides
 	}
 	return ""
 }
@@ -1060,8 +1076,17 @@ type PluginPolicy struct {
 	state           protoimpl.MessageState `protogen:"open.v1"`
 	Enabled         bool                   `protobuf:"varint,1,opt,name=enabled,proto3" json:"enabled,omitempty"`
 	IntervalSeconds int64                  `protobuf:"varint,2,opt,name=interval_seconds,json=intervalSeconds,proto3" json:"interval_seconds,omitempty"` // collectors only; 0 means the plugin's default
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// Sensors: events per second this sensor may emit (above it they are
+	// dropped and counted); 0 leaves only the agent-wide limit.
+	MaxEventsPerSecond float64 `protobuf:"fixed64,3,opt,name=max_events_per_second,json=maxEventsPerSecond,proto3" json:"max_events_per_second,omitempty"`
+	// Sensors: events matching any of these are dropped at the agent and
+	// counted as filtered.
+	Drop []*EventFilter `protobuf:"bytes,4,rep,name=drop,proto3" json:"drop,omitempty"`
+	// The plugin's own settings, a JSON object (documented per plugin);
+	// empty means its defaults.
+	SettingsJson  string `protobuf:"bytes,5,opt,name=settings_json,json=settingsJson,proto3" json:"settings_json,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PluginPolicy) Reset() {
@@ -1108,6 +1133,98 @@ func (x *PluginPolicy) GetIntervalSeconds() int64 {
 	return 0
 }
 
+func (x *PluginPolicy) GetMaxEventsPerSecond() float64 {
+	if x != nil {
+		return x.MaxEventsPerSecond
+	}
+	return 0
+}
+
+func (x *PluginPolicy) GetDrop() []*EventFilter {
+	if x != nil {
+		return x.Drop
+	}
+	return nil
+}
+
+func (x *PluginPolicy) GetSettingsJson() string {
+	if x != nil {
+		return x.SettingsJson
+	}
+	return ""
+}
+
+// EventFilter matches events by one field: the event matches when its
+// event.action is action (any action when empty) and the field's value
+// equals one of equals or starts with one of prefixes.
+type EventFilter struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Field         string                 `protobuf:"bytes,1,opt,name=field,proto3" json:"field,omitempty"` // ECS path, e.g. process.executable
+	Equals        []string               `protobuf:"bytes,2,rep,name=equals,proto3" json:"equals,omitempty"`
+	Prefixes      []string               `protobuf:"bytes,3,rep,name=prefixes,proto3" json:"prefixes,omitempty"`
+	Action        string                 `protobuf:"bytes,4,opt,name=action,proto3" json:"action,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EventFilter) Reset() {
+	*x = EventFilter{}
+	mi := &file_api_bus_v1_bus_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EventFilter) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EventFilter) ProtoMessage() {}
+
+func (x *EventFilter) ProtoReflect() protoreflect.Message {
+	mi := &file_api_bus_v1_bus_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EventFilter.ProtoReflect.Descriptor instead.
+func (*EventFilter) Descriptor() ([]byte, []int) {
+	return file_api_bus_v1_bus_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *EventFilter) GetField() string {
+	if x != nil {
+		return x.Field
+	}
+	return ""
+}
+
+func (x *EventFilter) GetEquals() []string {
+	if x != nil {
+		return x.Equals
+	}
+	return nil
+}
+
+func (x *EventFilter) GetPrefixes() []string {
+	if x != nil {
+		return x.Prefixes
+	}
+	return nil
+}
+
+func (x *EventFilter) GetAction() string {
+	if x != nil {
+		return x.Action
+	}
+	return ""
+}
+
 // Budget bounds the agent's own resource use.
 type Budget struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -1119,7 +1236,7 @@ type Budget struct {
 
 func (x *Budget) Reset() {
 	*x = Budget{}
-	mi := &file_api_bus_v1_bus_proto_msgTypes[10]
+	mi := &file_api_bus_v1_bus_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1131,7 +1248,7 @@ func (x *Budget) String() string {
 func (*Budget) ProtoMessage() {}
 
 func (x *Budget) ProtoReflect() protoreflect.Message {
-	mi := &file_api_bus_v1_bus_proto_msgTypes[10]
+	mi := &file_api_bus_v1_bus_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1144,7 +1261,7 @@ func (x *Budget) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Budget.ProtoReflect.Descriptor instead.
 func (*Budget) Descriptor() ([]byte, []int) {
-	return file_api_bus_v1_bus_proto_rawDescGZIP(), []int{10}
+	return file_api_bus_v1_bus_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Budget) GetCpuPercent() float64 {
@@ -1179,7 +1296,7 @@ type AgentPolicy struct {
 
 func (x *AgentPolicy) Reset() {
 	*x = AgentPolicy{}
-	mi := &file_api_bus_v1_bus_proto_msgTypes[11]
+	mi := &file_api_bus_v1_bus_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1191,7 +1308,7 @@ func (x *AgentPolicy) String() string {
 func (*AgentPolicy) ProtoMessage() {}
 
 func (x *AgentPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_api_bus_v1_bus_proto_msgTypes[11]
+	mi := &file_api_bus_v1_bus_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1204,7 +1321,7 @@ func (x *AgentPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AgentPolicy.ProtoReflect.Descriptor instead.
 func (*AgentPolicy) Descriptor() ([]byte, []int) {
-	return file_api_bus_v1_bus_proto_rawDescGZIP(), []int{11}
+	return file_api_bus_v1_bus_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *AgentPolicy) GetRevision() uint64 {
@@ -1281,7 +1398,7 @@ const file_api_bus_v1_bus_proto_rawDesc = "" +
 	"\n" +
 	"machine_id\x18\n" +
 	" \x01(\tR\tmachineId\x12\x12\n" +
-	"\x04macs\x18\v \x03(\tR\x04macs\"\xa7\x02\n" +
+	"\x04macs\x18\v \x03(\tR\x04macs\"\xdf\x02\n" +
 	"\fPluginStatus\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x14\n" +
@@ -1295,7 +1412,9 @@ const file_api_bus_v1_bus_proto_rawDesc = "" +
 	"\x06events\x18\t \x01(\x04R\x06events\x12\x18\n" +
 	"\adropped\x18\n" +
 	" \x01(\x04R\adropped\x12\x1c\n" +
-	"\tmechanism\x18\v \x01(\tR\tmechanism\"\xe1\x02\n" +
+	"\tmechanism\x18\v \x01(\tR\tmechanism\x12\x1a\n" +
+	"\bfiltered\x18\f \x01(\x04R\bfiltered\x12\x1a\n" +
+	"\bprovides\x18\r \x01(\tR\bprovides\"\xe1\x02\n" +
 	"\n" +
 	"AgentStats\x12\x1f\n" +
 	"\vcpu_percent\x18\x01 \x01(\x01R\n" +
@@ -1374,10 +1493,18 @@ const file_api_bus_v1_bus_proto_rawDesc = "" +
 	"\x02ok\x18\x03 \x01(\bR\x02ok\x12\x14\n" +
 	"\x05error\x18\x04 \x01(\tR\x05error\x12\x16\n" +
 	"\x06output\x18\x05 \x01(\fR\x06output\x121\n" +
-	"\x15finished_at_unix_nano\x18\x06 \x01(\x03R\x12finishedAtUnixNano\"S\n" +
+	"\x15finished_at_unix_nano\x18\x06 \x01(\x03R\x12finishedAtUnixNano\"\xda\x01\n" +
 	"\fPluginPolicy\x12\x18\n" +
 	"\aenabled\x18\x01 \x01(\bR\aenabled\x12)\n" +
-	"\x10interval_seconds\x18\x02 \x01(\x03R\x0fintervalSeconds\"F\n" +
+	"\x10interval_seconds\x18\x02 \x01(\x03R\x0fintervalSeconds\x121\n" +
+	"\x15max_events_per_second\x18\x03 \x01(\x01R\x12maxEventsPerSecond\x12-\n" +
+	"\x04drop\x18\x04 \x03(\v2\x19.vigil.bus.v1.EventFilterR\x04drop\x12#\n" +
+	"\rsettings_json\x18\x05 \x01(\tR\fsettingsJson\"o\n" +
+	"\vEventFilter\x12\x14\n" +
+	"\x05field\x18\x01 \x01(\tR\x05field\x12\x16\n" +
+	"\x06equals\x18\x02 \x03(\tR\x06equals\x12\x1a\n" +
+	"\bprefixes\x18\x03 \x03(\tR\bprefixes\x12\x16\n" +
+	"\x06action\x18\x04 \x01(\tR\x06action\"F\n" +
 	"\x06Budget\x12\x1f\n" +
 	"\vcpu_percent\x18\x01 \x01(\x01R\n" +
 	"cpuPercent\x12\x1b\n" +
@@ -1414,7 +1541,7 @@ func file_api_bus_v1_bus_proto_rawDescGZIP() []byte {
 }
 
 var file_api_bus_v1_bus_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_api_bus_v1_bus_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_api_bus_v1_bus_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_api_bus_v1_bus_proto_goTypes = []any{
 	(Goodbye_Reason)(0),         // 0: vigil.bus.v1.Goodbye.Reason
 	(EventBatch_Compression)(0), // 1: vigil.bus.v1.EventBatch.Compression
@@ -1428,11 +1555,12 @@ var file_api_bus_v1_bus_proto_goTypes = []any{
 	(*Command)(nil),             // 9: vigil.bus.v1.Command
 	(*CommandReply)(nil),        // 10: vigil.bus.v1.CommandReply
 	(*PluginPolicy)(nil),        // 11: vigil.bus.v1.PluginPolicy
-	(*Budget)(nil),              // 12: vigil.bus.v1.Budget
-	(*AgentPolicy)(nil),         // 13: vigil.bus.v1.AgentPolicy
-	nil,                         // 14: vigil.bus.v1.Command.ArgsEntry
-	nil,                         // 15: vigil.bus.v1.AgentPolicy.CollectorsEntry
-	nil,                         // 16: vigil.bus.v1.AgentPolicy.SensorsEntry
+	(*EventFilter)(nil),         // 12: vigil.bus.v1.EventFilter
+	(*Budget)(nil),              // 13: vigil.bus.v1.Budget
+	(*AgentPolicy)(nil),         // 14: vigil.bus.v1.AgentPolicy
+	nil,                         // 15: vigil.bus.v1.Command.ArgsEntry
+	nil,                         // 16: vigil.bus.v1.AgentPolicy.CollectorsEntry
+	nil,                         // 17: vigil.bus.v1.AgentPolicy.SensorsEntry
 }
 var file_api_bus_v1_bus_proto_depIdxs = []int32{
 	2,  // 0: vigil.bus.v1.Heartbeat.facts:type_name -> vigil.bus.v1.HostFacts
@@ -1441,17 +1569,18 @@ var file_api_bus_v1_bus_proto_depIdxs = []int32{
 	0,  // 3: vigil.bus.v1.Goodbye.reason:type_name -> vigil.bus.v1.Goodbye.Reason
 	7,  // 4: vigil.bus.v1.Goodbye.source:type_name -> vigil.bus.v1.StopSource
 	1,  // 5: vigil.bus.v1.EventBatch.compression:type_name -> vigil.bus.v1.EventBatch.Compression
-	14, // 6: vigil.bus.v1.Command.args:type_name -> vigil.bus.v1.Command.ArgsEntry
-	15, // 7: vigil.bus.v1.AgentPolicy.collectors:type_name -> vigil.bus.v1.AgentPolicy.CollectorsEntry
-	16, // 8: vigil.bus.v1.AgentPolicy.sensors:type_name -> vigil.bus.v1.AgentPolicy.SensorsEntry
-	12, // 9: vigil.bus.v1.AgentPolicy.budget:type_name -> vigil.bus.v1.Budget
-	11, // 10: vigil.bus.v1.AgentPolicy.CollectorsEntry.value:type_name -> vigil.bus.v1.PluginPolicy
-	11, // 11: vigil.bus.v1.AgentPolicy.SensorsEntry.value:type_name -> vigil.bus.v1.PluginPolicy
-	12, // [12:12] is the sub-list for method output_type
-	12, // [12:12] is the sub-list for method input_type
-	12, // [12:12] is the sub-list for extension type_name
-	12, // [12:12] is the sub-list for extension extendee
-	0,  // [0:12] is the sub-list for field type_name
+	15, // 6: vigil.bus.v1.Command.args:type_name -> vigil.bus.v1.Command.ArgsEntry
+	12, // 7: vigil.bus.v1.PluginPolicy.drop:type_name -> vigil.bus.v1.EventFilter
+	16, // 8: vigil.bus.v1.AgentPolicy.collectors:type_name -> vigil.bus.v1.AgentPolicy.CollectorsEntry
+	17, // 9: vigil.bus.v1.AgentPolicy.sensors:type_name -> vigil.bus.v1.AgentPolicy.SensorsEntry
+	13, // 10: vigil.bus.v1.AgentPolicy.budget:type_name -> vigil.bus.v1.Budget
+	11, // 11: vigil.bus.v1.AgentPolicy.CollectorsEntry.value:type_name -> vigil.bus.v1.PluginPolicy
+	11, // 12: vigil.bus.v1.AgentPolicy.SensorsEntry.value:type_name -> vigil.bus.v1.PluginPolicy
+	13, // [13:13] is the sub-list for method output_type
+	13, // [13:13] is the sub-list for method input_type
+	13, // [13:13] is the sub-list for extension type_name
+	13, // [13:13] is the sub-list for extension extendee
+	0,  // [0:13] is the sub-list for field type_name
 }
 
 func init() { file_api_bus_v1_bus_proto_init() }
@@ -1465,7 +1594,7 @@ func file_api_bus_v1_bus_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_bus_v1_bus_proto_rawDesc), len(file_api_bus_v1_bus_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   15,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -28,6 +28,14 @@ const (
 	MaxIntervalSeconds  = 30 * 24 * 3600
 	MaxPlugins          = 256
 	maxPluginNameLen    = 64
+	// MaxSensorEventsPerSecond bounds one sensor's own rate limit.
+	MaxSensorEventsPerSecond = 1_000_000
+	// MaxDropFilters and MaxFilterValues bound one sensor's drop filters.
+	MaxDropFilters    = 64
+	MaxFilterValues   = 256
+	maxFilterValueLen = 1024
+	// MaxSettingsBytes bounds one plugin's settings document.
+	MaxSettingsBytes = 64 << 10
 )
 
 // Default returns the built-in policy every agent starts from: every

@@ -2,10 +2,12 @@ package agentpolicy
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 
 	"google.golang.org/protobuf/encoding/protojson"
 
@@ -93,8 +95,92 @@ func validatePlugins(kind string, plugins map[string]*busv1.PluginPolicy, interv
 		case iv != 0 && (iv < MinIntervalSeconds || iv > MaxIntervalSeconds):
 			return invalid(kind+"."+name+".intervalSeconds", "%d is out of range %d to %d", iv, MinIntervalSeconds, MaxIntervalSeconds)
 		}
+		if err := validateSensorLimits(kind+"."+name, pp, !intervals); err != nil {
+			return err
+		}
+		if err := validateSettings(kind+"."+name+".settingsJson", pp.GetSettingsJson()); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// validateSensorLimits checks a sensor's rate limit and drop filters.
+func validateSensorLimits(field string, pp *busv1.PluginPolicy, sensor bool) error {
+	eps := pp.GetMaxEventsPerSecond()
+	switch {
+	case eps != 0 && !sensor:
+		return invalid(field+".maxEventsPerSecond", "only sensors stream events")
+	case math.IsNaN(eps) || eps < 0 || eps > MaxSensorEventsPerSecond:
+		return invalid(field+".maxEventsPerSecond", "%v is out of range 0 to %d", eps, MaxSensorEventsPerSecond)
+	}
+	drop := pp.GetDrop()
+	if len(drop) > 0 && !sensor {
+		return invalid(field+".drop", "only sensors' events are filtered")
+	}
+	if len(drop) > MaxDropFilters {
+		return invalid(field+".drop", "%d filters (max %d)", len(drop), MaxDropFilters)
+	}
+	for i, f := range drop {
+		at := fmt.Sprintf("%s.drop[%d]", field, i)
+		if f == nil {
+			return invalid(at, "empty filter")
+		}
+		if !validFieldPath(f.GetField()) {
+			return invalid(at+".field", "%q is not a field path (like process.executable)", f.GetField())
+		}
+		n := len(f.GetEquals()) + len(f.GetPrefixes())
+		if n == 0 {
+			return invalid(at, "needs equals or prefixes")
+		}
+		if n > MaxFilterValues {
+			return invalid(at, "%d values (max %d)", n, MaxFilterValues)
+		}
+		for _, v := range append(append([]string{}, f.GetEquals()...), f.GetPrefixes()...) {
+			if v == "" || len(v) > maxFilterValueLen {
+				return invalid(at, "values must be 1 to %d bytes", maxFilterValueLen)
+			}
+		}
+		if a := f.GetAction(); a != "" && !validFieldPath(a) {
+			return invalid(at+".action", "%q is not an event action", a)
+		}
+	}
+	return nil
+}
+
+// validateSettings checks that a plugin's settings are a JSON object of a
+// sane size; what the keys mean is the plugin's to check.
+func validateSettings(field, raw string) error {
+	if raw == "" {
+		return nil
+	}
+	if len(raw) > MaxSettingsBytes {
+		return invalid(field, "%d bytes (max %d)", len(raw), MaxSettingsBytes)
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(raw), &obj); err != nil || obj == nil {
+		return invalid(field, "must be a JSON object")
+	}
+	return nil
+}
+
+// validFieldPath accepts dotted names of letters, digits, '_', '-' and
+// '@' (for @timestamp).
+func validFieldPath(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for _, part := range strings.Split(s, ".") {
+		if part == "" {
+			return false
+		}
+		for _, c := range part {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '@') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // validPluginName accepts names such as os/dpkg, exec/proccon or fim: parts

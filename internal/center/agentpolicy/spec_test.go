@@ -54,6 +54,27 @@ func TestParseSpec(t *testing.T) {
 		{name: "bad plugin name", spec: `{"collectors": {"OS/Dpkg": {}}}`, wantErr: `"OS/Dpkg" is not a plugin name`},
 		{name: "empty plugin part", spec: `{"collectors": {"os//dpkg": {}}}`, wantErr: "not a plugin name"},
 		{name: "trailing slash", spec: `{"sensors": {"exec/": {}}}`, wantErr: "not a plugin name"},
+		{
+			name: "sensor limits and settings",
+			spec: `{"sensors": {"exec/ebpf": {"enabled": true, "maxEventsPerSecond": 2000,
+				"drop": [{"field": "process.executable", "equals": ["/usr/bin/true"], "prefixes": ["/opt/ci/"], "action": "exec"}],
+				"settingsJson": "{\"fork_events\": false}"}}}`,
+			want: &busv1.AgentPolicy{Sensors: map[string]*busv1.PluginPolicy{"exec/ebpf": {
+				Enabled: true, MaxEventsPerSecond: 2000,
+				Drop: []*busv1.EventFilter{{Field: "process.executable", Equals: []string{"/usr/bin/true"}, Prefixes: []string{"/opt/ci/"}, Action: "exec"}},
+				SettingsJson: `{"fork_events": false}`,
+			}}},
+		},
+		{name: "collector settings", spec: `{"collectors": {"os/dpkg": {"settingsJson": "{}"}}}`,
+			want: &busv1.AgentPolicy{Collectors: map[string]*busv1.PluginPolicy{"os/dpkg": {SettingsJson: "{}"}}}},
+		{name: "negative rate", spec: `{"sensors": {"fim": {"maxEventsPerSecond": -1}}}`, wantErr: "sensors.fim.maxEventsPerSecond: -1 is out of range"},
+		{name: "collector rate", spec: `{"collectors": {"os/dpkg": {"maxEventsPerSecond": 5}}}`, wantErr: "only sensors stream events"},
+		{name: "collector filter", spec: `{"collectors": {"os/dpkg": {"drop": [{"field": "a", "equals": ["b"]}]}}}`, wantErr: "only sensors' events are filtered"},
+		{name: "filter without values", spec: `{"sensors": {"fim": {"drop": [{"field": "file.path"}]}}}`, wantErr: "sensors.fim.drop[0]: needs equals or prefixes"},
+		{name: "filter bad field", spec: `{"sensors": {"fim": {"drop": [{"field": "file..path", "equals": ["x"]}]}}}`, wantErr: "drop[0].field"},
+		{name: "filter empty value", spec: `{"sensors": {"fim": {"drop": [{"field": "file.path", "prefixes": [""]}]}}}`, wantErr: "values must be 1 to"},
+		{name: "settings not an object", spec: `{"sensors": {"fim": {"settingsJson": "[1]"}}}`, wantErr: "sensors.fim.settingsJson: must be a JSON object"},
+		{name: "settings not JSON", spec: `{"sensors": {"fim": {"settingsJson": "paths=/etc"}}}`, wantErr: "must be a JSON object"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -3,6 +3,9 @@ package command
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/store"
@@ -42,6 +45,8 @@ var commands = map[string]spec{
 	Ping:    {role: store.RoleAnalyst},
 	Status:  {role: store.RoleAnalyst},
 	Collect: {role: store.RoleResponder, required: []string{"name"}},
+	// Command lines can hold secrets: not for viewers.
+	Processes: {role: store.RoleAnalyst},
 }
 
 // MinRole returns the least role allowed to send the command, or "" for a
@@ -54,7 +59,8 @@ func MinRole(name string) store.Role {
 func checkCommand(name string, args map[string]string) error {
 	c, ok := commands[name]
 	if !ok {
-		return fmt.Errorf("%w %q (known: ping, status, collect)", ErrUnknownCommand, name)
+		known := slices.Sorted(maps.Keys(commands))
+		return fmt.Errorf("%w %q (known: %s)", ErrUnknownCommand, name, strings.Join(known, ", "))
 	}
 	for _, arg := range c.required {
 		if args[arg] == "" {

@@ -11,6 +11,8 @@ const (
 	Ping    = "ping"
 	Status  = "status"
 	Collect = "collect"
+	// Processes asks for the agent's process table.
+	Processes = "processes"
 )
 
 // Request sends one command to the agents chosen by AgentIDs and/or Selector

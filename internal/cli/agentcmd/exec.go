@@ -21,7 +21,7 @@ func (a *app) agentsExecCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "exec COMMAND (--agent ID ... | --selector k=v,...)",
 		Short: "Send a command to agents and print each one's result",
-		Long: `Send a command (ping, status, collect ...) to the agents named with --agent
+		Long: `Send a command (ping, status, collect, processes ...) to the agents named with --agent
 and/or matched by --selector, wait for their replies and print one result per
 agent. The exit status is 1 when any agent failed or none was chosen.`,
 		Example: `  vigil agents exec ping --agent 7f3c9a
