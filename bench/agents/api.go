@@ -60,9 +60,9 @@ func newCenterAPI(url, token, caFile string) (*centerAPI, error) {
 }
 
 // countOnline counts the agents of run that the center lists online with
-// a last_seen at or after since: heard on the bus since then. (Enrollment
-// alone already lists an agent online, with last_seen its enrollment
-// time.) It walks every page of the listing.
+// a last_seen at or after since: heard on the bus since then (an agent
+// is online only once it connected; the last_seen check also keeps out
+// agents of an earlier run). It walks every page of the listing.
 func (a *centerAPI) countOnline(ctx context.Context, run string, since time.Time) (int, error) {
 	f := store.AgentFilter{Status: store.StatusOnline, Labels: map[string]string{runLabel: run}}
 	n := 0

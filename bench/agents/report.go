@@ -74,8 +74,7 @@ func newPhase(attempted int, r fleet.Result) *phase {
 }
 
 // online is how long it took until the center listed every connected
-// agent online with a last_seen from the bus (enrollment alone lists an
-// agent online, with its enrollment time as last_seen).
+// agent online with a last_seen from the bus.
 type online struct {
 	Target   int  `json:"target"`
 	Reached  int  `json:"reached"`
