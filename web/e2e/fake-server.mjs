@@ -1,8 +1,10 @@
 // A small fake of the center for developing and testing the console without
 // one: the REST routes the console uses, answered from fixtures (with roles
-// enforced and changes audited), and the built app served with the same
-// headers as the center. Every API request is recorded so that tests can
-// check what the console sent.
+// enforced and changes audited; online agents answer ping, status, collect
+// and processes), events paged in ingest order as the center does, and the
+// built app served with the same headers as the center. Every API request
+// is recorded so that tests can check what the console sent, and tests may
+// add events as if an agent had just sent them.
 //
 //   node e2e/fake-server.mjs        (PORT=8099 by default; sign in as
 //                                    admin / correct-horse or token vgt_fixture_admin;
@@ -14,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { createAdmin } from './fake-admin.mjs';
 import { allowed, fail, labelsProblem, page, send } from './fake-http.mjs';
 import { makeAgents, makeAlerts, makeEvents, makeHistory } from './fixtures.mjs';
+import { makeHostEvents, makeProcesses } from './fixtures-host.mjs';
 
 export const fakeUser = { username: 'admin', password: 'correct-horse' };
 export const fakeToken = 'vgt_fixture_admin';
@@ -36,11 +39,35 @@ function readBody(req) {
   });
 }
 
+/** The least role of each command the fake agents answer. */
+const commandRoles = { ping: 'analyst', status: 'analyst', collect: 'responder', processes: 'analyst' };
+
 /** commandOutput is what a fake agent answers. */
-function commandOutput(command, args, a) {
+function commandOutput(command, args, a, now) {
   if (command === 'ping') return { pong: true, agent_version: a.agent_version };
   if (command === 'status') return { status: 'running', plugins: 4 };
+  if (command === 'processes') return { taken_at: new Date().toISOString(), mechanism: 'ebpf', processes: makeProcesses(now, a.id) };
   return { collector: args.name, events: 1 };
+}
+
+/**
+ * eventsPage pages stored events as the center does: in ingest order
+ * (seq), newest first or with order=asc oldest first, the cursor being the
+ * seq of the last event returned; an ascending page that is not empty
+ * always has a cursor, so that a follower can ask for what comes after.
+ * @param {{seq: number, doc: Record<string, any>}[]} stored newest first
+ */
+function eventsPage(stored, query) {
+  const limit = Math.min(Number(query.get('limit') || 100), 1000);
+  const asc = query.get('order') === 'asc';
+  const cursor = query.get('cursor') ? Number(query.get('cursor')) : null;
+  let list = asc ? [...stored].reverse() : stored;
+  if (cursor !== null) list = list.filter((e) => (asc ? e.seq > cursor : e.seq < cursor));
+  const slice = list.slice(0, limit);
+  const last = slice.at(-1);
+  let next = list.length > limit && last ? String(last.seq) : '';
+  if (asc && !next && last) next = String(last.seq);
+  return { items: slice.map((e) => e.doc), next_cursor: next };
 }
 
 /**
@@ -54,7 +81,10 @@ export async function startFakeServer(opts = {}) {
   const agents = makeAgents(now);
   const history = makeHistory(now);
   const alerts = makeAlerts(now);
-  const events = makeEvents(now, 600);
+  // Events in ingest order, newest first; seq numbers them as the center's store does.
+  const events = [...makeEvents(now, 600), ...makeHostEvents(now, '7f1c2a9e-0001', 'web-01')]
+    .sort((a, b) => Date.parse(b['@timestamp']) - Date.parse(a['@timestamp']))
+    .map((doc, i, all) => ({ seq: all.length - i, doc }));
   const tokens = new Map([
     [fakeToken, { name: 'token:e2e', role: 'admin', kind: 'api', id: 'fixtureadmin' }],
     [fakeViewerToken, { name: 'dashboards', role: 'viewer', kind: 'api', id: 'fixtureviewer' }],
@@ -126,7 +156,7 @@ export async function startFakeServer(opts = {}) {
     }
     if (req.method === 'POST' && path === '/agents/commands') {
       const name = body?.command;
-      const needs = { ping: 'analyst', status: 'analyst', collect: 'responder' }[name];
+      const needs = commandRoles[name];
       if (!needs) return fail(res, 400, 'bad_request', `unknown command "${name}"`);
       if (!allowed(who.role, needs)) {
         admin.record(who, `command.${name}`, '', 'denied', { status: 403 });
@@ -147,7 +177,7 @@ export async function startFakeServer(opts = {}) {
       const results = [...targets].map((id) => {
         const a = agents.find((x) => x.id === id);
         if (!a || a.status !== 'online') return { agent_id: id, hostname: a?.hostname, ok: false, error: 'agent offline', duration_ms: 0 };
-        return { agent_id: id, hostname: a.hostname, ok: true, output: commandOutput(name, body.args ?? {}, a), duration_ms: 14 };
+        return { agent_id: id, hostname: a.hostname, ok: true, output: commandOutput(name, body.args ?? {}, a, now), duration_ms: 14 };
       });
       const ok = results.filter((r) => r.ok).length;
       admin.record(who, `command.${name}`, `agents=${[...targets].join(',')}`, 'ok', { agents: results.length, ok, failed: results.length - ok, timeout: body.timeout || '10s' });
@@ -193,8 +223,10 @@ export async function startFakeServer(opts = {}) {
       const since = query.get('since') ? Date.parse(query.get('since')) : -Infinity;
       const until = query.get('until') ? Date.parse(query.get('until')) : Infinity;
       if (Number.isNaN(since) || Number.isNaN(until)) return fail(res, 400, 'bad_request', 'since and until must be RFC 3339');
+      if (!['', 'asc', 'desc'].includes(query.get('order') ?? '')) return fail(res, 400, 'bad_request', `order "${query.get('order')}": want asc or desc`);
+      if (query.get('cursor') && !/^\d+$/.test(query.get('cursor'))) return fail(res, 400, 'bad_request', 'invalid cursor');
       const text = (query.get('q') ?? '').toLowerCase();
-      const items = events.filter((e) => {
+      const items = events.filter(({ doc: e }) => {
         const t = Date.parse(e['@timestamp']);
         return (
           (!query.get('agent_id') || e.agent.id === query.get('agent_id')) &&
@@ -205,7 +237,7 @@ export async function startFakeServer(opts = {}) {
           (!text || JSON.stringify(e).toLowerCase().includes(text))
         );
       });
-      return send(res, 200, page(query.get('order') === 'asc' ? [...items].reverse() : items, query));
+      return send(res, 200, eventsPage(items, query));
     }
     return fail(res, 404, 'not_found', `no route ${req.method} ${path}`);
   };
@@ -258,6 +290,8 @@ export async function startFakeServer(opts = {}) {
     url: `http://127.0.0.1:${port}`,
     requests,
     admin: admin.state,
+    /** addEvent stores an event as if an agent had just sent it. */
+    addEvent: (doc) => events.unshift({ seq: (events[0]?.seq ?? 0) + 1, doc }),
     close: () => new Promise((ok) => server.close(() => ok(undefined))),
   };
 }

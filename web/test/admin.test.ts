@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { JoinToken } from '../src/api/types';
 import { adminEn } from '../src/i18n/adminMessages';
 import { fleetEn } from '../src/i18n/fleetMessages';
+import { hostEn } from '../src/i18n/hostMessages';
 import { en } from '../src/i18n/messages';
 import { auditResultClass } from '../src/lib/audit';
 import { installCommand, shellQuote } from '../src/lib/install';
@@ -96,9 +97,10 @@ describe('audit', () => {
 
 describe('dictionary parts', () => {
   it('do not define the same key twice', () => {
-    const base = Object.keys(en).filter((k) => !(k in fleetEn) && !(k in adminEn));
-    const total = base.length + Object.keys(fleetEn).length + Object.keys(adminEn).length;
+    const parts: Record<string, string>[] = [fleetEn, adminEn, hostEn];
+    const base = Object.keys(en).filter((k) => parts.every((p) => !(k in p)));
+    const total = base.length + parts.reduce((n, p) => n + Object.keys(p).length, 0);
     expect(total).toBe(Object.keys(en).length);
-    expect(Object.keys(fleetEn).filter((k) => k in adminEn)).toEqual([]);
+    parts.forEach((p, i) => parts.slice(i + 1).forEach((q) => expect(Object.keys(p).filter((k) => k in q)).toEqual([])));
   });
 });

@@ -57,7 +57,9 @@ type ProcessInfo struct {
 	SHA256         string   `json:"sha256,omitempty"`
 	// Start is the process's start time, RFC 3339.
 	Start string `json:"start"`
-	// Stdio describes file descriptors 0-2 that are sockets or pipes
-	// ("socket:tcp 10.0.0.5:4444", "pipe"), empty otherwise.
+	// Stdio describes file descriptors 0, 1 and 2, one entry each, when
+	// at least one is a socket or a pipe ("socket:tcp
+	// 127.0.0.1:5555->127.0.0.1:4444", "socket:unix", "pipe"; "" for a
+	// descriptor that is neither); empty when none is.
 	Stdio []string `json:"stdio,omitempty"`
 }

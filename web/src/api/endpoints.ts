@@ -53,8 +53,8 @@ export async function agentHistory(id: string, signal?: AbortSignal): Promise<St
   return res?.items ?? [];
 }
 
-export function sendCommand(command: string, agentIds: string[], timeout = '10s'): Promise<CommandResponse> {
-  return request('POST', '/agents/commands', { body: { command, agent_ids: agentIds, timeout } });
+export function sendCommand(command: string, agentIds: string[], timeout = '10s', signal?: AbortSignal): Promise<CommandResponse> {
+  return request('POST', '/agents/commands', { body: { command, agent_ids: agentIds, timeout }, signal });
 }
 
 /** The body of POST /agents/commands: agent_ids, selector or both. */
@@ -105,6 +105,10 @@ export function setAlertState(id: string, state: AlertState, comment: string): P
 
 export interface EventFilter {
   agent_id?: string;
+  /** Page size (default 100, at most 1000). */
+  limit?: number;
+  /** Newest first (default), or oldest first: in ingest order either way. */
+  order?: 'asc' | 'desc';
   category?: string;
   action?: string;
   q?: string;
@@ -114,5 +118,5 @@ export interface EventFilter {
 }
 
 export function listEvents(f: EventFilter, signal?: AbortSignal): Promise<Listing<EcsEvent>> {
-  return request('GET', '/events', { query: { ...f, limit: 100 }, signal });
+  return request('GET', '/events', { query: { ...f, limit: f.limit ?? 100 }, signal });
 }

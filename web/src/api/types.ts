@@ -106,6 +106,46 @@ export interface CommandResponse {
   results: CommandResult[] | null;
 }
 
+/**
+ * One standard stream of a process as the agent describes it: a string
+ * ("socket:tcp 10.0.0.5:51234->203.0.113.9:4444", "pipe", "" for neither),
+ * or the object of the events' process.stdio.
+ */
+export type StdioEntry = string | { fd?: number; type?: string; transport?: string; local?: string; remote?: string };
+
+/** One live process in the output of the "processes" command. */
+export interface ProcessInfo {
+  entity_id: string;
+  parent_entity_id?: string;
+  pid: number;
+  ppid: number;
+  name: string;
+  executable?: string;
+  args?: string[];
+  working_directory?: string;
+  /** The effective user's name. */
+  user?: string;
+  uid: number;
+  euid: number;
+  /** The login (audit) user, absent when unset. */
+  login_user?: string;
+  tty?: string;
+  container_id?: string;
+  sha256?: string;
+  /** RFC 3339. */
+  start: string;
+  /** File descriptors 0-2 by position. */
+  stdio?: StdioEntry[];
+}
+
+/** The output of the "processes" command. */
+export interface ProcessesOutput {
+  taken_at: string;
+  /** How the agent keeps its process table (ebpf, proc-connector ...). */
+  mechanism?: string;
+  processes: ProcessInfo[] | null;
+}
+
 /** The error envelope every failing call returns. */
 export interface ErrorEnvelope {
   error?: { code?: string; message?: string };

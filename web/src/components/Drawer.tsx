@@ -9,9 +9,13 @@ interface DrawerProps {
   onClose: () => void;
   children: ReactNode;
   testId?: string;
+  /** Shown under the header, outside the scrolling body (tabs). */
+  nav?: ReactNode;
+  /** A wider panel, for tables. */
+  wide?: boolean;
 }
 
-export function Drawer({ title, subtitle, onClose, children, testId }: DrawerProps) {
+export function Drawer({ title, subtitle, onClose, children, testId, nav, wide }: DrawerProps) {
   const { t } = useI18n();
   const panel = useRef<HTMLElement>(null);
   useEffect(() => {
@@ -19,8 +23,11 @@ export function Drawer({ title, subtitle, onClose, children, testId }: DrawerPro
   }, []);
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      // Escape in a comment being written does not throw the text away.
-      if (e.key !== 'Escape' || (e.target instanceof HTMLTextAreaElement && e.target.value)) return;
+      // Escape in a comment being written does not throw the text away,
+      // and in a search box with text it clears the box (the browser's way).
+      if (e.key !== 'Escape') return;
+      if (e.target instanceof HTMLTextAreaElement && e.target.value) return;
+      if (e.target instanceof HTMLInputElement && e.target.type === 'search' && e.target.value) return;
       onClose();
     };
     window.addEventListener('keydown', onKey);
@@ -28,7 +35,7 @@ export function Drawer({ title, subtitle, onClose, children, testId }: DrawerPro
   }, [onClose]);
   return (
     <div className="drawer-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <aside className="drawer" role="dialog" aria-modal="true" data-testid={testId} ref={panel} tabIndex={-1}>
+      <aside className={wide ? 'drawer drawer-wide' : 'drawer'} role="dialog" aria-modal="true" data-testid={testId} ref={panel} tabIndex={-1}>
         <header className="drawer-head">
           <div>
             <h2>{title}</h2>
@@ -38,6 +45,7 @@ export function Drawer({ title, subtitle, onClose, children, testId }: DrawerPro
             ✕
           </button>
         </header>
+        {nav}
         <div className="drawer-body">{children}</div>
       </aside>
     </div>

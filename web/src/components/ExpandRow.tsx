@@ -12,14 +12,16 @@ interface Props {
   children: ReactNode;
   /** what the opened row shows */
   detail: () => ReactNode;
+  /** more classes of the row */
+  className?: string;
 }
 
 /** ExpandRow is a clickable row with a ▸/▾ mark and its detail row when open. */
-export function ExpandRow({ open, onToggle, data, span, children, detail }: Props) {
+export function ExpandRow({ open, onToggle, data, span, children, detail, className }: Props) {
   return (
     <Fragment>
       <tr
-        className={`clickable ${open ? 'selected' : ''}`}
+        className={`clickable ${open ? 'selected' : ''} ${className ?? ''}`.trim()}
         {...data}
         tabIndex={0}
         onClick={onToggle}

@@ -1,10 +1,11 @@
 // Every text of the console in English and Chinese. The English table
 // defines the keys; the Chinese one must have exactly the same (the type
 // checks it and test/i18n.test.ts checks it again, with no empty text).
-// Placeholders are {name}. The fleet management and administration texts
-// live in their own files and are merged here.
+// Placeholders are {name}. The fleet management, administration and host
+// view texts live in their own files and are merged here.
 import { adminEn, adminZh } from './adminMessages';
 import { fleetEn, fleetZh } from './fleetMessages';
+import { hostEn, hostZh } from './hostMessages';
 
 export type Lang = 'en' | 'zh';
 
@@ -205,7 +206,7 @@ const baseEn = {
   'events.col.summary': 'Summary',
 } as const;
 
-export const en = { ...baseEn, ...fleetEn, ...adminEn };
+export const en = { ...baseEn, ...fleetEn, ...adminEn, ...hostEn };
 
 /** MessageKey is the name of one text. */
 export type MessageKey = keyof typeof en;
@@ -407,6 +408,6 @@ const baseZh: Record<keyof typeof baseEn, string> = {
   'events.col.summary': '摘要',
 };
 
-export const zh: Record<MessageKey, string> = { ...baseZh, ...fleetZh, ...adminZh };
+export const zh: Record<MessageKey, string> = { ...baseZh, ...fleetZh, ...adminZh, ...hostZh };
 
 export const dictionaries: Record<Lang, Record<MessageKey, string>> = { en, zh };

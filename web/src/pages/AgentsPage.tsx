@@ -12,7 +12,7 @@ import { useLoad } from '../lib/hooks';
 import { useDebounced } from '../lib/useDebounced';
 import { navigate, useLocation, withQuery } from '../router';
 import { AgentCommandDrawer } from './AgentCommandDrawer';
-import { AgentDrawer } from './AgentDrawer';
+import { AgentDrawer, agentTab } from './AgentDrawer';
 
 /** How often the agents listing refreshes. */
 export const agentsPollMs = 2500;
@@ -29,10 +29,13 @@ export function AgentsPage({ selected }: { selected?: string }) {
   const qs = withQuery('', search);
 
   const here = selected ? `/agents/${encodeURIComponent(selected)}` : '/agents';
+  // The agent drawer's tab, in the URL so that a link opens it (overview is left out).
+  const tab = agentTab(query.get('tab'));
+  const tabParam = selected && tab !== 'overview' ? tab : '';
 
   // The URL carries the filters, so that a reload or a shared link keeps them.
   useEffect(() => {
-    navigate(withQuery(here, search), true);
+    navigate(withQuery(here, { ...search, tab: tabParam }), true);
   }, [search.status, search.label, search.q]);
 
   const labels = labelPairs(search.label);
@@ -53,7 +56,7 @@ export function AgentsPage({ selected }: { selected?: string }) {
     setPicked(next);
   };
   const toggleAll = () => setPicked(allChosen ? new Set() : new Set(items.map((a) => a.id)));
-  const setStatus = (s: string) => navigate(withQuery(here, { ...search, status: s }), true);
+  const setStatus = (s: string) => navigate(withQuery(here, { ...search, status: s, tab: tabParam }), true);
 
   return (
     <div className="page">
@@ -181,6 +184,8 @@ export function AgentsPage({ selected }: { selected?: string }) {
       {selected && (
         <AgentDrawer
           id={selected}
+          tab={tab}
+          onTab={(next) => navigate(withQuery(here, { ...search, tab: next === 'overview' ? '' : next }), true)}
           onClose={() => navigate(`/agents${qs}`)}
           onDeleted={() => {
             navigate(`/agents${qs}`);

@@ -1,14 +1,13 @@
 // Events: filters, "load more" paging, each row expandable to its JSON.
 import { listAgents, listEvents } from '../api/endpoints';
 import type { EcsEvent } from '../api/types';
-import { ExpandRow, useOpenRows } from '../components/ExpandRow';
+import { EventRow, useEventColumns } from '../components/EventRow';
+import { useOpenRows } from '../components/ExpandRow';
 import { TimeRangeActions, useQueryFilter } from '../components/FilterBar';
-import { JsonView } from '../components/JsonView';
 import { PagedTable } from '../components/PagedList';
 import { useI18n } from '../i18n';
-import { summary, text } from '../lib/ecs';
+import { text } from '../lib/ecs';
 import { useLoad } from '../lib/hooks';
-import { formatTime } from '../lib/time';
 import { usePaged } from '../lib/usePaged';
 
 /** ECS categories offered as suggestions; any other value may be typed. */
@@ -26,6 +25,7 @@ export function EventsPage() {
   const { applied, form, set, apply, reset } = useQueryFilter('/events', keys, open.closeAll);
   const events = usePaged((cursor, signal) => listEvents({ ...applied, cursor }, signal), keys.map((k) => applied[k]));
   const agents = useLoad((signal) => listAgents({}, signal), []);
+  const columns = useEventColumns('page');
 
   return (
     <div className="page">
@@ -55,34 +55,11 @@ export function EventsPage() {
         empty={t('events.empty')}
         testId="events-table"
         moreTestId="load-more"
-        columns={[{ className: 'c-toggle' }, t('events.col.time'), t('events.col.host'), t('events.col.category'), t('events.col.action'), t('events.col.outcome'), t('events.col.summary')]}
+        columns={[{ className: 'c-toggle' }, ...columns]}
       >
         {events.items.map((e, i) => {
           const k = eventKey(e, i);
-          return (
-            <ExpandRow
-              key={k}
-              open={open.isOpen(k)}
-              onToggle={() => open.toggle(k)}
-              data={{ 'data-event-id': text(e, 'event.id') }}
-              span={7}
-              detail={() => <JsonView value={e} label={text(e, 'event.id') || 'event'} />}
-            >
-              <td className="nowrap mono small">{formatTime(text(e, '@timestamp'))}</td>
-              <td>
-                <div>{text(e, 'host.name') || <span className="muted">—</span>}</div>
-                <div className="sub mono">{text(e, 'agent.id')}</div>
-              </td>
-              <td>
-                <span className="tag">{text(e, 'event.category') || '—'}</span>
-              </td>
-              <td className="mono small">{text(e, 'event.action')}</td>
-              <td className={`small outcome-${text(e, 'event.outcome')}`}>{text(e, 'event.outcome') || '—'}</td>
-              <td className="summary mono small" title={summary(e)}>
-                {summary(e)}
-              </td>
-            </ExpandRow>
-          );
+          return <EventRow key={k} event={e} variant="page" open={open.isOpen(k)} onToggle={() => open.toggle(k)} />;
         })}
       </PagedTable>
     </div>
