@@ -5,6 +5,7 @@ const snake = {
   plugins: [
     { name: 'os/dpkg', kind: 'collector', state: 'running', runs: 4, last_run_unix: 1700000000 },
     { name: 'exec/ebpf', kind: 'sensor', state: 'skipped', reason: 'kernel lacks BTF', mechanism: 'ebpf' },
+    { name: 'exec/proccon', kind: 'sensor', state: 'standby', provides: 'process', filtered: 7, dropped: 2 },
   ],
   stats: { cpu_percent: 1.5, rss_bytes: 41943040, throttled: false },
   policy_revision: 3,
@@ -14,6 +15,7 @@ const camel = {
   plugins: [
     { name: 'os/dpkg', kind: 'collector', state: 'running', runs: '4', lastRunUnix: '1700000000' },
     { name: 'exec/ebpf', kind: 'sensor', state: 'skipped', reason: 'kernel lacks BTF', mechanism: 'ebpf' },
+    { name: 'exec/proccon', kind: 'sensor', state: 'standby', provides: 'process', filtered: '7', dropped: '2' },
   ],
   stats: { cpuPercent: 1.5, rssBytes: '41943040', throttled: false },
   policyRevision: '3',
@@ -29,8 +31,10 @@ describe('normalizeLastState', () => {
   ])('reads %s', (_, raw) => {
     const s = normalizeLastState(raw);
     expect(s).not.toBeNull();
-    expect(s!.plugins.map((p) => p.name)).toEqual(['exec/ebpf', 'os/dpkg']);
-    const dpkg = s!.plugins[1]!;
+    expect(s!.plugins.map((p) => p.name)).toEqual(['exec/ebpf', 'exec/proccon', 'os/dpkg']);
+    const proccon = s!.plugins[1]!;
+    expect([proccon.state, proccon.provides, proccon.filtered, proccon.dropped]).toEqual(['standby', 'process', 7, 2]);
+    const dpkg = s!.plugins[2]!;
     expect(dpkg.runs).toBe(4);
     expect(dpkg.lastRun?.toISOString()).toBe('2023-11-14T22:13:20.000Z');
     expect(s!.plugins[0]!.reason).toBe('kernel lacks BTF');

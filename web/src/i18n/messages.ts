@@ -127,6 +127,7 @@ const baseEn = {
   'plugin.runs': 'Runs',
   'plugin.failures': 'Failures',
   'plugin.events': 'Events',
+  'plugin.filtered': 'Filtered',
   'plugin.dropped': 'Dropped',
   'plugin.lastRun': 'Last run',
   'pluginState.running': 'running',
@@ -134,6 +135,7 @@ const baseEn = {
   'pluginState.skipped': 'skipped',
   'pluginState.disabled': 'disabled',
   'pluginState.failed': 'failed',
+  'pluginState.standby': 'standby',
 
   'stats.cpu': 'CPU',
   'stats.rss': 'Memory (RSS)',
@@ -329,6 +331,7 @@ const baseZh: Record<keyof typeof baseEn, string> = {
   'plugin.runs': '运行次数',
   'plugin.failures': '失败次数',
   'plugin.events': '事件数',
+  'plugin.filtered': '过滤数',
   'plugin.dropped': '丢弃数',
   'plugin.lastRun': '最近运行',
   'pluginState.running': '运行中',
@@ -336,6 +339,7 @@ const baseZh: Record<keyof typeof baseEn, string> = {
   'pluginState.skipped': '已跳过',
   'pluginState.disabled': '已禁用',
   'pluginState.failed': '失败',
+  'pluginState.standby': '备用',
 
   'stats.cpu': 'CPU',
   'stats.rss': '内存（RSS）',

@@ -14,7 +14,11 @@ export interface PluginState {
   failures: number;
   events: number;
   dropped: number;
+  /** Events dropped on purpose by the policy's filters. */
+  filtered: number;
   mechanism: string;
+  /** What the sensor observes when it is one of several mechanisms. */
+  provides: string;
 }
 
 export interface LastState {
@@ -92,7 +96,9 @@ function plugin(raw: unknown): PluginState | null {
     failures: num(p.failures),
     events: num(p.events),
     dropped: num(p.dropped),
+    filtered: num(p.filtered),
     mechanism: str(p.mechanism),
+    provides: str(p.provides),
   };
 }
 

@@ -10,6 +10,7 @@ const pluginStateClass: Record<string, string> = {
   skipped: 'status-uninstalled',
   disabled: 'status-stopped',
   failed: 'status-lost',
+  standby: 'status-enrolled',
 };
 
 export function PluginsTable({ plugins }: { plugins: PluginState[] }) {
@@ -25,6 +26,7 @@ export function PluginsTable({ plugins }: { plugins: PluginState[] }) {
           <th className="num">{t('plugin.runs')}</th>
           <th className="num">{t('plugin.failures')}</th>
           <th className="num">{t('plugin.events')}</th>
+          <th className="num">{t('plugin.filtered')}</th>
           <th className="num">{t('plugin.dropped')}</th>
           <th>{t('plugin.lastRun')}</th>
         </tr>
@@ -34,7 +36,7 @@ export function PluginsTable({ plugins }: { plugins: PluginState[] }) {
           <tr key={p.name} data-plugin={p.name}>
             <td>
               <div className="mono">{p.name}</div>
-              <div className="sub">{[p.kind, p.mechanism].filter(Boolean).join(' · ')}</div>
+              <div className="sub">{[p.kind, p.provides, p.mechanism].filter(Boolean).join(' · ')}</div>
             </td>
             <td>
               <span className={`badge ${pluginStateClass[p.state] ?? 'status-unknown'}`} data-state={p.state}>
@@ -49,6 +51,7 @@ export function PluginsTable({ plugins }: { plugins: PluginState[] }) {
             <td className="num">{count(p.runs)}</td>
             <td className={`num ${p.failures > 0 ? 'text-bad' : ''}`}>{count(p.failures)}</td>
             <td className="num">{count(p.events)}</td>
+            <td className="num">{count(p.filtered)}</td>
             <td className={`num ${p.dropped > 0 ? 'text-warn' : ''}`}>{count(p.dropped)}</td>
             <td className="nowrap small">{p.lastRun ? formatTime(p.lastRun) : <span className="muted">—</span>}</td>
           </tr>
