@@ -76,6 +76,7 @@ func (a *Agent) preparePlugins() {
 		}
 		r.st = a.status.add(plugin.KindSensor, s.Name(), s.Mechanism(), provides)
 		r.skip = prepare(s, r.st)
+		a.status.setMechanism(r.st, s.Mechanism()) // Configure may have decided it
 		if r.skip == "" && r.alt != nil {
 			r.skip = a.probe(r)
 		}
@@ -111,6 +112,9 @@ func (a *Agent) applySettings(p plugin.Plugin, st *pluginStatus, tried *string, 
 	}
 	*tried = raw
 	err := a.safely(p.Name(), func() error { return t.ApplySettings(json.RawMessage(raw)) })
+	if s, ok := p.(plugin.Sensor); ok {
+		a.status.setMechanism(st, s.Mechanism()) // settings may change it
+	}
 	if err != nil {
 		a.status.noteError(st, "settings refused: "+err.Error())
 		a.log.Error("plugin settings refused; the previous ones stay", "plugin", p.Name(), "err", err)

@@ -78,6 +78,17 @@ func (b *statusBoard) finished(p *pluginStatus, err error, after string) {
 	p.state, p.reason, p.lastErr = state, reason, lastErr
 }
 
+// setMechanism records how a sensor observes the host, which it may
+// decide only when configured or given new settings.
+func (b *statusBoard) setMechanism(p *pluginStatus, mechanism string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if p.mechanism != mechanism {
+		p.mechanism = mechanism
+		b.changed = true
+	}
+}
+
 // noteError records an error that did not stop the plugin (settings it
 // refused), or clears it with "".
 func (b *statusBoard) noteError(p *pluginStatus, msg string) {

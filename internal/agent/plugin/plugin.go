@@ -40,7 +40,9 @@ type Collector interface {
 type Sensor interface {
 	Plugin
 	// Mechanism names how the sensor observes the host ("ebpf",
-	// "proc-connector", "inotify" ...), for its status.
+	// "proc-connector", "inotify" ...), for its status. The runtime reads
+	// it again after Configure and after ApplySettings, so a sensor may
+	// decide it there.
 	Mechanism() string
 	// Run observes the host and hands each event to emit until ctx is
 	// done; it returns nil then. Any other return is a failure, and the

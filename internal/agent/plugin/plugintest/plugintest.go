@@ -5,6 +5,7 @@ package plugintest
 import (
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"reflect"
 	"slices"
@@ -17,7 +18,8 @@ import (
 // CheckRegistry checks that every plugin package under dir (the collect or
 // sense folder) is in plugins exactly once, and that each plugin's Name is
 // its package's folder path below dir, in the form policies accept. The
-// list package itself and testdata folders are not plugin packages.
+// list package itself, testdata folders and packages inside a listed
+// plugin's folder (its own parts) are not plugin packages.
 func CheckRegistry[P plugin.Plugin](t testing.TB, dir string, plugins []P) {
 	t.Helper()
 	abs, err := filepath.Abs(dir)
@@ -49,10 +51,21 @@ func CheckRegistry[P plugin.Plugin](t testing.TB, dir string, plugins []P) {
 		}
 	}
 	for _, folder := range pkgs {
-		if !listed[folder] {
+		if !listed[folder] && !belowListed(folder, listed) {
 			t.Errorf("plugin package %s/%s is not in the list", base, folder)
 		}
 	}
+}
+
+// belowListed reports whether folder is inside a listed plugin's folder:
+// such packages are that plugin's own parts (fim/baseline).
+func belowListed(folder string, listed map[string]bool) bool {
+	for f := path.Dir(folder); f != "." && f != "/"; f = path.Dir(f) {
+		if listed[f] {
+			return true
+		}
+	}
+	return false
 }
 
 // packages returns the folders below dir, relative to it, that hold
@@ -64,7 +77,7 @@ func packages(t testing.TB, dir string) []string {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
+		if d.IsDir() && path != dir && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
 			return filepath.SkipDir
 		}
 		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {

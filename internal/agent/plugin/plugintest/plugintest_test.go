@@ -41,6 +41,16 @@ func TestCheckRegistryReportsProblems(t *testing.T) {
 	}
 }
 
+// TestCheckRegistryFromBelow: the list packages name their folder as
+// "..", which must be walked, not skipped as a hidden folder.
+func TestCheckRegistryFromBelow(t *testing.T) {
+	r := &recorder{TB: t}
+	plugintest.CheckRegistry(r, "testdata/sense/list/..", []plugin.Plugin{})
+	if joined := strings.Join(r.errs, "\n"); !strings.Contains(joined, "area/unlisted is not in the list") {
+		t.Errorf("reports %q, want the unlisted plugin", joined)
+	}
+}
+
 func TestValidName(t *testing.T) {
 	for name, want := range map[string]bool{
 		"host/facts": true, "selfguard": true, "exec/ebpf": true, "app/nginx-1.2": true,

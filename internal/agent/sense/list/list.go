@@ -5,12 +5,14 @@ package list
 
 import (
 	"github.com/vigilsec/vigil/internal/agent/plugin"
+	"github.com/vigilsec/vigil/internal/agent/sense/fim"
 	"github.com/vigilsec/vigil/internal/agent/sense/selfguard"
 )
 
 // All returns a new instance of every sensor.
 func All() []plugin.Sensor {
 	return []plugin.Sensor{
+		fim.New(),
 		selfguard.New(),
 	}
 }

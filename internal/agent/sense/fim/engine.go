@@ -1,0 +1,791 @@
+package fim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path"
+	"slices"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/vigilsec/vigil/internal/agent/plugin"
+	"github.com/vigilsec/vigil/internal/agent/sense/fim/baseline"
+	"github.com/vigilsec/vigil/internal/agent/sense/fim/content"
+	"github.com/vigilsec/vigil/internal/agent/sense/fim/notify"
+	"github.com/vigilsec/vigil/internal/agent/sense/fim/textdiff"
+)
+
+// Bounds and periods of the engine.
+const (
+	maxPending    = 10000            // files with merged writes waiting
+	saveEvery     = 30 * time.Second // baseline saved this long after a change
+	noticeBuffer  = 4096
+	closeQuiet    = 500 * time.Millisecond // a created file closed this long ago is done
+	maxDiffOutput = 4 << 10
+)
+
+// scanMode says how a scan's findings are reported.
+type scanMode int
+
+const (
+	modeFirst   scanMode = iota // no earlier baseline: record only
+	modeOffline                 // compare with the stored baseline
+	modeRescan                  // compare with the live index
+	modeNew                     // a tree that appeared: everything is new
+)
+
+// pending is a file with writes being merged.
+type pending struct {
+	created  bool
+	first    time.Time
+	closedAt time.Time
+	proc     *notify.Process
+	mech     string
+}
+
+// engine is one Run of the sensor.
+type engine struct {
+	set    Settings
+	root   string
+	env    plugin.Env
+	log    *slog.Logger
+	emit   plugin.Emitter
+	mech   string
+	reason string
+
+	roots  []string
+	around map[string]bool // host directories above roots, watched for the roots' own events and appearance
+	excl   *excluder
+
+	index   map[string]*baseline.Entry
+	pending map[string]*pending
+	hasher  *baseline.Hasher
+	store   *content.Store
+	names   nameCache
+	dirty   bool
+	changed time.Time
+
+	hashOn  bool
+	maxSize int64
+	diffMax int64
+	window  time.Duration
+
+	srcCtx  context.Context
+	notices chan notify.Notice
+	srcErr  chan error
+	srcWG   sync.WaitGroup
+	srcMu   sync.Mutex // guards fan, ino and fellBack
+	fan     *notify.Fanotify
+	ino     *notify.Inotify
+	// fellBack holds devices fanotify could not mark, watched by inotify.
+	fellBack map[uint64]bool
+}
+
+func newEngine(s *Sensor, emit plugin.Emitter) *engine {
+	set := s.settings
+	e := &engine{
+		set: set, root: s.root, env: s.env, log: s.log, emit: emit,
+		mech: s.mechanism, reason: s.reason,
+		index: map[string]*baseline.Entry{}, pending: map[string]*pending{},
+		hashOn: set.Hash == nil || *set.Hash, maxSize: set.MaxFileSize.value(),
+		diffMax: set.DiffMaxSize.value(), window: set.MergeWindow.value(),
+		fellBack: map[uint64]bool{},
+	}
+	e.hasher = baseline.NewHasher(set.ReadRate.value())
+	e.names.root = s.root
+	var extra []string
+	if dd, ok := hostPath(e.root, cleanRoot(s.env.DataDir)); ok {
+		extra = append(extra, dd) // the agent's own state changes all the time
+	}
+	e.excl = newExcluder(set.Exclude, extra...)
+	e.roots = baseline.Roots(watchPaths(e.root, &set))
+	e.around = map[string]bool{}
+	for _, r := range e.roots {
+		for q := path.Dir(r); ; q = path.Dir(q) {
+			e.around[q] = true
+			if q == "/" {
+				break
+			}
+		}
+	}
+	return e
+}
+
+func (e *engine) local(p string) string { return baseline.Local(e.root, p) }
+
+// inRoots reports whether host path p is watched.
+func (e *engine) inRoots(p string) bool {
+	for _, r := range e.roots {
+		if baseline.Within(p, r) {
+			return !e.excl.match(p)
+		}
+	}
+	return false
+}
+
+// keep is the sources' filter, on local paths.
+func (e *engine) keep(local string) bool {
+	p, ok := hostPath(e.root, local)
+	if !ok {
+		return false
+	}
+	return e.around[p] || e.inRoots(p)
+}
+
+func (e *engine) run(ctx context.Context) error {
+	srcCtx, stopSources := context.WithCancel(context.Background())
+	e.srcCtx = srcCtx
+	e.notices = make(chan notify.Notice, noticeBuffer)
+	e.srcErr = make(chan error, 2)
+	defer func() {
+		stopSources()
+		e.srcWG.Wait()
+	}()
+	store, err := content.Open(contentDir(e.env.DataDir), e.set.DiffStoreSize.value())
+	if err != nil {
+		return fmt.Errorf("fim: %w", err)
+	}
+	e.store = store
+	if err := e.startSources(); err != nil {
+		return err
+	}
+	for p := range e.around {
+		if fi, err := statLocal(e.local(p)); err == nil && fi.Mode&unix.S_IFMT == unix.S_IFDIR {
+			e.watchDir(e.local(p), nil)
+		}
+	}
+
+	old := map[string]*baseline.Entry{}
+	mode := modeOffline
+	err = baseline.Load(baselinePath(e.env.DataDir), func(en *baseline.Entry) error {
+		c := *en
+		old[c.Path] = &c
+		return nil
+	})
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		mode = modeFirst
+	case err != nil:
+		e.log.Warn("fim: stored baseline unreadable; changes made while the agent was stopped cannot be told", "err", err)
+		mode, old = modeFirst, map[string]*baseline.Entry{}
+	}
+	st, err := e.scan(ctx, e.roots, mode, old, scanFlags{})
+	if ctx.Err() != nil {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("fim: baseline scan: %w", err)
+	}
+	e.reportBaseline(st, mode)
+	if err := e.save(); err != nil {
+		e.log.Warn("fim: baseline not saved", "err", err)
+	}
+
+	tick := time.NewTicker(max(min(e.window/4, 250*time.Millisecond), 20*time.Millisecond))
+	defer tick.Stop()
+	var rescan <-chan time.Time
+	if iv := e.set.RescanInterval.value(); iv > 0 {
+		t := time.NewTicker(iv)
+		defer t.Stop()
+		rescan = t.C
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			if e.dirty {
+				if err := e.save(); err != nil {
+					e.log.Warn("fim: baseline not saved", "err", err)
+				}
+			}
+			return nil
+		case err := <-e.srcErr:
+			_ = e.save()
+			return fmt.Errorf("fim: %w", err)
+		case n := <-e.notices:
+			e.handle(ctx, n)
+		case now := <-tick.C:
+			e.flushDue(ctx, now)
+			if e.dirty && now.Sub(e.changed) >= saveEvery {
+				if err := e.save(); err != nil {
+					e.log.Warn("fim: baseline not saved", "err", err)
+				}
+			}
+		case <-rescan:
+			if _, err := e.scan(ctx, e.roots, modeRescan, e.index, scanFlags{rescan: true}); err != nil && ctx.Err() == nil {
+				e.log.Warn("fim: rescan failed", "err", err)
+			}
+		}
+	}
+}
+
+func statLocal(p string) (*unix.Stat_t, error) {
+	var st unix.Stat_t
+	if err := unix.Lstat(p, &st); err != nil {
+		return nil, err
+	}
+	return &st, nil
+}
+
+// startSources opens the chosen mechanism, falling back to inotify when
+// fanotify cannot start after all.
+func (e *engine) startSources() error {
+	if e.mech == notify.MechFanotify {
+		fan, err := notify.NewFanotify(e.keep, "/proc")
+		if err == nil {
+			e.fan = fan
+			e.runSource(fan)
+			return nil
+		}
+		e.mech, e.reason = notify.MechInotify, fmt.Sprintf("fanotify unavailable: %v", err)
+		e.log.Warn("fim: using inotify", "reason", e.reason)
+	}
+	_, err := e.inotify()
+	return err
+}
+
+func (e *engine) runSource(src notify.Source) {
+	e.srcWG.Go(func() {
+		if err := src.Run(e.srcCtx, e.notices); err != nil {
+			e.srcErr <- err
+		}
+	})
+}
+
+// inotify returns the inotify source, starting it on first use.
+func (e *engine) inotify() (*notify.Inotify, error) {
+	e.srcMu.Lock()
+	defer e.srcMu.Unlock()
+	if e.ino != nil {
+		return e.ino, nil
+	}
+	ino, err := notify.NewInotify(e.keep)
+	if err != nil {
+		return nil, fmt.Errorf("fim: %w", err)
+	}
+	e.ino = ino
+	e.runSource(ino)
+	return ino, nil
+}
+
+// watchDir watches a directory (local path) with the running mechanism;
+// a directory fanotify cannot mark goes to inotify. It runs on the
+// scanner's goroutine too.
+func (e *engine) watchDir(local string, en *baseline.Entry) {
+	if e.fan != nil {
+		err := e.fan.Watch(local)
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, notify.ErrUnsupported) {
+			e.log.Debug("fim: directory not watched", "path", local, "err", err)
+			return
+		}
+		var dev uint64
+		if en != nil {
+			dev = en.Dev
+		}
+		e.srcMu.Lock()
+		first := !e.fellBack[dev]
+		e.fellBack[dev] = true
+		e.srcMu.Unlock()
+		if first {
+			e.log.Warn("fim: fanotify cannot watch this filesystem; inotify watches it", "path", local, "err", err)
+		}
+	}
+	ino, err := e.inotify()
+	if err == nil {
+		err = ino.Watch(local)
+	}
+	if err != nil {
+		e.log.Warn("fim: directory not watched", "path", local, "err", err)
+		e.emit.Lost(1)
+	}
+}
+
+// forget stops watching a directory and everything below (local path).
+func (e *engine) forget(local string) {
+	e.srcMu.Lock()
+	fan, ino := e.fan, e.ino
+	e.srcMu.Unlock()
+	if fan != nil {
+		fan.Forget(local)
+	}
+	if ino != nil {
+		ino.Forget(local)
+	}
+}
+
+// scanFlags mark the events of a scan.
+type scanFlags struct {
+	rescan, movedIn bool
+	proc            *notify.Process
+	mech            string
+}
+
+// scan records paths and reports what differs from base (the stored
+// baseline or the index), by mode.
+func (e *engine) scan(ctx context.Context, paths []string, mode scanMode, base map[string]*baseline.Entry, fl scanFlags) (baseline.Stats, error) {
+	seen := map[string]bool{}
+	opt := baseline.Options{
+		Root: e.root, Paths: paths, Exclude: e.excl.match, Hash: e.hashOn, MaxFileSize: e.maxSize,
+		ReadRate: e.set.ReadRate.value(), Workers: e.set.HashWorkers,
+		Previous: func(p string) *baseline.Entry {
+			if mode == modeNew {
+				return nil
+			}
+			return base[p]
+		},
+		ContentMax:  e.diffMax,
+		WantContent: e.wantContent,
+		OnDir:       e.watchDir,
+	}
+	st, err := baseline.Scan(ctx, opt, func(en *baseline.Entry, data []byte) error {
+		cur := *en
+		seen[cur.Path] = true
+		var before *baseline.Entry
+		if mode != modeNew {
+			before = base[cur.Path]
+		} else {
+			before = e.index[cur.Path]
+		}
+		o := evOpts{offline: mode == modeOffline, rescan: fl.rescan, movedIn: fl.movedIn, proc: fl.proc, mech: fl.mech}
+		switch {
+		case mode == modeFirst:
+		case before == nil:
+			e.report(ActionCreated, &cur, nil, data, o)
+		default:
+			if ch := baseline.Compare(before, &cur); ch != 0 {
+				o.changes = ch
+				e.report(actionFor(ch), &cur, before, data, o)
+			}
+		}
+		e.keepContent(&cur, data)
+		e.index[cur.Path] = &cur
+		e.touch()
+		return nil
+	})
+	if err != nil {
+		return st, err
+	}
+	if mode == modeNew {
+		return st, nil
+	}
+	// What base had below the scanned paths and the scan did not find is
+	// gone.
+	var gone []string
+	for p := range base {
+		if seen[p] {
+			continue
+		}
+		for _, r := range paths {
+			if baseline.Within(p, r) {
+				gone = append(gone, p)
+				break
+			}
+		}
+	}
+	slices.SortFunc(gone, baseline.ComparePaths)
+	for _, p := range gone {
+		before := base[p]
+		if mode != modeFirst {
+			e.report(ActionDeleted, before, before, nil, evOpts{offline: mode == modeOffline, rescan: fl.rescan})
+		}
+		delete(e.index, p)
+		e.touch()
+	}
+	return st, nil
+}
+
+func actionFor(ch baseline.Change) string {
+	if ch&(baseline.ChangeContent|baseline.ChangeMTime|baseline.ChangeInode) != 0 {
+		return ActionModified
+	}
+	return ActionAttributesChanged
+}
+
+func (e *engine) touch() {
+	e.dirty = true
+	e.changed = time.Now()
+}
+
+// diffable reports whether host path p may be diffed and kept at all.
+func (e *engine) diffable(p string) bool { return e.diffMax > 0 && !textdiff.Sensitive(p) }
+
+// wantContent is the scan's question: read the content of this small file
+// for the content store? Only when its earlier content is not kept yet.
+func (e *engine) wantContent(en, prev *baseline.Entry) bool {
+	if !e.diffable(en.Path) {
+		return false
+	}
+	return prev == nil || !prev.Hashed() || !baseline.Unchanged(prev, en) || !e.store.Has(prev.SHA256)
+}
+
+// keepContent stores the content of a small text file for later diffs.
+func (e *engine) keepContent(en *baseline.Entry, data []byte) {
+	if data == nil || !en.Hashed() || int64(len(data)) != en.Size || !e.diffable(en.Path) ||
+		!textdiff.IsText(data) || textdiff.ContainsSecret(data) {
+		return
+	}
+	e.store.Put(en.SHA256, data)
+}
+
+// save writes the index as the stored baseline and drops kept contents
+// that no entry refers to any more.
+func (e *engine) save() error {
+	paths := make([]string, 0, len(e.index))
+	for p := range e.index {
+		paths = append(paths, p)
+	}
+	slices.SortFunc(paths, baseline.ComparePaths)
+	w, err := baseline.Create(baselinePath(e.env.DataDir))
+	if err != nil {
+		return err
+	}
+	refs := map[[32]byte]bool{}
+	for _, p := range paths {
+		en := e.index[p]
+		if en.Hashed() {
+			refs[en.SHA256] = true
+		}
+		if err := w.Add(en); err != nil {
+			w.Abort()
+			return err
+		}
+	}
+	if err := w.Commit(); err != nil {
+		return err
+	}
+	e.store.Retain(func(sum [32]byte) bool { return refs[sum] })
+	e.dirty = false
+	return nil
+}
+
+// handle acts on one notice.
+func (e *engine) handle(ctx context.Context, n notify.Notice) {
+	if n.Op == notify.OpOverflow {
+		e.emit.Lost(1)
+		e.log.Warn("fim: the kernel dropped file events; rescanning the watched trees", "mechanism", n.Mechanism)
+		if _, err := e.scan(ctx, e.roots, modeRescan, e.index, scanFlags{rescan: true}); err != nil && ctx.Err() == nil {
+			e.log.Warn("fim: rescan failed", "err", err)
+		}
+		return
+	}
+	if n.Op == notify.OpRename {
+		e.renamed(ctx, n)
+		return
+	}
+	p, ok := hostPath(e.root, n.Path)
+	if !ok {
+		return
+	}
+	if !e.inRoots(p) {
+		if n.Op == notify.OpCreate && n.Dir && e.around[p] {
+			e.appeared(ctx, p, n)
+		}
+		return
+	}
+	switch n.Op {
+	case notify.OpCreate:
+		if n.Dir {
+			e.newTree(ctx, p, n, false)
+			return
+		}
+		e.addPending(ctx, p, n, true)
+	case notify.OpModify:
+		e.addPending(ctx, p, n, false)
+	case notify.OpCloseWrite:
+		pd := e.pending[p]
+		switch {
+		case pd == nil:
+			e.check(ctx, p, &pending{first: time.Now(), proc: n.Proc, mech: n.Mechanism})
+		case pd.created:
+			pd.closedAt = time.Now()
+		default:
+			delete(e.pending, p)
+			e.check(ctx, p, pd)
+		}
+	case notify.OpAttrib:
+		if e.pending[p] != nil {
+			return // the merged write reports it
+		}
+		e.check(ctx, p, &pending{first: time.Now(), proc: n.Proc, mech: n.Mechanism})
+	case notify.OpDelete:
+		e.deleted(ctx, p, n, false)
+	}
+}
+
+// addPending merges a write into the file's pending change.
+func (e *engine) addPending(ctx context.Context, p string, n notify.Notice, created bool) {
+	if pd := e.pending[p]; pd != nil {
+		if pd.proc == nil {
+			pd.proc = n.Proc
+		}
+		return
+	}
+	if len(e.pending) >= maxPending {
+		e.flushOldest(ctx)
+	}
+	e.pending[p] = &pending{created: created, first: time.Now(), proc: n.Proc, mech: n.Mechanism}
+}
+
+func (e *engine) flushOldest(ctx context.Context) {
+	var oldest string
+	var at time.Time
+	for p, pd := range e.pending {
+		if oldest == "" || pd.first.Before(at) {
+			oldest, at = p, pd.first
+		}
+	}
+	pd := e.pending[oldest]
+	delete(e.pending, oldest)
+	e.check(ctx, oldest, pd)
+}
+
+// flushDue reports the pending changes whose window is over.
+func (e *engine) flushDue(ctx context.Context, now time.Time) {
+	var due []string
+	for p, pd := range e.pending {
+		if now.Sub(pd.first) >= e.window || !pd.closedAt.IsZero() && now.Sub(pd.closedAt) >= min(closeQuiet, e.window) {
+			due = append(due, p)
+		}
+	}
+	slices.Sort(due)
+	for _, p := range due {
+		pd := e.pending[p]
+		delete(e.pending, p)
+		e.check(ctx, p, pd)
+	}
+}
+
+// check reads a file's state now and reports how it differs from the
+// index.
+func (e *engine) check(ctx context.Context, p string, pd *pending) {
+	cur, data, err := e.read(ctx, p)
+	o := evOpts{proc: pd.proc, mech: pd.mech, at: pd.first}
+	if err != nil {
+		if errors.Is(err, unix.ENOENT) || errors.Is(err, unix.ENOTDIR) {
+			return // gone already: its deletion is reported on its own
+		}
+		if cur == nil {
+			e.log.Debug("fim: cannot read changed file", "path", p, "err", err)
+			return
+		}
+	}
+	before := e.index[p]
+	if before == nil {
+		e.report(ActionCreated, cur, nil, data, o)
+	} else {
+		ch := baseline.Compare(before, cur)
+		if ch == 0 {
+			return
+		}
+		o.changes = ch
+		e.report(actionFor(ch), cur, before, data, o)
+	}
+	e.keepContent(cur, data)
+	e.index[p] = cur
+	e.touch()
+}
+
+// read returns the state of host path p now, with its content when small
+// enough to diff.
+func (e *engine) read(ctx context.Context, p string) (*baseline.Entry, []byte, error) {
+	cmax := int64(-1)
+	if e.diffable(p) {
+		cmax = e.diffMax
+	}
+	res, err := e.hasher.Hash(ctx, p, e.local(p), e.hashOn, e.maxSize, cmax)
+	if err != nil {
+		if res.Entry.Type == 0 {
+			return nil, nil, err
+		}
+		res.Entry.Flags |= baseline.FlagUnreadable
+		return &res.Entry, nil, err
+	}
+	return &res.Entry, res.Content, nil
+}
+
+// newTree records a directory that appeared (created or moved in) with
+// everything already in it, and watches it: what is created in it from
+// now on is seen, what was created before is found by the scan.
+func (e *engine) newTree(ctx context.Context, p string, n notify.Notice, movedIn bool) {
+	if _, err := e.scan(ctx, []string{p}, modeNew, nil, scanFlags{movedIn: movedIn, proc: n.Proc, mech: n.Mechanism}); err != nil && ctx.Err() == nil {
+		e.log.Warn("fim: new directory not scanned", "path", p, "err", err)
+	}
+}
+
+// appeared handles a directory created above the watched paths: roots
+// below it that exist now are scanned and watched.
+func (e *engine) appeared(ctx context.Context, p string, n notify.Notice) {
+	e.watchDir(e.local(p), nil)
+	for _, r := range e.roots {
+		if baseline.Within(r, p) && e.index[r] == nil {
+			if _, err := statLocal(e.local(r)); err == nil {
+				e.newTree(ctx, r, n, false)
+			}
+		}
+	}
+	for q := range e.around {
+		if q != p && baseline.Within(q, p) {
+			if st, err := statLocal(e.local(q)); err == nil && st.Mode&unix.S_IFMT == unix.S_IFDIR {
+				e.watchDir(e.local(q), nil)
+			}
+		}
+	}
+}
+
+// deleted reports the removal of host path p (and of everything below).
+func (e *engine) deleted(ctx context.Context, p string, n notify.Notice, movedOut bool) {
+	if pd := e.pending[p]; pd != nil {
+		delete(e.pending, p)
+		if pd.created && e.index[p] == nil {
+			// Created and removed within the merge window: both are told.
+			e.report(ActionCreated, &baseline.Entry{Path: p, Type: baseline.TypeFile}, nil, nil,
+				evOpts{proc: pd.proc, mech: pd.mech, at: pd.first, transient: true})
+			e.report(ActionDeleted, &baseline.Entry{Path: p, Type: baseline.TypeFile}, nil, nil,
+				evOpts{proc: n.Proc, mech: n.Mechanism, transient: true})
+			return
+		}
+	}
+	before := e.index[p]
+	if n.Dir || before != nil && before.Type == baseline.TypeDir {
+		e.forget(e.local(p))
+	}
+	if before == nil {
+		return
+	}
+	e.report(ActionDeleted, before, before, nil, evOpts{proc: n.Proc, mech: n.Mechanism, movedOut: movedOut})
+	e.dropBelow(p)
+}
+
+// dropBelow removes p and everything below it from the index.
+func (e *engine) dropBelow(p string) {
+	for q := range e.index {
+		if baseline.Within(q, p) {
+			delete(e.index, q)
+		}
+	}
+	for q := range e.pending {
+		if baseline.Within(q, p) {
+			delete(e.pending, q)
+		}
+	}
+	e.touch()
+}
+
+// renamed handles a rename inside, into or out of the watched paths.
+func (e *engine) renamed(ctx context.Context, n notify.Notice) {
+	var from, to string
+	if n.OldPath != "" {
+		if p, ok := hostPath(e.root, n.OldPath); ok && e.inRoots(p) {
+			from = p
+		}
+	}
+	if n.Path != "" {
+		if p, ok := hostPath(e.root, n.Path); ok && e.inRoots(p) {
+			to = p
+		}
+	}
+	switch {
+	case from != "" && to != "":
+	case from != "":
+		e.deleted(ctx, from, notify.Notice{Proc: n.Proc, Mechanism: n.Mechanism, Dir: n.Dir}, true)
+		return
+	case to != "":
+		if n.Dir {
+			e.newTree(ctx, to, n, true)
+			return
+		}
+		cur, data, err := e.read(ctx, to)
+		if err != nil && cur == nil {
+			return
+		}
+		before := e.index[to]
+		o := evOpts{proc: n.Proc, mech: n.Mechanism, movedIn: true}
+		if before != nil {
+			o.replaced = true
+			o.changes = baseline.Compare(before, cur)
+		}
+		e.report(ActionCreated, cur, before, data, o)
+		e.keepContent(cur, data)
+		e.index[to] = cur
+		e.touch()
+		return
+	default:
+		return
+	}
+	pd := e.pending[from]
+	delete(e.pending, from)
+	proc, mech := n.Proc, n.Mechanism
+	if proc == nil && pd != nil {
+		proc = pd.proc
+	}
+	source := e.index[from]
+	replaced := e.index[to]
+	if n.Dir || source != nil && source.Type == baseline.TypeDir {
+		// Everything below moves along; one event tells it.
+		moved := map[string]*baseline.Entry{}
+		for q, en := range e.index {
+			if baseline.Within(q, from) {
+				c := *en
+				c.Path = to + q[len(from):]
+				moved[c.Path] = &c
+				delete(e.index, q)
+			}
+		}
+		e.dropBelow(to)
+		for q, en := range moved {
+			e.index[q] = en
+		}
+		cur := e.index[to]
+		if cur == nil {
+			if st, err := statLocal(e.local(to)); err == nil {
+				c := baseline.FromStat(to, st)
+				cur = &c
+				e.index[to] = cur
+			} else {
+				return
+			}
+		}
+		e.report(ActionRenamed, cur, source, nil, evOpts{proc: proc, mech: mech, oldPath: from})
+		e.touch()
+		return
+	}
+	cur, data, err := e.read(ctx, to)
+	if err != nil && cur == nil {
+		delete(e.index, from)
+		e.touch()
+		return
+	}
+	o := evOpts{proc: proc, mech: mech, oldPath: from}
+	before := source
+	if replaced != nil {
+		before = replaced
+		o.replaced = true
+	}
+	if before != nil {
+		o.changes = baseline.Compare(before, cur) &^ baseline.ChangeInode
+	}
+	e.report(ActionRenamed, cur, before, data, o)
+	delete(e.index, from)
+	e.keepContent(cur, data)
+	e.index[to] = cur
+	e.touch()
+}
+
+// reportBaseline tells the figures of the first scan of this run.
+func (e *engine) reportBaseline(st baseline.Stats, mode scanMode) {
+	e.log.Info("fim: baseline scan done", "entries", st.Entries, "files", st.Files, "hashed", st.Hashed,
+		"reused", st.Reused, "hashed_bytes", st.HashedBytes, "storage_bytes", st.StorageBytes,
+		"too_large", st.TooLarge, "errors", st.Errors, "throttled", st.Throttled, "duration", st.Duration,
+		"mechanism", e.mech, "first", mode == modeFirst)
+	if st.Errors > 0 {
+		e.log.Warn("fim: some paths could not be read", "count", st.Errors, "first", st.FirstError)
+	}
+	e.emit.Emit(e.baselineEvent(st, mode))
+}
