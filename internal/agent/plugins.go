@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -53,6 +54,11 @@ func (a *Agent) preparePlugins() {
 		}
 		if c, ok := p.(plugin.Configurer); ok {
 			if err := a.safely(p.Name(), func() error { return c.Configure(a.env) }); err != nil {
+				if errors.Is(err, plugin.ErrUnsupported) {
+					a.status.set(st, StateSkipped, err.Error())
+					a.log.Info("plugin skipped", "plugin", p.Name(), "kind", st.kind, "reason", err)
+					return err.Error()
+				}
 				reason := fmt.Sprintf("configuration failed: %v", err)
 				a.status.set(st, StateFailed, reason)
 				a.log.Error("plugin not configured", "plugin", p.Name(), "err", err)

@@ -2,12 +2,18 @@ package plugin
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
 	busv1 "github.com/vigilsec/vigil/api/bus/v1"
 	"github.com/vigilsec/vigil/internal/event"
 )
+
+// ErrUnsupported is wrapped by a Configure error that means the host
+// cannot run the plugin (a kernel without the feature it observes),
+// rather than that something went wrong.
+var ErrUnsupported = errors.New("not supported on this host")
 
 // Kinds of plugin, as reported in busv1.PluginStatus.Kind.
 const (
@@ -66,7 +72,10 @@ type Env struct {
 	// Root is the host's filesystem root ("/"); tests point it at a
 	// fixture tree.
 	Root string
-	// DataDir is the agent's data directory.
+	// DataDir is the agent's data directory. A plugin keeps its state in
+	// DataDir/state/<its name> (or a file named after it there): the top
+	// level belongs to the agent, and the selfguard sensor reports every
+	// change to it as tampering.
 	DataDir string
 	// AgentID is the agent's id; empty before enrollment.
 	AgentID string
@@ -83,7 +92,8 @@ type Env struct {
 // Configurer is implemented by plugins that need the environment before
 // they run. The runtime calls Configure once, before the first Collect or
 // Run; an error keeps the plugin from running and is reported as its
-// status.
+// status: "skipped" when it wraps ErrUnsupported (the host lacks what the
+// plugin needs), "failed" otherwise.
 type Configurer interface {
 	Configure(env Env) error
 }

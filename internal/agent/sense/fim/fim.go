@@ -23,7 +23,7 @@
 // At start the watched trees are scanned (type, size, mode, uid, gid,
 // mtime, ctime, inode, SHA-256 of regular files up to max_file_size,
 // symlink target) and compared with the baseline stored under the agent's
-// data directory (fim/baseline.db, written beside its name and renamed):
+// data directory (state/fim/baseline.db, written beside its name and renamed):
 // what changed while the agent was stopped is reported with
 // vigil.fim.offline true. A file whose inode, size, mtime and ctime are
 // unchanged keeps its stored hash without being read again. Hashing runs
@@ -240,7 +240,9 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
 }
 
 // baselinePath returns where the baseline of this sensor is stored.
-func baselinePath(dataDir string) string { return filepath.Join(dataDir, "fim", "baseline.db") }
+func baselinePath(dataDir string) string {
+	return filepath.Join(dataDir, "state", "fim", "baseline.db")
+}
 
 // contentDir returns where earlier contents are kept.
-func contentDir(dataDir string) string { return filepath.Join(dataDir, "fim", "content") }
+func contentDir(dataDir string) string { return filepath.Join(dataDir, "state", "fim", "content") }

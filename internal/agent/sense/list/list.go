@@ -6,6 +6,10 @@ package list
 import (
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/fim"
+	"github.com/vigilsec/vigil/internal/agent/sense/kmod"
+	netebpf "github.com/vigilsec/vigil/internal/agent/sense/net/ebpf"
+	"github.com/vigilsec/vigil/internal/agent/sense/net/sockdiag"
+	"github.com/vigilsec/vigil/internal/agent/sense/netcfg"
 	"github.com/vigilsec/vigil/internal/agent/sense/selfguard"
 )
 
@@ -13,6 +17,10 @@ import (
 func All() []plugin.Sensor {
 	return []plugin.Sensor{
 		fim.New(),
+		kmod.New(),
+		netcfg.New(),
+		netebpf.New(),  // network events: first choice
+		sockdiag.New(), // network events: the fallback
 		selfguard.New(),
 	}
 }
