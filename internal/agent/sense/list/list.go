@@ -5,17 +5,21 @@ package list
 
 import (
 	"github.com/vigilsec/vigil/internal/agent/plugin"
+	"github.com/vigilsec/vigil/internal/agent/sense/accounts"
 	"github.com/vigilsec/vigil/internal/agent/sense/fim"
 	"github.com/vigilsec/vigil/internal/agent/sense/kmod"
 	netebpf "github.com/vigilsec/vigil/internal/agent/sense/net/ebpf"
 	"github.com/vigilsec/vigil/internal/agent/sense/net/sockdiag"
 	"github.com/vigilsec/vigil/internal/agent/sense/netcfg"
+	"github.com/vigilsec/vigil/internal/agent/sense/persist"
 	"github.com/vigilsec/vigil/internal/agent/sense/selfguard"
 )
 
 // All returns a new instance of every sensor.
 func All() []plugin.Sensor {
 	return []plugin.Sensor{
+		accounts.New(),
+		persist.New(),
 		fim.New(),
 		kmod.New(),
 		netcfg.New(),

@@ -1,0 +1,59 @@
+package tracker
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Bounds of the common settings of tracker-based sensors.
+const (
+	// MinRescan is the shortest rescan_interval accepted.
+	MinRescan = 30 * time.Second
+	// MinFileBytes and MaxFileBytes bound max_file_bytes.
+	MinFileBytes = 4 << 10
+	MaxFileBytes = 256 << 20
+)
+
+// DecodeSettings decodes a settings document strictly into dst: a JSON
+// object, no unknown names, nothing after it. Empty raw leaves dst as is.
+func DecodeSettings(raw []byte, dst any) error {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(dst); err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	if dec.More() {
+		return errors.New("settings: data after the JSON object")
+	}
+	return nil
+}
+
+// ParseRescan parses a rescan_interval: a Go duration ("10m") of at least
+// MinRescan, or "0" to read only on inotify events.
+func ParseRescan(s string) (time.Duration, error) {
+	if s == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, fmt.Errorf("settings: rescan_interval %q: %w", s, err)
+	}
+	if d < MinRescan {
+		return 0, fmt.Errorf("settings: rescan_interval %s is below %s (use \"0\" to turn full readings off)", d, MinRescan)
+	}
+	return d, nil
+}
+
+// CheckFileBytes validates a max_file_bytes setting.
+func CheckFileBytes(n int64) error {
+	if n < MinFileBytes || n > MaxFileBytes {
+		return fmt.Errorf("settings: max_file_bytes %d is outside [%d, %d]", n, MinFileBytes, MaxFileBytes)
+	}
+	return nil
+}

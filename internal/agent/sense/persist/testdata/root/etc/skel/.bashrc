@@ -1,0 +1,2 @@
+# ~/.bashrc from skel
+HISTSIZE=1000

@@ -1,0 +1,3 @@
+# ~/.bashrc
+HISTSIZE=1000
+alias ll="ls -l"

@@ -1,0 +1,2 @@
+# ~/.profile
+if [ -f ~/.bashrc ]; then . ~/.bashrc; fi
