@@ -142,7 +142,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 		Policies: policies,
 		Enroll: enroll.New(enroll.Config{
 			Store: c.store, Issuer: c.bus, CAHash: ca.Hash(), NATSURLs: natsURLs(cfg.Advertise, port),
-			NATSPort: port, Logger: log.With("part", "enroll"),
+			NATSPort: port, Policies: policies, Logger: log.With("part", "enroll"),
 		}),
 		Console: console.Handler(),
 		CAHash:  ca.Hash(),

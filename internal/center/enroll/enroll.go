@@ -5,6 +5,7 @@
 package enroll
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -42,9 +43,19 @@ type Config struct {
 	// enrolled with.
 	NATSURLs []string
 	NATSPort int
+	// Policies publishes a new agent's policy before it gets its
+	// credentials, so that its first watch finds the policy its labels
+	// select (nil: agents start on the default policy until the next
+	// publication).
+	Policies PolicyPublisher
 	Logger   *slog.Logger
 	// Now is the clock (nil for time.Now).
 	Now func() time.Time
+}
+
+// PolicyPublisher writes one agent's effective policy to the bus.
+type PolicyPublisher interface {
+	Publish(ctx context.Context, agentID string) error
 }
 
 // handler serves enrollment.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -39,10 +40,27 @@ func (s *signer) IssueAgent(agentID, userPublicKey string) (string, error) {
 }
 
 type fixture struct {
-	st     store.Store
-	issuer *signer
-	h      http.Handler
-	now    time.Time
+	st        store.Store
+	issuer    *signer
+	h         http.Handler
+	now       time.Time
+	published *publisher
+}
+
+// publisher records the agents whose policy was published, checking that
+// each is stored by then.
+type publisher struct {
+	st  store.Store
+	ids []string
+	err error
+}
+
+func (p *publisher) Publish(ctx context.Context, agentID string) error {
+	if _, err := p.st.Agents().Get(ctx, agentID); err != nil {
+		return fmt.Errorf("published before the agent was stored: %w", err)
+	}
+	p.ids = append(p.ids, agentID)
+	return p.err
 }
 
 func newFixture(t *testing.T, natsURLs []string) *fixture {
@@ -56,8 +74,9 @@ func newFixture(t *testing.T, natsURLs []string) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{st: st, issuer: &signer{account: akp}, now: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)}
-	f.h = New(Config{Store: st, Issuer: f.issuer, CAHash: caHash, NATSURLs: natsURLs, NATSPort: 4222, Now: func() time.Time { return f.now }})
+	f := &fixture{st: st, issuer: &signer{account: akp}, now: time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC), published: &publisher{st: st}}
+	f.h = New(Config{Store: st, Issuer: f.issuer, CAHash: caHash, NATSURLs: natsURLs, NATSPort: 4222,
+		Policies: f.published, Now: func() time.Time { return f.now }})
 	return f
 }
 
@@ -115,6 +134,10 @@ func TestEnroll(t *testing.T) {
 	a, err := f.st.Agents().Get(context.Background(), resp.AgentID)
 	if err != nil || a.Hostname != "from-facts" || a.MachineID != "mid-1" || !bus.ValidAgentID(a.ID) {
 		t.Fatalf("agent %+v %v", a, err)
+	}
+	// Its policy is published before it gets its credentials.
+	if len(f.published.ids) != 1 || f.published.ids[0] != resp.AgentID {
+		t.Errorf("policies published for %v, want [%s]", f.published.ids, resp.AgentID)
 	}
 	entries, _, _ := f.st.Audit().List(context.Background(), store.AuditFilter{})
 	if len(entries) != 1 || entries[0].SourceIP != "192.0.2.1" || entries[0].Action != "agent.enroll" {
@@ -204,4 +227,15 @@ func FuzzParseRequest(f *testing.F) {
 			t.Fatalf("not a 400: %v", err)
 		}
 	})
+}
+
+// TestEnrollSurvivesPolicyFailure: the agent is enrolled even when its
+// policy cannot be published (it runs on the default one until then).
+func TestEnrollSurvivesPolicyFailure(t *testing.T) {
+	f := newFixture(t, nil)
+	f.published.err = errors.New("bus down")
+	status, data := f.post(t, bus.EnrollRequest{Token: f.token(t, 0, nil), PublicKey: newKey(t), Hostname: "h"}, "192.0.2.1:5000")
+	if status != 200 || len(f.published.ids) != 1 {
+		t.Fatalf("%d %s, published %v", status, data, f.published.ids)
+	}
 }

@@ -89,6 +89,13 @@ func (h *handler) enroll(w http.ResponseWriter, r *http.Request, ip string, now 
 		}
 		return bus.EnrollResponse{}, fmt.Errorf("issue credentials for agent %s: %w", a.ID, err)
 	}
+	if h.cfg.Policies != nil {
+		if err := h.cfg.Policies.Publish(ctx, a.ID); err != nil {
+			// The agent runs on the default policy until the next
+			// publication; enrollment itself succeeded.
+			h.log.Error("publish the new agent's policy", "agent", a.ID, "err", err)
+		}
+	}
 	h.audit(ctx, tok.ID, a.ID, "ok", ip, map[string]any{"hostname": a.Hostname, "labels": a.Labels, "join_token_id": tok.ID})
 	resp := bus.EnrollResponse{AgentID: a.ID, UserJWT: jwt, NATSURLs: h.cfg.NATSURLs, Labels: a.Labels}
 	if len(resp.NATSURLs) == 0 {
