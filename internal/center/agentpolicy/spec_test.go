@@ -61,7 +61,7 @@ func TestParseSpec(t *testing.T) {
 				"settingsJson": "{\"fork_events\": false}"}}}`,
 			want: &busv1.AgentPolicy{Sensors: map[string]*busv1.PluginPolicy{"exec/ebpf": {
 				Enabled: true, MaxEventsPerSecond: 2000,
-				Drop: []*busv1.EventFilter{{Field: "process.executable", Equals: []string{"/usr/bin/true"}, Prefixes: []string{"/opt/ci/"}, Action: "exec"}},
+				Drop:         []*busv1.EventFilter{{Field: "process.executable", Equals: []string{"/usr/bin/true"}, Prefixes: []string{"/opt/ci/"}, Action: "exec"}},
 				SettingsJson: `{"fork_events": false}`,
 			}}},
 		},
