@@ -6,6 +6,7 @@ package list
 import (
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts"
+	"github.com/vigilsec/vigil/internal/agent/sense/authlog"
 	"github.com/vigilsec/vigil/internal/agent/sense/fim"
 	"github.com/vigilsec/vigil/internal/agent/sense/kmod"
 	netebpf "github.com/vigilsec/vigil/internal/agent/sense/net/ebpf"
@@ -19,6 +20,7 @@ import (
 func All() []plugin.Sensor {
 	return []plugin.Sensor{
 		accounts.New(),
+		authlog.New(),
 		persist.New(),
 		fim.New(),
 		kmod.New(),

@@ -1,0 +1,103 @@
+package parse
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+)
+
+// ParseMessage parses the message of one log entry, given the program
+// that logged it (the syslog tag's name or the journal's
+// SYSLOG_IDENTIFIER).
+func ParseMessage(program, msg string) (Record, Status) {
+	if strings.HasPrefix(msg, "pam_") {
+		return parsePAM(msg)
+	}
+	switch program {
+	case "sshd", "sshd-session", "sshd-auth":
+		return parseSSHD(msg)
+	case "su":
+		return parseSu(msg)
+	case "runuser":
+		return parseRunuser(msg)
+	case "sudo":
+		return parseSudo(msg)
+	case "login":
+		return parseLogin(msg)
+	case "pkexec":
+		return parsePkexec(msg)
+	case "polkitd", "polkit-agent-helper-1":
+		return parsePolkit(msg)
+	case "systemd-logind":
+		return parseLogind(msg)
+	case "unix_chkpwd":
+		return parseChkpwd(msg)
+	}
+	return Record{}, StatusUnknown
+}
+
+// setSource stores a remote host, an address or a name.
+func (r *Record) setSource(host string) {
+	if a, err := netip.ParseAddr(host); err == nil {
+		r.SourceIP = a.Unmap()
+		return
+	}
+	r.SourceHost = host
+}
+
+// hostPort splits "HOST port N REST" into the host, the port and REST
+// (without its leading space). A missing " port N" gives port 0 and the
+// host up to the first space. ok is false when the host is empty or the
+// port is not a number in range.
+func hostPort(s string) (host string, port int, rest string, ok bool) {
+	if i := strings.Index(s, " port "); i >= 0 {
+		host = s[:i]
+		p := s[i+len(" port "):]
+		j := 0
+		for j < len(p) && isDigit(p[j]) {
+			j++
+		}
+		if j == 0 || j > 5 {
+			return "", 0, "", false
+		}
+		n, _ := strconv.Atoi(p[:j])
+		if n > 65535 {
+			return "", 0, "", false
+		}
+		rest = strings.TrimLeft(p[j:], " ")
+		return host, n, rest, host != "" && strings.IndexByte(host, ' ') < 0
+	}
+	host, rest, _ = strings.Cut(s, " ")
+	return host, 0, rest, host != ""
+}
+
+// userHostPort splits "USER HOST port N" (the user may hold spaces, or
+// be empty) from the right.
+func userHostPort(s string) (user, host string, port int, rest string, ok bool) {
+	i := strings.LastIndex(s, " port ")
+	if i < 0 {
+		return "", "", 0, "", false
+	}
+	j := strings.LastIndexByte(s[:i], ' ')
+	if j < 0 {
+		return "", "", 0, "", false
+	}
+	user = s[:j]
+	host, port, rest, ok = hostPort(s[j+1:])
+	return user, host, port, rest, ok
+}
+
+// atoi parses a small non-negative decimal number; -1 when s is not one.
+func atoi(s string) int {
+	if s == "" || len(s) > 9 {
+		return -1
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return -1
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
