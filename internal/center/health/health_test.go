@@ -93,7 +93,12 @@ func TestGoodbyeStopped(t *testing.T) {
 }
 
 func TestKilledAgentIsLost(t *testing.T) {
-	e := newEnv(t, fast, "a1")
+	// A long heartbeat timeout: the loss must come from the closed
+	// connection, however slow a loaded machine makes the test, not from
+	// the sweep of silent agents.
+	cfg := fast
+	cfg.HeartbeatTimeout = 30 * time.Second
+	e := newEnv(t, cfg, "a1")
 	a := e.agent("a1")
 	a.heartbeat(func(hb *busv1.Heartbeat) {
 		hb.Plugins = []*busv1.PluginStatus{{Name: "fim", Kind: "sensor", State: "failed"}}
