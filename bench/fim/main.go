@@ -5,6 +5,12 @@
 //
 //	go run ./bench/fim --tree /usr
 //
+// The "outside" sub-command measures the CPU of the real sensor
+// (fanotify) while another process writes heavily on the same filesystem
+// outside the watched tree, with inode marks and with filesystem marks:
+//
+//	go run ./bench/fim outside
+//
 // Nothing here asserts a time: read the figures and compare them.
 package main
 
@@ -51,6 +57,17 @@ type result struct {
 }
 
 func main() {
+	if len(os.Args) > 1 {
+		sub := map[string]func([]string) error{
+			"outside": runOutside, "outside-sensor": runOutsideSensor, "outside-writer": runOutsideWriter,
+		}[os.Args[1]]
+		if sub != nil {
+			if err := sub(os.Args[2:]); err != nil {
+				fail(err)
+			}
+			return
+		}
+	}
 	tree := flag.String("tree", "/usr", "tree to scan")
 	readRate := flag.Int64("read-rate", 50<<20, "storage read bytes per second of hashing (0: no limit)")
 	workers := flag.Int("workers", 1, "hashing threads")

@@ -57,6 +57,13 @@ func (a *Agent) beat() {
 	if withFacts {
 		hb.Facts = a.hostFacts.Load()
 	}
+	for _, r := range a.sensors {
+		// A sensor may change how it observes while it runs (fim falls
+		// back to filesystem marks when inode marks do not fit).
+		if r.skip == "" {
+			a.status.setMechanism(r.st, r.s.Mechanism())
+		}
+	}
 	withPlugins := a.status.takeChanged() || a.hbSeq%pluginsEvery == 1
 	if withPlugins {
 		hb.Plugins = a.status.snapshot()

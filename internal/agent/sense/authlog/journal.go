@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -132,14 +133,30 @@ func (s *Sensor) journalOnce(ctx context.Context, store *stateStore, emit plugin
 	}
 	var stderr tailBuffer
 	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
+	// The parent-death signal belongs to the thread that started the
+	// child, and the Go runtime ends threads of its own accord: start and
+	// wait for journalctl on a thread locked for its whole life, or it is
+	// killed when that thread goes.
+	started, readDone, waited := make(chan error, 1), make(chan struct{}), make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the child
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		<-readDone // Wait closes the pipe: only once everything was read
+		waited <- cmd.Wait()
+	}()
+	if err := <-started; err != nil {
 		return fmt.Errorf("start journalctl: %w", err)
 	}
 	readErr := s.readJournal(stdout, store, emit)
 	if readErr != nil {
 		_ = cmd.Process.Kill()
 	}
-	waitErr := cmd.Wait()
+	close(readDone)
+	waitErr := <-waited
 	if ctx.Err() != nil {
 		return nil
 	}

@@ -50,6 +50,7 @@ type pending struct {
 
 // engine is one Run of the sensor.
 type engine struct {
+	sensor *Sensor
 	set    Settings
 	root   string
 	env    plugin.Env
@@ -89,7 +90,7 @@ type engine struct {
 func newEngine(s *Sensor, emit plugin.Emitter) *engine {
 	set := s.settings
 	e := &engine{
-		set: set, root: s.root, env: s.env, log: s.log, emit: emit,
+		sensor: s, set: set, root: s.root, env: s.env, log: s.log, emit: emit,
 		mech: s.mechanism, reason: s.reason,
 		index: map[string]*baseline.Entry{}, pending: map[string]*pending{},
 		hashOn: set.Hash == nil || *set.Hash, maxSize: set.MaxFileSize.value(),
@@ -235,9 +236,20 @@ func statLocal(p string) (*unix.Stat_t, error) {
 // fanotify cannot start after all.
 func (e *engine) startSources() error {
 	if e.mech == notify.MechFanotify {
-		fan, err := notify.NewFanotify(e.keep, "/proc")
+		trees := make([]string, len(e.roots))
+		for i, r := range e.roots {
+			trees[i] = e.local(r)
+		}
+		e.sensor.mu.Lock()
+		maxMarks := e.sensor.maxInodeMarks
+		e.sensor.mu.Unlock()
+		fan, err := notify.NewFanotify(notify.FanotifyOptions{
+			Keep: e.keep, ProcDir: "/proc", Marks: e.set.FanotifyMarks, Trees: trees,
+			MaxInodeMarks: maxMarks, OnFallback: e.markFallback,
+		})
 		if err == nil {
 			e.fan = fan
+			e.sensor.fan.Store(fan)
 			e.runSource(fan)
 			return nil
 		}
@@ -270,6 +282,52 @@ func (e *engine) inotify() (*notify.Inotify, error) {
 	e.ino = ino
 	e.runSource(ino)
 	return ino, nil
+}
+
+// markFallback is told by the fanotify source that inode marks did not
+// fit and a filesystem is marked as a whole instead. It runs on the
+// scanner's or the source's goroutine.
+func (e *engine) markFallback(fb notify.Fallback) {
+	tree := e.hostOrLocal(fb.Tree)
+	e.log.Warn("fim: fanotify inode marks do not fit; the filesystem is marked as a whole, so the agent is woken by every change on it",
+		"tree", tree, "directory", e.hostOrLocal(fb.Dir), "err", fb.Cause)
+	e.sensor.noteFallback(tree, fallbackReason(tree, fb.Cause))
+}
+
+// fallbackReason is vigil.fim.mechanism_reason of the events a fallback
+// to a filesystem mark concerns.
+func fallbackReason(tree string, cause error) string {
+	return fmt.Sprintf("filesystem mark: the inode marks of %s do not fit (%v)", tree, cause)
+}
+
+// hostOrLocal returns the host path of a local path, or the local path
+// when it is outside the host's root.
+func (e *engine) hostOrLocal(local string) string {
+	if p, ok := hostPath(e.root, local); ok {
+		return p
+	}
+	return local
+}
+
+// marksOf tells how fanotify watches the filesystem with device number
+// dev: "inode" or "filesystem", and why filesystem ("" when inode).
+func (e *engine) marksOf(dev uint64) (string, string) {
+	switch {
+	case e.fan == nil:
+		return "", ""
+	case dev == 0 && e.set.FanotifyMarks == FanotifyMarksFilesystem:
+		return FanotifyMarksFilesystem, reasonFilesystemSetting
+	case dev == 0:
+		return "", "" // known by name only
+	}
+	marks, fb := e.fan.MarksOn(dev)
+	switch {
+	case marks == notify.MarksInode:
+		return marks, ""
+	case fb != nil:
+		return marks, fallbackReason(e.hostOrLocal(fb.Tree), fb.Cause)
+	}
+	return marks, reasonFilesystemSetting
 }
 
 // watchDir watches a directory (local path) with the running mechanism;

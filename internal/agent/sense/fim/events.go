@@ -67,10 +67,16 @@ func (e *engine) report(action string, cur, before *baseline.Entry, data []byte,
 	if mech == "" {
 		mech = e.mech
 	}
-	if mech == notify.MechInotify {
+	switch mech {
+	case notify.MechInotify:
 		reason = e.reason
 		if reason == "" && e.mech == notify.MechFanotify {
 			reason = "fanotify cannot watch this filesystem"
+		}
+	case notify.MechFanotify:
+		var marks string
+		if marks, reason = e.marksOf(cur.Dev); marks != "" {
+			ev.Set("vigil.fim.marks", marks)
 		}
 	}
 	ev.Set("vigil.fim.mechanism", mech)
@@ -245,8 +251,26 @@ func (e *engine) baselineEvent(st baseline.Stats, mode scanMode) event.Event {
 	ev.Set("event.type", []any{"info"})
 	ev.Set(event.FieldDataset, Name)
 	ev.Set("vigil.fim.mechanism", e.mech)
-	if e.reason != "" {
-		ev.Set("vigil.fim.mechanism_reason", e.reason)
+	reason := e.reason
+	if e.fan != nil {
+		fs := e.fan.Stats()
+		ev.Set("vigil.fim.fanotify.inode_marks", fs.InodeMarks)
+		ev.Set("vigil.fim.fanotify.filesystem_marks", fs.FilesystemMarks)
+		ev.Set("vigil.fim.marks", e.set.FanotifyMarks)
+		var reasons []string
+		for _, fb := range e.fan.Fallbacks() {
+			reasons = append(reasons, fallbackReason(e.hostOrLocal(fb.Tree), fb.Cause))
+		}
+		switch {
+		case e.set.FanotifyMarks == FanotifyMarksFilesystem:
+			reason = reasonFilesystemSetting
+		case len(reasons) > 0:
+			ev.Set("vigil.fim.marks", FanotifyMarksInode+"+"+FanotifyMarksFilesystem)
+			reason = strings.Join(reasons, "; ")
+		}
+	}
+	if reason != "" {
+		ev.Set("vigil.fim.mechanism_reason", reason)
 	}
 	ev.Set("vigil.fim.paths", toAny(e.roots))
 	ev.Set("vigil.fim.first_baseline", mode == modeFirst)

@@ -7,16 +7,35 @@
 //
 // # Mechanisms
 //
-// fanotify (FID mode with directory handles and names, filesystem marks,
-// FAN_RENAME; Linux 5.17) tells the acting process; Configure probes it on
-// the watched filesystems and falls back to inotify when it cannot run
-// (older kernel, no CAP_SYS_ADMIN, a filesystem without file handles),
-// saying why in a log line and in every event (vigil.fim.mechanism and
-// vigil.fim.mechanism_reason). A directory whose filesystem fanotify
-// cannot mark is watched by inotify while the rest stays on fanotify.
-// inotify is used directly (not through fsnotify, which does not expose
-// close-after-write, the directory bit or the pairing of a rename's two
-// names).
+// fanotify (FID mode with directory handles and names, FAN_RENAME; Linux
+// 5.17) tells the acting process; Configure probes it on the watched
+// directories and falls back to inotify when it cannot run (older kernel,
+// no CAP_SYS_ADMIN, a filesystem without file handles), saying why in a
+// log line and in every event (vigil.fim.mechanism and
+// vigil.fim.mechanism_reason). A directory fanotify cannot mark is
+// watched by inotify while the rest stays on fanotify. inotify is used
+// directly (not through fsnotify, which does not expose close-after-write,
+// the directory bit or the pairing of a rename's two names).
+//
+// By default (fanotify_marks "inode") fanotify marks each watched
+// directory, as inotify watches it: the kernel wakes the agent only for
+// changes in the watched trees and for entries created, deleted or
+// renamed in the directories above them (watched so that a tree that
+// appears later is seen). A directory created or moved into a tree is
+// marked as soon as its creation is read, before it is scanned for what
+// was written in it meanwhile. Each mark counts against the kernel's
+// fs.fanotify.max_user_marks (per user, shared by all fanotify users of
+// the host). When a mark does not fit (ENOSPC), the directory's whole
+// filesystem is marked instead (FAN_MARK_FILESYSTEM) and the inode marks
+// on it are released: every tree on that filesystem is then watched as
+// with fanotify_marks "filesystem", which the sensor says in a warning,
+// in its mechanism ("fanotify (filesystem marks for /usr: inode marks do
+// not fit)"), in the baseline event and in vigil.fim.mechanism_reason of
+// every event on that filesystem. With fanotify_marks "filesystem" each
+// watched filesystem is marked as a whole from the start: the kernel
+// then wakes the agent for every change on it (builds, logs, caches),
+// which the agent drops by directory handle; it costs no mark per
+// directory, at a CPU cost that grows with the host's write load.
 //
 // # Baseline
 //
@@ -57,6 +76,9 @@
 //	                 when the writer closes it or the window ends
 //	                 (default "2s")
 //	mechanism        "auto" (default), "fanotify" or "inotify"
+//	fanotify_marks   "inode" (default): a mark on each watched directory;
+//	                 "filesystem": one mark on each watched filesystem
+//	                 (see Mechanisms)
 //
 // The agent's data directory is never watched. Files named in package
 // textdiff (shadow files, private keys, credential stores) are never
@@ -69,7 +91,11 @@
 // path now, vigil.file.previous.* before, vigil.file.diff, process.* of
 // the actor (fanotify), vigil.fim.changes (content, mode, owner, group,
 // mtime, inode), vigil.fim.offline / rescan / replaced / moved_in /
-// moved_out where they apply.
+// moved_out where they apply, vigil.fim.mechanism and, under fanotify,
+// vigil.fim.marks ("inode" or "filesystem": how the file's filesystem is
+// watched). The baseline event also gives vigil.fim.marks ("inode",
+// "filesystem", or "inode+filesystem" after a fallback) and the number of
+// marks (vigil.fim.fanotify.inode_marks, .filesystem_marks).
 package fim
 
 import (
@@ -78,10 +104,14 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/fim/baseline"
@@ -111,6 +141,14 @@ type Sensor struct {
 	// mechanism is what Run uses; reason says why it is not fanotify.
 	mechanism, reason string
 	configured        bool
+	// fallbacks are the trees whose fanotify inode marks did not fit in
+	// the current or last Run, with why (host path -> reason).
+	fallbacks map[string]string
+	// maxInodeMarks bounds the fanotify inode marks (0: the kernel's
+	// limit); tests lower it.
+	maxInodeMarks int
+	// fan is the fanotify source of the current or last Run.
+	fan atomic.Pointer[notify.Fanotify]
 }
 
 var (
@@ -134,19 +172,70 @@ func (*Sensor) Requirements() plugin.Requirements {
 }
 
 // Mechanism implements plugin.Sensor: "fanotify" or "inotify", as decided
-// by Configure (and again by ApplySettings).
+// by Configure (and again by ApplySettings); "fanotify (filesystem
+// marks)" when the fanotify_marks setting asks for them, and "fanotify
+// (filesystem marks for /usr: inode marks do not fit)" when a Run fell
+// back to them for some trees.
 func (s *Sensor) Mechanism() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.mechanism != notify.MechFanotify {
+		return s.mechanism
+	}
+	if s.settings.FanotifyMarks == FanotifyMarksFilesystem {
+		return notify.MechFanotify + " (filesystem marks)"
+	}
+	if len(s.fallbacks) > 0 {
+		return fmt.Sprintf("%s (filesystem marks for %s: inode marks do not fit)", notify.MechFanotify,
+			strings.Join(slices.Sorted(maps.Keys(s.fallbacks)), ", "))
+	}
 	return s.mechanism
 }
 
-// MechanismReason says why the sensor does not use fanotify ("" when it
-// does).
+// MechanismReason says why the sensor does not watch with fanotify inode
+// marks: why it uses inotify, or why fanotify marks whole filesystems
+// ("" when it does not).
 func (s *Sensor) MechanismReason() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.reason
+	switch {
+	case s.reason != "":
+		return s.reason
+	case s.mechanism != notify.MechFanotify:
+		return ""
+	case s.settings.FanotifyMarks == FanotifyMarksFilesystem:
+		return reasonFilesystemSetting
+	}
+	var out []string
+	for _, t := range slices.Sorted(maps.Keys(s.fallbacks)) {
+		out = append(out, s.fallbacks[t])
+	}
+	return strings.Join(out, "; ")
+}
+
+// FanotifyStats returns the figures of the fanotify source of the current
+// or last Run (zero when it used none): reads of the fanotify descriptor
+// (wake-ups), events read, directories and filesystems marked.
+func (s *Sensor) FanotifyStats() notify.FanotifyStats {
+	if f := s.fan.Load(); f != nil {
+		return f.Stats()
+	}
+	return notify.FanotifyStats{}
+}
+
+// reasonFilesystemSetting is vigil.fim.mechanism_reason of fanotify
+// events when the setting chose filesystem marks.
+const reasonFilesystemSetting = "filesystem marks chosen by the fanotify_marks setting"
+
+// noteFallback records that a tree of a Run is watched through its
+// filesystem's mark.
+func (s *Sensor) noteFallback(tree, reason string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.fallbacks == nil {
+		s.fallbacks = map[string]string{}
+	}
+	s.fallbacks[tree] = reason
 }
 
 // Configure implements plugin.Configurer: it keeps the environment and
@@ -189,7 +278,7 @@ func (s *Sensor) decideLocked() {
 	case MechanismInotify:
 		reason = "inotify chosen by the mechanism setting"
 	default:
-		if err := notify.ProbeFanotify(s.probeDirs()); err != nil {
+		if err := notify.ProbeFanotify(s.probeDirs(), s.settings.FanotifyMarks); err != nil {
 			reason = fmt.Sprintf("fanotify unavailable: %v", err)
 			if s.settings.Mechanism == MechanismFanotify {
 				reason = fmt.Sprintf("fanotify required by the mechanism setting but unavailable: %v", err)
@@ -202,10 +291,11 @@ func (s *Sensor) decideLocked() {
 		if reason != "" {
 			s.log.Warn("fim: using inotify", "reason", reason)
 		} else {
-			s.log.Info("fim: using fanotify")
+			s.log.Info("fim: using fanotify", "marks", s.settings.FanotifyMarks)
 		}
 	}
 	s.mechanism, s.reason = mech, reason
+	s.fallbacks = nil // of a Run with other settings
 }
 
 // probeDirs returns, for each watched path, the nearest existing
@@ -235,6 +325,8 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
 		return errors.New("fim: not configured")
 	}
 	e := newEngine(s, emit)
+	s.fallbacks = nil
+	s.fan.Store(nil)
 	s.mu.Unlock()
 	return e.run(ctx)
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -123,18 +124,31 @@ type running struct {
 
 func start(t *testing.T, root, data, mechanism string) *running {
 	t.Helper()
+	return startWith(t, root, data, mechanism, nil, nil)
+}
+
+// startWith starts the sensor with more settings (over the tests' usual
+// ones), letting prepare adjust it before Configure.
+func startWith(t *testing.T, root, data, mechanism string, more map[string]any, prepare func(*fim.Sensor, *plugin.Env)) *running {
+	t.Helper()
 	s := fim.New()
-	settings, _ := json.Marshal(map[string]any{
+	set := map[string]any{
 		"mechanism": mechanism, "merge_window": "1s", "max_file_size": 1024,
 		"exclude": []string{"*.swp", "/etc/skip"}, "rescan_interval": "0",
-	})
+	}
+	maps.Copy(set, more)
+	settings, _ := json.Marshal(set)
 	if err := s.ApplySettings(settings); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Configure(plugin.Env{Root: root, DataDir: data, HostID: "host-1"}); err != nil {
+	env := plugin.Env{Root: root, DataDir: data, HostID: "host-1"}
+	if prepare != nil {
+		prepare(s, &env)
+	}
+	if err := s.Configure(env); err != nil {
 		t.Fatal(err)
 	}
-	if got := s.Mechanism(); got != mechanism {
+	if got := s.Mechanism(); !strings.HasPrefix(got, mechanism) {
 		t.Fatalf("mechanism %q, want %q (reason: %s)", got, mechanism, s.MechanismReason())
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -168,7 +182,7 @@ func openFDs(t *testing.T) int {
 }
 
 func needFanotify(t *testing.T) {
-	if err := notify.ProbeFanotify([]string{t.TempDir()}); err != nil {
+	if err := notify.ProbeFanotify([]string{t.TempDir()}, notify.MarksInode); err != nil {
 		if os.Getenv("VIGIL_REQUIRE_KERNEL") == "1" {
 			t.Fatalf("fanotify required: %v", err)
 		}
@@ -177,24 +191,35 @@ func needFanotify(t *testing.T) {
 }
 
 func TestSensor(t *testing.T) {
-	for _, mech := range []string{fim.MechanismFanotify, fim.MechanismInotify} {
-		t.Run(mech, func(t *testing.T) {
-			if mech == fim.MechanismFanotify {
+	for _, tt := range []struct{ mech, marks string }{
+		{fim.MechanismFanotify, fim.FanotifyMarksInode},
+		{fim.MechanismFanotify, fim.FanotifyMarksFilesystem},
+		{fim.MechanismInotify, ""},
+	} {
+		t.Run(strings.TrimSuffix(tt.mech+"-"+tt.marks, "-"), func(t *testing.T) {
+			if tt.mech == fim.MechanismFanotify {
 				needFanotify(t)
 			}
-			testSensor(t, mech)
+			testSensor(t, tt.mech, tt.marks)
 		})
 	}
 }
 
-func testSensor(t *testing.T, mech string) {
+func testSensor(t *testing.T, mech, marks string) {
 	root, data := host(t), t.TempDir()
 	fds := openFDs(t)
 	at := func(p string) string { return filepath.Join(root, p) }
+	start := func(t *testing.T, root, data, mech string) *running {
+		if marks == "" {
+			return startWith(t, root, data, mech, nil, nil)
+		}
+		return startWith(t, root, data, mech, map[string]any{"fanotify_marks": marks}, nil)
+	}
 	r := start(t, root, data, mech)
 	c := r.c
 	first := c.waitFor(t, "baseline", func(e event.Event) bool { return e.String(event.FieldAction) == fim.ActionBaselineCompleted })
-	if first.String("vigil.fim.first_baseline") != "true" || first.String("vigil.fim.mechanism") != mech {
+	if first.String("vigil.fim.first_baseline") != "true" || first.String("vigil.fim.mechanism") != mech ||
+		first.String("vigil.fim.marks") != marks {
 		t.Errorf("baseline event: %v", first)
 	}
 
@@ -203,6 +228,12 @@ func testSensor(t *testing.T, mech string) {
 	e := c.waitFor(t, "created", is(fim.ActionCreated, "/etc/new.conf"))
 	if e.String("file.hash.sha256") != sum([]byte("a = 1\n")) || e.String("file.size") != "6" || e.String("vigil.fim.mechanism") != mech {
 		t.Errorf("created: %v", e)
+	}
+	if e.String("vigil.fim.marks") != marks {
+		t.Errorf("created: vigil.fim.marks %q, want %q", e.String("vigil.fim.marks"), marks)
+	}
+	if wantReason := map[string]string{fim.FanotifyMarksFilesystem: "filesystem marks chosen by the fanotify_marks setting"}[marks]; mech == fim.MechanismFanotify && e.String("vigil.fim.mechanism_reason") != wantReason {
+		t.Errorf("created: vigil.fim.mechanism_reason %q, want %q", e.String("vigil.fim.mechanism_reason"), wantReason)
 	}
 
 	// A config edit: one event for many writes, with its diff.

@@ -18,6 +18,17 @@ const (
 	MechanismInotify  = "inotify"
 )
 
+// Choices of the "fanotify_marks" setting.
+const (
+	// FanotifyMarksInode marks each watched directory: the kernel wakes
+	// the agent only for changes in the watched trees.
+	FanotifyMarksInode = "inode"
+	// FanotifyMarksFilesystem marks the watched trees' whole filesystems:
+	// the kernel wakes the agent for every change on them and the agent
+	// drops those outside the trees.
+	FanotifyMarksFilesystem = "filesystem"
+)
+
 // Settings are the sensor's policy settings (a JSON object; every field is
 // optional, see the package documentation for the defaults).
 type Settings struct {
@@ -33,6 +44,7 @@ type Settings struct {
 	HashWorkers    int      `json:"hash_workers,omitempty"`
 	MergeWindow    Duration `json:"merge_window,omitempty"`
 	Mechanism      string   `json:"mechanism,omitempty"`
+	FanotifyMarks  string   `json:"fanotify_marks,omitempty"`
 }
 
 // Defaults of the settings.
@@ -59,6 +71,7 @@ func defaultSettings() Settings {
 		HashWorkers:    DefaultHashWorkers,
 		MergeWindow:    Duration(DefaultMergeWindow),
 		Mechanism:      MechanismAuto,
+		FanotifyMarks:  FanotifyMarksInode,
 	}
 }
 
@@ -109,6 +122,9 @@ func ParseSettings(raw json.RawMessage) (Settings, error) {
 	if in.Mechanism != "" {
 		s.Mechanism = in.Mechanism
 	}
+	if in.FanotifyMarks != "" {
+		s.FanotifyMarks = in.FanotifyMarks
+	}
 	return s, s.validate()
 }
 
@@ -156,6 +172,11 @@ func (s *Settings) validate() error {
 	case MechanismAuto, MechanismFanotify, MechanismInotify:
 	default:
 		errs = append(errs, fmt.Errorf("mechanism: %q is not auto, fanotify or inotify", s.Mechanism))
+	}
+	switch s.FanotifyMarks {
+	case FanotifyMarksInode, FanotifyMarksFilesystem:
+	default:
+		errs = append(errs, fmt.Errorf("fanotify_marks: %q is not inode or filesystem", s.FanotifyMarks))
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("fim settings: %w", errors.Join(errs...))

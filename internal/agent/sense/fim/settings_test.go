@@ -15,8 +15,13 @@ func TestParseSettings(t *testing.T) {
 		err       string
 	}{
 		{"empty", ``, func(s Settings) bool {
-			return s.ReadRate.value() == DefaultReadRate && s.Paths == nil && s.Mechanism == MechanismAuto
+			return s.ReadRate.value() == DefaultReadRate && s.Paths == nil && s.Mechanism == MechanismAuto &&
+				s.FanotifyMarks == FanotifyMarksInode
 		}, ""},
+		{"filesystem marks", `{"mechanism":"fanotify","fanotify_marks":"filesystem"}`, func(s Settings) bool {
+			return s.Mechanism == MechanismFanotify && s.FanotifyMarks == FanotifyMarksFilesystem
+		}, ""},
+		{"bad marks", `{"fanotify_marks":"mount"}`, nil, "fanotify_marks"},
 		{"units", `{"max_file_size":"1GiB","diff_max_size":1024,"read_rate":"0","rescan_interval":"0","merge_window":"500ms"}`,
 			func(s Settings) bool {
 				return s.MaxFileSize.value() == 1<<30 && s.DiffMaxSize.value() == 1024 && s.ReadRate.value() == 0 &&

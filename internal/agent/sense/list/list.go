@@ -7,6 +7,8 @@ import (
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts"
 	"github.com/vigilsec/vigil/internal/agent/sense/authlog"
+	execebpf "github.com/vigilsec/vigil/internal/agent/sense/exec/ebpf"
+	"github.com/vigilsec/vigil/internal/agent/sense/exec/proccon"
 	"github.com/vigilsec/vigil/internal/agent/sense/fim"
 	"github.com/vigilsec/vigil/internal/agent/sense/kmod"
 	netebpf "github.com/vigilsec/vigil/internal/agent/sense/net/ebpf"
@@ -19,6 +21,8 @@ import (
 // All returns a new instance of every sensor.
 func All() []plugin.Sensor {
 	return []plugin.Sensor{
+		execebpf.New(), // process events: first choice
+		proccon.New(),  // process events: the fallback
 		accounts.New(),
 		authlog.New(),
 		persist.New(),

@@ -4,11 +4,14 @@
 //
 // Both sources watch directories one by one as their user asks (Watch),
 // so that the user decides what is watched: inotify places a watch on each
-// directory; fanotify marks each directory's whole filesystem once
-// (FAN_MARK_FILESYSTEM, FID mode with directory handles and names) and
-// turns the directory handles of events back into paths through the
-// handles of the watched directories, dropping events elsewhere on the
-// filesystem before any further work.
+// directory; fanotify (FID mode with directory handles and names) places
+// an inode mark on each directory (MarksInode), or marks each directory's
+// whole filesystem once (MarksFilesystem, and the fallback when inode
+// marks do not fit), and turns the directory handles of events back into
+// paths through the handles of the watched directories, dropping events
+// elsewhere on the filesystem before any further work. Directories
+// created or moved into the watched ones are marked by the source itself
+// as soon as it reads their creation.
 //
 // A source never follows a path outside what Keep accepts: events on
 // other paths are dropped where they are read.
