@@ -154,6 +154,64 @@ func TestTelemetry(t *testing.T) {
 	}
 	t.Logf("network event: %s %s -> %s:%s via %s", attempted.String("process.name"),
 		attempted.String("event.action"), attempted.String("destination.ip"), port, attempted.String("event.dataset"))
+
+	// exec: a shell runs a command; both are reported, linked by their
+	// entity ids.
+	marker := fmt.Sprintf("vigil-e2e-%d", time.Now().UnixNano())
+	shell := exec.Command("/bin/sh", "-c", "/bin/echo "+marker+" >/dev/null; exit 3")
+	_ = shell.Run()
+	var child, parent event.Event
+	waitFor(t, 30*time.Second, "exec events of the shell and its command", func() bool {
+		for _, e := range c.events(id, "category=process&action=exec&q="+url.QueryEscape(marker)) {
+			switch e.String("process.pid") {
+			case strconv.Itoa(shell.Process.Pid):
+				parent = e
+			default:
+				if e.String("process.name") == "echo" {
+					child = e
+				}
+			}
+		}
+		return child != nil && parent != nil
+	})
+	if child.String("process.parent.entity_id") != parent.String("process.entity_id") || child.String("process.parent.name") != "sh" ||
+		child.String("process.command_line") != "/bin/echo "+marker || child.String("process.hash.sha256") == "" {
+		t.Errorf("exec events do not link child to parent:\nchild %v\nparent %v", child, parent)
+	}
+	t.Logf("process events: %s (%s) <- %s via %s", child.String("process.command_line"), child.String("process.entity_id"),
+		parent.String("process.command_line"), child.String("event.dataset"))
+
+	// The processes command lists the live process table, the agent in it.
+	var resp struct {
+		Results []struct {
+			OK     bool   `json:"ok"`
+			Error  string `json:"error"`
+			Output struct {
+				Mechanism string `json:"mechanism"`
+				Processes []struct {
+					PID            int    `json:"pid"`
+					Name           string `json:"name"`
+					EntityID       string `json:"entity_id"`
+					ParentEntityID string `json:"parent_entity_id"`
+				} `json:"processes"`
+			} `json:"output"`
+		} `json:"results"`
+	}
+	if code := c.api("POST", "/agents/commands", map[string]any{"command": "processes", "agent_ids": []string{id}}, &resp); code != 200 ||
+		len(resp.Results) != 1 || !resp.Results[0].OK {
+		t.Fatalf("processes command: %d %+v", code, resp.Results)
+	}
+	found := false
+	for _, p := range resp.Results[0].Output.Processes {
+		if p.PID == agent.cmd.Process.Pid && p.Name == "vigil-agent" && p.EntityID != "" && p.ParentEntityID != "" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the processes command does not list the agent (pid %d) with its parent among %d processes",
+			agent.cmd.Process.Pid, len(resp.Results[0].Output.Processes))
+	}
+	t.Logf("processes command: %d processes via %s", len(resp.Results[0].Output.Processes), resp.Results[0].Output.Mechanism)
 }
 
 // events returns the agent's newest events matching the query filters.

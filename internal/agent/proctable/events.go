@@ -102,6 +102,22 @@ func (t *Table) Annotate(e event.Event, pid int) (*Process, bool) {
 	return p, true
 }
 
+// AnnotateEntity is Annotate for the process named by its entity id, which
+// a pid cannot be mistaken for: it sets the process fields (with parent
+// and ancestry), user.* and container.* of the process the table knows
+// under id, recently exited ones included, and reports whether it knew it.
+func (t *Table) AnnotateEntity(e event.Event, id string) (*Process, bool) {
+	p, ok := t.LookupEntity(id)
+	if !ok {
+		return nil, false
+	}
+	t.setActor(e, p)
+	if sum, st := t.HashOf(p).Sum(); st == exehash.StatusOK {
+		SetHash(e, sum, st)
+	}
+	return p, true
+}
+
 // SetHash sets process.hash.sha256 of an event made by this package, or
 // vigil.process.hash_status when the hash is not known.
 func SetHash(e event.Event, sum string, st exehash.Status) {

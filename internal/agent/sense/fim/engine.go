@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/vigilsec/vigil/internal/agent/plugin"
+	"github.com/vigilsec/vigil/internal/agent/proctable"
 	"github.com/vigilsec/vigil/internal/agent/sense/fim/baseline"
 	"github.com/vigilsec/vigil/internal/agent/sense/fim/content"
 	"github.com/vigilsec/vigil/internal/agent/sense/fim/notify"
@@ -58,6 +59,10 @@ type engine struct {
 	emit   plugin.Emitter
 	mech   string
 	reason string
+	// procs is the process table the process sensor keeps: it names a
+	// writer that exited before /proc could be read, and gives the
+	// writer's parent and ancestry.
+	procs *proctable.Table
 
 	roots  []string
 	around map[string]bool // host directories above roots, watched for the roots' own events and appearance
@@ -91,7 +96,8 @@ func newEngine(s *Sensor, emit plugin.Emitter) *engine {
 	set := s.settings
 	e := &engine{
 		sensor: s, set: set, root: s.root, env: s.env, log: s.log, emit: emit,
-		mech: s.mechanism, reason: s.reason,
+		procs: proctable.Shared(s.root, s.env.HostID),
+		mech:  s.mechanism, reason: s.reason,
 		index: map[string]*baseline.Entry{}, pending: map[string]*pending{},
 		hashOn: set.Hash == nil || *set.Hash, maxSize: set.MaxFileSize.value(),
 		diffMax: set.DiffMaxSize.value(), window: set.MergeWindow.value(),

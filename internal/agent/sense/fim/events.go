@@ -199,6 +199,19 @@ func (e *engine) diff(cur, before *baseline.Entry, data []byte) string {
 // setProcess sets process.* from what /proc told; it returns a short
 // description of the actor for the message.
 func (e *engine) setProcess(ev event.Event, p *notify.Process) string {
+	if e.procs != nil {
+		id := ""
+		if p.HasStart {
+			id = procid.EntityID(e.env.HostID, int(p.PID), p.StartTicks)
+		} else if known, ok := e.procs.Get(int(p.PID)); ok {
+			id = known.EntityID // gone from /proc, not yet from the table
+		}
+		if id != "" {
+			if known, ok := e.procs.AnnotateEntity(ev, id); ok {
+				return fmt.Sprintf("%s (pid %d)", known.Name, p.PID)
+			}
+		}
+	}
 	ev.Set(event.FieldProcessPID, int(p.PID))
 	if p.HasStart {
 		ev.Set(event.FieldProcessEntity, procid.EntityID(e.env.HostID, int(p.PID), p.StartTicks))

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/agent/plugin"
+	"github.com/vigilsec/vigil/internal/agent/proctable"
 	"github.com/vigilsec/vigil/internal/agent/sense/net/sockdiag"
 )
 
@@ -125,6 +126,7 @@ func (s *Sensor) Configure(env plugin.Env) error {
 		s.log = env.Logger
 	}
 	s.info = sockdiag.NewProcessInfo(env.Root, 1024)
+	s.info.UseTable(proctable.Shared(env.Root, env.HostID))
 	return nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/procfs"
 
 	"github.com/vigilsec/vigil/internal/agent/procid"
+	"github.com/vigilsec/vigil/internal/agent/proctable"
 	"github.com/vigilsec/vigil/internal/event"
 )
 
@@ -45,6 +46,10 @@ func (p Process) EntityID(hostID string) string {
 // its start time in wall-clock terms and its user name. Results are cached
 // in bounded maps; it is safe for concurrent use.
 type ProcessInfo struct {
+	// table, when set, is the process table the process sensor keeps:
+	// a process it knows gives the event its full fields (arguments,
+	// parent, ancestry, container), even once it has exited.
+	table  *proctable.Table
 	proc   string
 	max    int
 	mu     sync.Mutex
@@ -68,6 +73,9 @@ func NewProcessInfo(root string, max int) *ProcessInfo {
 	}
 	return &ProcessInfo{proc: filepath.Join(root, "proc"), max: max, exes: make(map[string]string, max), users: map[uint32]string{}}
 }
+
+// UseTable makes the resolver take what the process table knows first.
+func (c *ProcessInfo) UseTable(t *proctable.Table) { c.table = t }
 
 // Executable returns the executable of process p (entity id entityID),
 // or "" when the process is gone or its pid now names another process.
@@ -172,6 +180,11 @@ func (c *ProcessInfo) SetProcess(e event.Event, hostID string, p Process) {
 		return
 	}
 	id := p.EntityID(hostID)
+	if c.table != nil {
+		if _, ok := c.table.AnnotateEntity(e, id); ok {
+			return
+		}
+	}
 	proc := make(map[string]any, 7)
 	proc["pid"] = p.PID
 	proc["entity_id"] = id

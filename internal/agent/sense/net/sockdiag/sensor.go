@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/agent/plugin"
+	"github.com/vigilsec/vigil/internal/agent/proctable"
 )
 
 // Name is the sensor's name.
@@ -67,6 +68,7 @@ func (s *Sensor) Configure(env plugin.Env) error {
 		s.log = env.Logger
 	}
 	s.info = NewProcessInfo(env.Root, 1024)
+	s.info.UseTable(proctable.Shared(env.Root, env.HostID))
 	return nil
 }
 
