@@ -305,7 +305,10 @@ func (s *Sensor) probeDirs() []string {
 	for _, p := range baseline.Roots(watchPaths(s.root, &s.settings)) {
 		for q := p; ; q = path.Dir(q) {
 			local := baseline.Local(s.root, q)
-			if fi, err := os.Stat(local); err == nil && fi.IsDir() {
+			// Lstat: a watched path that is a symlink (/bin on merged-/usr
+			// systems) is not marked itself; its target is a root of
+			// its own.
+			if fi, err := os.Lstat(local); err == nil && fi.IsDir() {
 				out = append(out, local)
 				break
 			}

@@ -442,3 +442,29 @@ func TestConfigure(t *testing.T) {
 		t.Error("Run before Configure: no error")
 	}
 }
+
+// TestProbeThroughSymlinkedRoot: a default path that is a symlink to a
+// directory (/bin -> usr/bin on merged-/usr systems) leaves fanotify in
+// use.
+func TestProbeThroughSymlinkedRoot(t *testing.T) {
+	root := t.TempDir()
+	for _, d := range []string{"usr/bin", "etc"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("usr/bin", filepath.Join(root, "bin")); err != nil {
+		t.Fatal(err)
+	}
+	needFanotify(t)
+	s := fim.New()
+	if err := s.ApplySettings(json.RawMessage(`{"paths": ["/bin", "/usr/bin", "/etc"]}`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Configure(plugin.Env{Root: root, DataDir: t.TempDir(), HostID: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	if m := s.Mechanism(); !strings.HasPrefix(m, "fanotify") {
+		t.Errorf("mechanism %q with a symlinked root, want fanotify", m)
+	}
+}
