@@ -83,9 +83,6 @@ func (a *Agent) preparePlugins() {
 		r.st = a.status.add(plugin.KindSensor, s.Name(), s.Mechanism(), provides)
 		r.skip = prepare(s, r.st)
 		a.status.setMechanism(r.st, s.Mechanism()) // Configure may have decided it
-		if r.skip == "" && r.alt != nil {
-			r.skip = a.probe(r)
-		}
 		a.sensors = append(a.sensors, r)
 	}
 }
@@ -181,6 +178,16 @@ func (a *Agent) reconcile(ctx context.Context, e *effectivePolicy) {
 				}
 				a.status.set(r.st, StateStandby, fmt.Sprintf("%s events come from %s", r.alt.Provides(), first))
 				continue
+			}
+			// Probed only when it is its turn: a fallback that is not
+			// needed is never touched (the audit one would change the
+			// host's audit settings to find out).
+			if !r.probed {
+				r.probed = true
+				if reason := a.probe(r); reason != "" {
+					r.skip = reason
+					continue
+				}
 			}
 			chosen[r.alt.Provides()] = r.s.Name()
 		}

@@ -17,8 +17,10 @@ import (
 type sensorRunner struct {
 	runner
 	s plugin.Sensor
-	// alt is set for a sensor that is one of several mechanisms.
-	alt plugin.Alternative
+	// alt is set for a sensor that is one of several mechanisms; probed
+	// says whether its Probe ran (under supMu).
+	alt    plugin.Alternative
+	probed bool
 	// limiter and filters are the sensor's own rate limit and drop
 	// filters from the policy; nil when it has none.
 	limiter atomic.Pointer[rate.Limiter]

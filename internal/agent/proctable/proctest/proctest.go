@@ -43,6 +43,12 @@ type Options struct {
 	// ExecPath: the sensor reports the path given to execve
 	// (vigil.process.exec_path) when it differs from the executable.
 	ExecPath bool
+	// NoForks: the sensor cannot see forks (exec/audit: a clone rule
+	// would fire for every thread); the fork scenario is skipped.
+	NoForks bool
+	// NoSignalExits: the sensor sees only exits by exit_group
+	// (exec/audit), not the end of a process killed by a signal.
+	NoSignalExits bool
 	// KernelObjects, when set, counts the kernel objects the sensor
 	// loads (its eBPF programs); it must come back to its value before
 	// Run once Run has returned.

@@ -7,6 +7,7 @@ import (
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts"
 	"github.com/vigilsec/vigil/internal/agent/sense/authlog"
+	execaudit "github.com/vigilsec/vigil/internal/agent/sense/exec/audit"
 	execebpf "github.com/vigilsec/vigil/internal/agent/sense/exec/ebpf"
 	"github.com/vigilsec/vigil/internal/agent/sense/exec/proccon"
 	"github.com/vigilsec/vigil/internal/agent/sense/fim"
@@ -21,8 +22,9 @@ import (
 // All returns a new instance of every sensor.
 func All() []plugin.Sensor {
 	return []plugin.Sensor{
-		execebpf.New(), // process events: first choice
-		proccon.New(),  // process events: the fallback
+		execebpf.New(),  // process events: first choice
+		proccon.New(),   // process events: the fallback
+		execaudit.New(), // process events: the last resort
 		accounts.New(),
 		authlog.New(),
 		persist.New(),
