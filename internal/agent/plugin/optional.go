@@ -10,6 +10,8 @@ import (
 // or by audit. Of the sensors that provide the same thing, the runtime
 // runs the first in the list whose requirements hold and whose Probe
 // succeeds; the others stand by, their status naming the one that runs.
+// A sensor is probed only when its turn comes, so a fallback that is not
+// needed is never probed.
 type Alternative interface {
 	// Provides names what the sensor observes ("process", "network" ...).
 	Provides() string
