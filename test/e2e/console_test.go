@@ -101,6 +101,11 @@ func TestConsoleAndCLI(t *testing.T) {
 			"VIGIL_E2E_AGENTS="+onlineID+"=online,"+lostID+"=lost",
 			"VIGIL_E2E_REQUIRE_ALERT=1",
 		)
+		if os.Geteuid() == 0 {
+			// As root the agents run a process sensor: the console
+			// must show the real host's process tree.
+			cmd.Env = append(cmd.Env, "VIGIL_E2E_REQUIRE_PROCESSES=1")
+		}
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("console scenario failed: %v\n%s", err, out)

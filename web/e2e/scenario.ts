@@ -8,7 +8,7 @@ import type { Page } from 'playwright-core';
 import type { AgentStatus } from '../src/api/types';
 import { adminSteps } from './scenarioAdmin';
 import { fleetCleanup, fleetSteps } from './scenarioFleet';
-import { apiRequest, signIn, until, type Credentials, type Ctx } from './steps';
+import { apiRequest, goNav, signIn, until, type Credentials, type Ctx } from './steps';
 
 export { signIn, until, type Credentials } from './steps';
 
@@ -32,6 +32,9 @@ export interface ScenarioOptions {
   shotsAlways?: boolean;
   /** Fail when the audit log has no second page. */
   requireMoreAudit?: boolean;
+  /** Fail when the online agent keeps no process table (a process sensor
+   * runs where the agent is root). */
+  requireProcesses?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -166,6 +169,35 @@ export async function runScenario(page: Page, opts: ScenarioOptions): Promise<vo
   const fleet = await fleetSteps(ctx);
   await adminSteps(ctx, fleet, { requireMoreAudit: !!opts.requireMoreAudit });
   await fleetCleanup(ctx, fleet);
+
+  await step("the agent's processes and events", async () => {
+    await goNav(ctx, '/agents', 'agents-table');
+    await page.click(`[data-testid=agents-table] tr[data-agent-id="${fleet.agentId}"] td.c-host`);
+    const drawer = page.locator('[data-testid=agent-drawer]');
+    await drawer.waitFor();
+    await drawer.locator('[data-tab=processes]').click();
+    const tree = drawer.locator('[data-testid=process-tree]');
+    const failed = drawer.locator('[data-testid=processes-error]');
+    await until(async () => (await tree.count()) > 0 || (await failed.count()) > 0, 'the process tree or why there is none', 30_000);
+    if ((await tree.count()) > 0) {
+      // The real host's table: pid 1 at the root, every process counted.
+      await until(async () => (await tree.locator('tr[data-pid="1"]').count()) === 1, 'pid 1 in the tree');
+      const counts = (await drawer.locator('[data-testid=process-count]').textContent()) ?? '';
+      assert.match(counts, /^\d+ processes/);
+      log(`process tree: ${counts}`);
+      if (opts.shotsAlways) await shot('agent-processes');
+    } else {
+      const why = (await failed.textContent()) ?? '';
+      assert.ok(!opts.requireProcesses, `no process tree: ${why}`);
+      log(`no process tree on this agent: ${why}`);
+    }
+    await drawer.locator('[data-tab=events]').click();
+    await drawer.locator('[data-testid=agent-events-table]').waitFor({ timeout: 30_000 });
+    assert.ok((await drawer.locator('[data-testid=agent-events-table] tbody tr').count()) > 0, "no event in the agent's events tab");
+    if (opts.shotsAlways) await shot('agent-events');
+    await page.keyboard.press('Escape');
+    await drawer.waitFor({ state: 'detached' });
+  });
 
   await step('language switch', async () => {
     await page.click('.topbar .lang-switch button:has-text("中文")');
