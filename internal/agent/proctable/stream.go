@@ -174,6 +174,11 @@ func (s *Stream) Fork(at time.Time, child *Process) {
 // does not know the process, unknown describes it (what the sensor's
 // record holds, with Missing set); nil drops the event.
 func (s *Stream) Exit(at time.Time, pid int, entityID string, status ExitStatus, unknown *Process) {
+	if entityID != "" && s.t.exitRecorded(entityID) {
+		// Another thread of a process whose exit was told already: two
+		// threads that end together may both look like the last one.
+		return
+	}
 	s.exit.Add(1)
 	if f, ok := s.pending[pid]; ok {
 		delete(s.pending, pid)

@@ -349,6 +349,15 @@ func (t *Table) Exit(pid int, entityID string, end time.Time, status ExitStatus)
 	return q, true
 }
 
+// exitRecorded reports whether the exit of the process with entity id was
+// recorded already (not merely found gone by a sweep).
+func (t *Table) exitRecorded(id string) bool {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	p, ok := t.byEntity[id]
+	return ok && p.Exited && !p.End.IsZero()
+}
+
 // retiredLocked finds the latest process of pid that the table put aside
 // without seeing it exit (a sweep found it gone), and records its exit.
 func (t *Table) retiredLocked(pid int, end time.Time, status ExitStatus) (*Process, bool) {

@@ -269,6 +269,8 @@ func TestStream(t *testing.T) {
 	c2 := tbl.ForkChild(sh, 1002, 900, 710, tbl.Clock().FromTicks(710))
 	s.Fork(at, c2)
 	s.Exit(at.Add(time.Second), 1002, c2.EntityID, ExitStatus(7<<8), nil)
+	// A second thread of 1002 that also looked like the last one.
+	s.Exit(at.Add(time.Second), 1002, c2.EntityID, ExitStatus(7<<8), &Process{PID: 1002, EntityID: c2.EntityID})
 	s.Exit(at.Add(2*time.Second), 1001, c1.EntityID, ExitStatus(9), nil)
 	// A fork that waits past the window.
 	c3 := tbl.ForkChild(sh, 1003, 900, 720, tbl.Clock().FromTicks(720))

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/vigilsec/vigil/internal/testkit/hostlock"
 )
 
 // requireHost skips the test (fails it under VIGIL_REQUIRE_KERNEL=1)
@@ -76,6 +78,9 @@ type sandbox struct {
 // sandbox's directory (dir) unless absolute.
 func newSandbox(t *testing.T, devLog string) *sandbox {
 	t.Helper()
+	// sshd's PAM logs through kernel audit, which other test processes
+	// turn on and off: not while this sshd runs.
+	hostlock.Lock(t, hostlock.Audit)
 	dir := t.TempDir()
 	// Reachable by the test user and sshd's unprivileged processes, which
 	// log through /dev/log too.

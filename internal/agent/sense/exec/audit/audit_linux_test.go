@@ -17,6 +17,7 @@ import (
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/proctable/proctest"
 	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/testkit/hostlock"
 )
 
 // helperEnv turns the test binary into a process that holds the audit
@@ -65,6 +66,9 @@ func requireAudit(t *testing.T) {
 		}
 	}
 	if why == "" {
+		// The test changes the host's audit state: no other test
+		// process may depend on it meanwhile (PAM logs through it).
+		hostlock.Lock(t, hostlock.Audit)
 		return
 	}
 	if os.Getenv("VIGIL_REQUIRE_KERNEL") == "1" {
