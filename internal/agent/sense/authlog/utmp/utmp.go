@@ -216,7 +216,7 @@ func Encode(r Record, b []byte, order binary.ByteOrder) error {
 		order.PutUint32(b[offUsec:], uint32(r.Time.Nanosecond()/1000))
 	}
 	if r.Addr.IsValid() {
-		if r.Addr.Is4() {
+		if r.Addr.Is4() && !r.Addr.IsUnspecified() {
 			a := r.Addr.As4()
 			copy(b[offAddr:], a[:])
 		} else {
