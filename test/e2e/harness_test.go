@@ -1,8 +1,5 @@
 //go:build e2e
 
-// Package e2e runs the built binaries (VIGIL_BIN, default ../../bin) against
-// each other and real services: a center on an empty data dir, agents that
-// enroll with join tokens, the CLI, and the console in headless Chromium.
 package e2e
 
 import (
