@@ -6,6 +6,7 @@ import (
 	"errors"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -171,5 +172,59 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("%s: not within %s", what, wait)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// countedSensor keeps counters of its own (plugin.Counted).
+type countedSensor struct {
+	*testSensor
+	malformed atomic.Uint64
+	panics    atomic.Bool
+}
+
+func (s *countedSensor) Counters() map[string]uint64 {
+	if s.panics.Load() {
+		panic("counters broke")
+	}
+	return map[string]uint64{"malformed_lines": s.malformed.Load(), "rescans": 0}
+}
+
+var _ plugin.Counted = (*countedSensor)(nil)
+
+// TestPluginCounters: a plugin's own counters reach the center in its
+// status and in heartbeats, zero ones left out; a plugin whose Counters
+// panics reports none and keeps running.
+func TestPluginCounters(t *testing.T) {
+	c := startCenter(t)
+	hbs := c.watchHeartbeats(t)
+	s := &countedSensor{testSensor: newTestSensor("test/counted")}
+	r := startAgent(t, c, hbs, t.TempDir(), func(cfg *agent.Config) { cfg.Sensors = []plugin.Sensor{s} })
+	c.waitStatus(t, r.id, "test/counted", "running")
+
+	counters := func() map[string]any {
+		plugins, _ := statusOf(t, c.command(t, r.id, agent.CommandStatus, nil))
+		m, _ := plugins["test/counted"]["counters"].(map[string]any)
+		return m
+	}
+	if m := counters(); len(m) != 0 {
+		t.Errorf("counters %v before anything was counted, want none", m)
+	}
+	s.malformed.Store(3)
+	if m := counters(); len(m) != 1 || toInt(m["malformed_lines"]) != 3 {
+		t.Errorf("counters %v, want malformed_lines 3 and no zero ones", m)
+	}
+	hbs.waitFor(t, "a heartbeat with the counter", func(hb *busv1.Heartbeat) bool {
+		for _, p := range hb.GetPlugins() {
+			if p.GetName() == "test/counted" && p.GetCounters()["malformed_lines"] == 3 {
+				return true
+			}
+		}
+		return false
+	})
+
+	s.panics.Store(true)
+	plugins, _ := statusOf(t, c.command(t, r.id, agent.CommandStatus, nil))
+	if p := plugins["test/counted"]; len(p["counters"].(map[string]any)) != 0 || p["state"] != "running" {
+		t.Errorf("status with a panicking Counters: %v", p)
 	}
 }

@@ -69,7 +69,8 @@ func (a *Agent) preparePlugins() {
 	}
 	for _, c := range a.cfg.Collectors {
 		r := &collectorRunner{c: c}
-		r.st = a.status.add(plugin.KindCollector, c.Name(), "", "")
+		counted, _ := c.(plugin.Counted)
+		r.st = a.status.add(plugin.KindCollector, c.Name(), "", "", counted)
 		r.skip = prepare(c, r.st)
 		a.collectors = append(a.collectors, r)
 	}
@@ -80,7 +81,8 @@ func (a *Agent) preparePlugins() {
 		if r.alt != nil {
 			provides = r.alt.Provides()
 		}
-		r.st = a.status.add(plugin.KindSensor, s.Name(), s.Mechanism(), provides)
+		counted, _ := s.(plugin.Counted)
+		r.st = a.status.add(plugin.KindSensor, s.Name(), s.Mechanism(), provides, counted)
 		r.skip = prepare(s, r.st)
 		a.status.setMechanism(r.st, s.Mechanism()) // Configure may have decided it
 		a.sensors = append(a.sensors, r)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	busv1 "github.com/vigilsec/vigil/api/bus/v1"
+	"github.com/vigilsec/vigil/internal/agent/plugin"
 )
 
 // Plugin states, as reported in busv1.PluginStatus.State.
@@ -31,6 +32,32 @@ type pluginStatus struct {
 	runs, failures         uint64
 
 	events, dropped, filtered atomic.Uint64
+
+	// counters reads the plugin's own counters (plugin.Counted), or is nil.
+	counters func() map[string]uint64
+}
+
+// readCounters returns the plugin's own counters without the zero ones,
+// or nil; a plugin that panics in Counters reports none.
+func (p *pluginStatus) readCounters() (out map[string]uint64) {
+	if p.counters == nil {
+		return nil
+	}
+	defer func() {
+		if recover() != nil {
+			out = nil
+		}
+	}()
+	for k, v := range p.counters() {
+		if v == 0 {
+			continue
+		}
+		if out == nil {
+			out = make(map[string]uint64)
+		}
+		out[k] = v
+	}
+	return out
 }
 
 // statusBoard holds every plugin's status and notes changes of state, so
@@ -42,10 +69,13 @@ type statusBoard struct {
 }
 
 // add registers a plugin.
-func (b *statusBoard) add(kind, name, mechanism, provides string) *pluginStatus {
+func (b *statusBoard) add(kind, name, mechanism, provides string, counted plugin.Counted) *pluginStatus {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	p := &pluginStatus{kind: kind, name: name, mechanism: mechanism, provides: provides, state: StateIdle}
+	if counted != nil {
+		p.counters = counted.Counters
+	}
 	b.all = append(b.all, p)
 	b.changed = true
 	return p
@@ -125,7 +155,7 @@ func (b *statusBoard) snapshot() []*busv1.PluginStatus {
 			Name: p.name, Kind: p.kind, State: p.state, Reason: p.reason,
 			LastRunUnix: p.lastRun, LastError: p.lastErr, Runs: p.runs, Failures: p.failures,
 			Events: p.events.Load(), Dropped: p.dropped.Load(), Mechanism: p.mechanism,
-			Filtered: p.filtered.Load(), Provides: p.provides,
+			Filtered: p.filtered.Load(), Provides: p.provides, Counters: p.readCounters(),
 		})
 	}
 	b.mu.Unlock()

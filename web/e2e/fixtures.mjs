@@ -14,7 +14,7 @@ export function makeAgents(now) {
   const state = {
     plugins: [
       { name: 'os/dpkg', kind: 'collector', state: 'running', runs: 42, failures: 0, events: 0, last_run_unix: Math.floor((now - 5 * minute) / 1000) },
-      { name: 'exec/proccon', kind: 'sensor', state: 'running', mechanism: 'proc-connector', events: 18234, dropped: 12 },
+      { name: 'exec/proccon', kind: 'sensor', state: 'running', mechanism: 'proc-connector', events: 18234, dropped: 12, counters: { processes: '212', lost_records: '12' } },
       { name: 'exec/ebpf', kind: 'sensor', state: 'skipped', reason: 'kernel 5.4 lacks BTF (CONFIG_DEBUG_INFO_BTF)', mechanism: 'ebpf' },
       { name: 'os/users', kind: 'collector', state: 'failed', last_error: 'open /etc/shadow: permission denied', runs: 7, failures: 7 },
     ],

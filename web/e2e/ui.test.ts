@@ -154,6 +154,9 @@ describe('console against the fake API', () => {
     const drawer = page.locator('[data-testid=agent-drawer]');
     await drawer.locator('[data-testid=plugins-table]').waitFor();
     await expect.poll(() => drawer.locator('tr[data-plugin="exec/ebpf"]').textContent()).toContain('lacks BTF');
+    const proccon = drawer.locator('tr[data-plugin="exec/proccon"] [data-testid=plugin-counters]');
+    await expect.poll(() => proccon.locator('[data-counter=lost_records]').textContent()).toBe('lost records 12');
+    await expect.poll(() => proccon.locator('[data-counter=lost_records]').getAttribute('class')).toContain('text-warn');
     await expect.poll(() => drawer.locator('[data-testid=stats]').textContent()).toContain('42 MiB');
     await expect.poll(() => drawer.locator('[data-testid=agent-history] tbody tr').count()).toBe(4);
     await drawer.locator('button[data-command=status]').click();

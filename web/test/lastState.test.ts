@@ -5,7 +5,7 @@ const snake = {
   plugins: [
     { name: 'os/dpkg', kind: 'collector', state: 'running', runs: 4, last_run_unix: 1700000000 },
     { name: 'exec/ebpf', kind: 'sensor', state: 'skipped', reason: 'kernel lacks BTF', mechanism: 'ebpf' },
-    { name: 'exec/proccon', kind: 'sensor', state: 'standby', provides: 'process', filtered: 7, dropped: 2 },
+    { name: 'exec/proccon', kind: 'sensor', state: 'standby', provides: 'process', filtered: 7, dropped: 2, counters: { malformed_lines: 3, rescans: 0 } },
   ],
   stats: { cpu_percent: 1.5, rss_bytes: 41943040, throttled: false },
   policy_revision: 3,
@@ -15,7 +15,7 @@ const camel = {
   plugins: [
     { name: 'os/dpkg', kind: 'collector', state: 'running', runs: '4', lastRunUnix: '1700000000' },
     { name: 'exec/ebpf', kind: 'sensor', state: 'skipped', reason: 'kernel lacks BTF', mechanism: 'ebpf' },
-    { name: 'exec/proccon', kind: 'sensor', state: 'standby', provides: 'process', filtered: '7', dropped: '2' },
+    { name: 'exec/proccon', kind: 'sensor', state: 'standby', provides: 'process', filtered: '7', dropped: '2', counters: { malformed_lines: '3' } },
   ],
   stats: { cpuPercent: 1.5, rssBytes: '41943040', throttled: false },
   policyRevision: '3',
@@ -34,7 +34,9 @@ describe('normalizeLastState', () => {
     expect(s!.plugins.map((p) => p.name)).toEqual(['exec/ebpf', 'exec/proccon', 'os/dpkg']);
     const proccon = s!.plugins[1]!;
     expect([proccon.state, proccon.provides, proccon.filtered, proccon.dropped]).toEqual(['standby', 'process', 7, 2]);
+    expect(proccon.counters).toEqual({ malformed_lines: 3 });
     const dpkg = s!.plugins[2]!;
+    expect(dpkg.counters).toEqual({});
     expect(dpkg.runs).toBe(4);
     expect(dpkg.lastRun?.toISOString()).toBe('2023-11-14T22:13:20.000Z');
     expect(s!.plugins[0]!.reason).toBe('kernel lacks BTF');

@@ -247,20 +247,24 @@ func (x *HostFacts) GetMacs() []string {
 
 // PluginStatus is the health of one collector or sensor.
 type PluginStatus struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`                                     // os/dpkg, exec/proccon
-	Kind          string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`                                     // collector, sensor
-	State         string                 `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`                                   // running, idle, skipped, disabled, failed
-	Reason        string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`                                 // why skipped or failed
-	LastRunUnix   int64                  `protobuf:"varint,5,opt,name=last_run_unix,json=lastRunUnix,proto3" json:"last_run_unix,omitempty"` // collectors: last completed run
-	LastError     string                 `protobuf:"bytes,6,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
-	Runs          uint64                 `protobuf:"varint,7,opt,name=runs,proto3" json:"runs,omitempty"`
-	Failures      uint64                 `protobuf:"varint,8,opt,name=failures,proto3" json:"failures,omitempty"`
-	Events        uint64                 `protobuf:"varint,9,opt,name=events,proto3" json:"events,omitempty"`       // events emitted
-	Dropped       uint64                 `protobuf:"varint,10,opt,name=dropped,proto3" json:"dropped,omitempty"`    // events lost: rate limit, full spool, kernel buffer overflow ...
-	Mechanism     string                 `protobuf:"bytes,11,opt,name=mechanism,proto3" json:"mechanism,omitempty"` // sensors: ebpf, proc-connector, audit ...
-	Filtered      uint64                 `protobuf:"varint,12,opt,name=filtered,proto3" json:"filtered,omitempty"`  // events dropped on purpose by the policy's filters
-	Provides      string                 `protobuf:"bytes,13,opt,name=provides,proto3" json:"provides,omitempty"`   // sensors that are one of several mechanisms: what they observe
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Name        string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`                                     // os/dpkg, exec/proccon
+	Kind        string                 `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`                                     // collector, sensor
+	State       string                 `protobuf:"bytes,3,opt,name=state,proto3" json:"state,omitempty"`                                   // running, idle, skipped, disabled, failed
+	Reason      string                 `protobuf:"bytes,4,opt,name=reason,proto3" json:"reason,omitempty"`                                 // why skipped or failed
+	LastRunUnix int64                  `protobuf:"varint,5,opt,name=last_run_unix,json=lastRunUnix,proto3" json:"last_run_unix,omitempty"` // collectors: last completed run
+	LastError   string                 `protobuf:"bytes,6,opt,name=last_error,json=lastError,proto3" json:"last_error,omitempty"`
+	Runs        uint64                 `protobuf:"varint,7,opt,name=runs,proto3" json:"runs,omitempty"`
+	Failures    uint64                 `protobuf:"varint,8,opt,name=failures,proto3" json:"failures,omitempty"`
+	Events      uint64                 `protobuf:"varint,9,opt,name=events,proto3" json:"events,omitempty"`       // events emitted
+	Dropped     uint64                 `protobuf:"varint,10,opt,name=dropped,proto3" json:"dropped,omitempty"`    // events lost: rate limit, full spool, kernel buffer overflow ...
+	Mechanism   string                 `protobuf:"bytes,11,opt,name=mechanism,proto3" json:"mechanism,omitempty"` // sensors: ebpf, proc-connector, audit ...
+	Filtered    uint64                 `protobuf:"varint,12,opt,name=filtered,proto3" json:"filtered,omitempty"`  // events dropped on purpose by the policy's filters
+	Provides    string                 `protobuf:"bytes,13,opt,name=provides,proto3" json:"provides,omitempty"`   // sensors that are one of several mechanisms: what they observe
+	// The plugin's own counters (plugin.Counted), snake_case names such as
+	// malformed_lines, lost_records, rescans; totals since the plugin started
+	// or current sizes (watches); zero values left out.
+	Counters      map[string]uint64 `protobuf:"bytes,14,rep,name=counters,proto3" json:"counters,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -384,6 +388,13 @@ func (x *PluginStatus) GetProvides() string {
 		return x.Provides
 	}
 	return ""
+}
+
+func (x *PluginStatus) GetCounters() map[string]uint64 {
+	if x != nil {
+		return x.Counters
+	}
+	return nil
 }
 
 // AgentStats are the agent's own counters and resource use.
@@ -1398,7 +1409,7 @@ const file_api_bus_v1_bus_proto_rawDesc = "" +
 	"\n" +
 	"machine_id\x18\n" +
 	" \x01(\tR\tmachineId\x12\x12\n" +
-	"\x04macs\x18\v \x03(\tR\x04macs\"\xdf\x02\n" +
+	"\x04macs\x18\v \x03(\tR\x04macs\"\xe2\x03\n" +
 	"\fPluginStatus\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
 	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x14\n" +
@@ -1414,7 +1425,11 @@ const file_api_bus_v1_bus_proto_rawDesc = "" +
 	" \x01(\x04R\adropped\x12\x1c\n" +
 	"\tmechanism\x18\v \x01(\tR\tmechanism\x12\x1a\n" +
 	"\bfiltered\x18\f \x01(\x04R\bfiltered\x12\x1a\n" +
-	"\bprovides\x18\r \x01(\tR\bprovides\"\xe1\x02\n" +
+	"\bprovides\x18\r \x01(\tR\bprovides\x12D\n" +
+	"\bcounters\x18\x0e \x03(\v2(.vigil.bus.v1.PluginStatus.CountersEntryR\bcounters\x1a;\n" +
+	"\rCountersEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\x04R\x05value:\x028\x01\"\xe1\x02\n" +
 	"\n" +
 	"AgentStats\x12\x1f\n" +
 	"\vcpu_percent\x18\x01 \x01(\x01R\n" +
@@ -1541,7 +1556,7 @@ func file_api_bus_v1_bus_proto_rawDescGZIP() []byte {
 }
 
 var file_api_bus_v1_bus_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_api_bus_v1_bus_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
+var file_api_bus_v1_bus_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_api_bus_v1_bus_proto_goTypes = []any{
 	(Goodbye_Reason)(0),         // 0: vigil.bus.v1.Goodbye.Reason
 	(EventBatch_Compression)(0), // 1: vigil.bus.v1.EventBatch.Compression
@@ -1558,29 +1573,31 @@ var file_api_bus_v1_bus_proto_goTypes = []any{
 	(*EventFilter)(nil),         // 12: vigil.bus.v1.EventFilter
 	(*Budget)(nil),              // 13: vigil.bus.v1.Budget
 	(*AgentPolicy)(nil),         // 14: vigil.bus.v1.AgentPolicy
-	nil,                         // 15: vigil.bus.v1.Command.ArgsEntry
-	nil,                         // 16: vigil.bus.v1.AgentPolicy.CollectorsEntry
-	nil,                         // 17: vigil.bus.v1.AgentPolicy.SensorsEntry
+	nil,                         // 15: vigil.bus.v1.PluginStatus.CountersEntry
+	nil,                         // 16: vigil.bus.v1.Command.ArgsEntry
+	nil,                         // 17: vigil.bus.v1.AgentPolicy.CollectorsEntry
+	nil,                         // 18: vigil.bus.v1.AgentPolicy.SensorsEntry
 }
 var file_api_bus_v1_bus_proto_depIdxs = []int32{
-	2,  // 0: vigil.bus.v1.Heartbeat.facts:type_name -> vigil.bus.v1.HostFacts
-	4,  // 1: vigil.bus.v1.Heartbeat.stats:type_name -> vigil.bus.v1.AgentStats
-	3,  // 2: vigil.bus.v1.Heartbeat.plugins:type_name -> vigil.bus.v1.PluginStatus
-	0,  // 3: vigil.bus.v1.Goodbye.reason:type_name -> vigil.bus.v1.Goodbye.Reason
-	7,  // 4: vigil.bus.v1.Goodbye.source:type_name -> vigil.bus.v1.StopSource
-	1,  // 5: vigil.bus.v1.EventBatch.compression:type_name -> vigil.bus.v1.EventBatch.Compression
-	15, // 6: vigil.bus.v1.Command.args:type_name -> vigil.bus.v1.Command.ArgsEntry
-	12, // 7: vigil.bus.v1.PluginPolicy.drop:type_name -> vigil.bus.v1.EventFilter
-	16, // 8: vigil.bus.v1.AgentPolicy.collectors:type_name -> vigil.bus.v1.AgentPolicy.CollectorsEntry
-	17, // 9: vigil.bus.v1.AgentPolicy.sensors:type_name -> vigil.bus.v1.AgentPolicy.SensorsEntry
-	13, // 10: vigil.bus.v1.AgentPolicy.budget:type_name -> vigil.bus.v1.Budget
-	11, // 11: vigil.bus.v1.AgentPolicy.CollectorsEntry.value:type_name -> vigil.bus.v1.PluginPolicy
-	11, // 12: vigil.bus.v1.AgentPolicy.SensorsEntry.value:type_name -> vigil.bus.v1.PluginPolicy
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	15, // 0: vigil.bus.v1.PluginStatus.counters:type_name -> vigil.bus.v1.PluginStatus.CountersEntry
+	2,  // 1: vigil.bus.v1.Heartbeat.facts:type_name -> vigil.bus.v1.HostFacts
+	4,  // 2: vigil.bus.v1.Heartbeat.stats:type_name -> vigil.bus.v1.AgentStats
+	3,  // 3: vigil.bus.v1.Heartbeat.plugins:type_name -> vigil.bus.v1.PluginStatus
+	0,  // 4: vigil.bus.v1.Goodbye.reason:type_name -> vigil.bus.v1.Goodbye.Reason
+	7,  // 5: vigil.bus.v1.Goodbye.source:type_name -> vigil.bus.v1.StopSource
+	1,  // 6: vigil.bus.v1.EventBatch.compression:type_name -> vigil.bus.v1.EventBatch.Compression
+	16, // 7: vigil.bus.v1.Command.args:type_name -> vigil.bus.v1.Command.ArgsEntry
+	12, // 8: vigil.bus.v1.PluginPolicy.drop:type_name -> vigil.bus.v1.EventFilter
+	17, // 9: vigil.bus.v1.AgentPolicy.collectors:type_name -> vigil.bus.v1.AgentPolicy.CollectorsEntry
+	18, // 10: vigil.bus.v1.AgentPolicy.sensors:type_name -> vigil.bus.v1.AgentPolicy.SensorsEntry
+	13, // 11: vigil.bus.v1.AgentPolicy.budget:type_name -> vigil.bus.v1.Budget
+	11, // 12: vigil.bus.v1.AgentPolicy.CollectorsEntry.value:type_name -> vigil.bus.v1.PluginPolicy
+	11, // 13: vigil.bus.v1.AgentPolicy.SensorsEntry.value:type_name -> vigil.bus.v1.PluginPolicy
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_api_bus_v1_bus_proto_init() }
@@ -1594,7 +1611,7 @@ func file_api_bus_v1_bus_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_bus_v1_bus_proto_rawDesc), len(file_api_bus_v1_bus_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   16,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

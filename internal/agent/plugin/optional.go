@@ -32,6 +32,18 @@ type Tunable interface {
 	ApplySettings(raw json.RawMessage) error
 }
 
+// Counted is implemented by plugins that keep counters of their own
+// beyond the events, drops and filtered events the runtime counts: input
+// they skipped as malformed, records the kernel lost, rescans after an
+// overflow. The runtime reads them for every status it reports, so the
+// map must be cheap to build and safe to read while the plugin runs.
+// Names are snake_case and say what was counted ("malformed_lines",
+// "lost_records"); values are totals since the plugin started, or current
+// sizes ("watches"). Zero values are left out of the status.
+type Counted interface {
+	Counters() map[string]uint64
+}
+
 // ProcessLister is implemented by the sensor that keeps the table of the
 // host's processes; the agent's "processes" command answers with it.
 type ProcessLister interface {

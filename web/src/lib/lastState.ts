@@ -19,6 +19,8 @@ export interface PluginState {
   mechanism: string;
   /** What the sensor observes when it is one of several mechanisms. */
   provides: string;
+  /** The plugin's own counters (malformed_lines, lost_records ...), zero ones absent. */
+  counters: Record<string, number>;
 }
 
 export interface LastState {
@@ -81,6 +83,16 @@ export function parseStateDocument(raw: unknown): Record<string, unknown> | null
   return null;
 }
 
+function counters(raw: unknown): Record<string, number> {
+  const out: Record<string, number> = {};
+  if (!isObject(raw)) return out;
+  for (const [k, v] of Object.entries(raw)) {
+    const n = num(v);
+    if (n !== 0) out[k] = n;
+  }
+  return out;
+}
+
 function plugin(raw: unknown): PluginState | null {
   if (!isObject(raw)) return null;
   const p = snakeKeys(raw);
@@ -99,6 +111,7 @@ function plugin(raw: unknown): PluginState | null {
     filtered: num(p.filtered),
     mechanism: str(p.mechanism),
     provides: str(p.provides),
+    counters: counters(p.counters),
   };
 }
 

@@ -13,6 +13,19 @@ const pluginStateClass: Record<string, string> = {
   standby: 'status-enrolled',
 };
 
+/** Counters whose names say something went wrong are shown as warnings. */
+const troubleCounter = /malformed|lost|error|overflow|corrupt|fail|dropped|resync/;
+
+const counterLabels: Record<string, MessageKey> = {
+  malformed_lines: 'counter.malformedLines',
+  malformed_records: 'counter.malformedRecords',
+  lost_records: 'counter.lostRecords',
+  overflows: 'counter.overflows',
+  rescans: 'counter.rescans',
+  read_errors: 'counter.readErrors',
+  processes: 'counter.processes',
+};
+
 export function PluginsTable({ plugins }: { plugins: PluginState[] }) {
   const { t } = useI18n();
   return (
@@ -28,6 +41,7 @@ export function PluginsTable({ plugins }: { plugins: PluginState[] }) {
           <th className="num">{t('plugin.events')}</th>
           <th className="num">{t('plugin.filtered')}</th>
           <th className="num">{t('plugin.dropped')}</th>
+          <th>{t('plugin.counters')}</th>
           <th>{t('plugin.lastRun')}</th>
         </tr>
       </thead>
@@ -53,6 +67,16 @@ export function PluginsTable({ plugins }: { plugins: PluginState[] }) {
             <td className="num">{count(p.events)}</td>
             <td className="num">{count(p.filtered)}</td>
             <td className={`num ${p.dropped > 0 ? 'text-warn' : ''}`}>{count(p.dropped)}</td>
+            <td className="counters-cell small" data-testid="plugin-counters">
+              {Object.keys(p.counters).length === 0 && <span className="muted">—</span>}
+              {Object.entries(p.counters)
+                .sort(([a], [b]) => a.localeCompare(b))
+                .map(([k, v]) => (
+                  <span key={k} className={`counter ${troubleCounter.test(k) ? 'text-warn' : ''}`} data-counter={k} title={k}>
+                    {counterLabels[k] ? t(counterLabels[k]) : k} {count(v)}
+                  </span>
+                ))}
+            </td>
             <td className="nowrap small">{p.lastRun ? formatTime(p.lastRun) : <span className="muted">—</span>}</td>
           </tr>
         ))}

@@ -166,9 +166,9 @@ func (s *Sensor) ApplySettings(raw json.RawMessage) error {
 	return nil
 }
 
-// Details returns the counters by name (malformed_lines, read_errors,
+// Counters returns the counters by name (malformed_lines, read_errors,
 // overflows, unwatched_dirs ...), for the sensor's status.
-func (s *Sensor) Details() map[string]uint64 { return s.runs.Stats().Map() }
+func (s *Sensor) Counters() map[string]uint64 { return s.runs.Stats().Map() }
 
 // Stats returns the sensor's counters, kept across runs.
 func (s *Sensor) Stats() tracker.Stats { return s.runs.Stats() }
