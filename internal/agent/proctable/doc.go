@@ -28,6 +28,9 @@
 // process sensor emits, with the same shape whatever the mechanism:
 // exec, fork and exit (see Stream and ExecEvent, ForkEvent, ExitEvent).
 //
+// The process sensors embed SensorBase: the shared table, their
+// settings, the stream of the current run, their counters.
+//
 // # Use by other sensors
 //
 // A sensor that reports what a process did (a connection, a file

@@ -30,8 +30,21 @@ type Sensor interface {
 	plugin.Tunable
 	plugin.Alternative
 	plugin.ProcessLister
+	plugin.Counted
 	// StreamStats returns the counters of the current run's events.
 	StreamStats() proctable.StreamStats
+}
+
+// Offline returns a table of an empty host root, where every process is
+// gone, and a stream of its events to a new Emitter, closed when the test
+// ends: for feeding a sensor's handling of records without its kernel
+// mechanism.
+func Offline(t *testing.T, dataset string) (*proctable.Table, *proctable.Stream, *Emitter) {
+	tbl := proctable.New(proctable.Config{Root: t.TempDir(), HostID: "offline"})
+	em := NewEmitter()
+	stream := tbl.NewStream(proctable.StreamConfig{Dataset: dataset}, em)
+	t.Cleanup(stream.Close)
+	return tbl, stream, em
 }
 
 // Options says what a sensor guarantees beyond the common scenarios.
@@ -76,6 +89,7 @@ func Run(t *testing.T, newSensor func() Sensor, opts Options) {
 		{"ShortLived", testShortLived},
 		{"MultiThreadedExit", testMultiThreadedExit},
 		{"Settings", testSettings},
+		{"Counters", testCounters},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.run(t, newSensor, opts) })

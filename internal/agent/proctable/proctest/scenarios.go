@@ -538,6 +538,36 @@ func testShortLived(t *testing.T, newSensor func() Sensor, opts Options) {
 	t.Logf("%d of %d short-lived exec events complete, %d flagged incomplete, %d lost", len(evs)-incomplete, len(evs), incomplete, lost)
 }
 
+// testCounters: the sensor's counters have snake_case names, tell the
+// table's size and count the execs and exits it sees; totals only grow.
+func testCounters(t *testing.T, newSensor func() Sensor, opts Options) {
+	h := Start(t, newSensor, opts, "")
+	before := h.Sensor.Counters()
+	for name := range before {
+		if strings.Trim(name, "abcdefghijklmnopqrstuvwxyz0123456789_") != "" {
+			t.Errorf("counter %q is not snake_case", name)
+		}
+	}
+	if before["processes"] == 0 || before["execs"] == 0 {
+		t.Errorf("counters after the ready marker ran: %v, want processes and execs", before)
+	}
+	marker := "vigil-counters-" + randomID(6)
+	cmd := exec.Command("/bin/sh", "-c", "exit 0", marker)
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	h.Emit.Wait(t, eventWait, "exit of the marker", Action("exit", cmd.Process.Pid))
+	after := h.Sensor.Counters()
+	if after["execs"] <= before["execs"] || after["exits"] <= before["exits"] {
+		t.Errorf("counters %v after an exec and an exit, %v before", after, before)
+	}
+	for name, n := range before {
+		if name != "processes" && name != "exited_processes" && after[name] < n {
+			t.Errorf("counter %s went down from %d to %d", name, n, after[name])
+		}
+	}
+}
+
 // testMultiThreadedExit: a process with many threads (a Go program: this
 // test binary) exits once, with its code.
 func testMultiThreadedExit(t *testing.T, newSensor func() Sensor, opts Options) {

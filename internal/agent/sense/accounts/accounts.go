@@ -87,14 +87,6 @@
 package accounts
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"log/slog"
-	"path/filepath"
-	"sync"
-
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts/rootfs"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts/tracker"
@@ -109,98 +101,21 @@ const StateFile = "accounts.json"
 
 // Sensor is the accounts sensor.
 type Sensor struct {
-	mu       sync.Mutex
-	fs       *rootfs.FS
-	dataDir  string
-	log      *slog.Logger
-	settings Settings
-	runs     tracker.Runner
+	*tracker.SensorBase[Settings]
 }
 
 var (
 	_ plugin.Sensor     = (*Sensor)(nil)
 	_ plugin.Configurer = (*Sensor)(nil)
 	_ plugin.Tunable    = (*Sensor)(nil)
+	_ plugin.Counted    = (*Sensor)(nil)
 )
 
 // New returns the sensor with default settings.
-func New() *Sensor { return &Sensor{settings: DefaultSettings()} }
+func New() *Sensor {
+	return &Sensor{tracker.NewSensorBase(Name, StateFile, ParseSettings,
+		func(st Settings, _ *rootfs.FS) tracker.Model { return &model{settings: st} })}
+}
 
 // Name implements plugin.Plugin.
 func (*Sensor) Name() string { return Name }
-
-// Mechanism implements plugin.Sensor.
-func (*Sensor) Mechanism() string { return "inotify" }
-
-// Requirements implements plugin.Plugin: shadow files and other users'
-// homes need root.
-func (*Sensor) Requirements() plugin.Requirements {
-	return plugin.Requirements{OS: []string{"linux"}, Root: true, Features: []string{plugin.FeatureInotify}}
-}
-
-// Configure implements plugin.Configurer.
-func (s *Sensor) Configure(env plugin.Env) error {
-	if env.DataDir == "" {
-		return errors.New("accounts: no data directory for the state")
-	}
-	fsys, err := rootfs.New(env.Root)
-	if err != nil {
-		return fmt.Errorf("accounts: %w", err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fs, s.dataDir, s.log = fsys, env.DataDir, env.Logger
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
-	}
-	return nil
-}
-
-// ApplySettings implements plugin.Tunable.
-func (s *Sensor) ApplySettings(raw json.RawMessage) error {
-	st, err := ParseSettings(raw)
-	if err != nil {
-		return fmt.Errorf("accounts: %w", err)
-	}
-	s.mu.Lock()
-	s.settings = st
-	s.mu.Unlock()
-	return nil
-}
-
-// Counters returns the counters by name (malformed_lines, read_errors,
-// overflows, unwatched_dirs ...), for the sensor's status.
-func (s *Sensor) Counters() map[string]uint64 { return s.runs.Stats().Map() }
-
-// Stats returns the sensor's counters, kept across runs: sources,
-// records, watches, malformed lines, read failures, overflows.
-func (s *Sensor) Stats() tracker.Stats { return s.runs.Stats() }
-
-// Run implements plugin.Sensor.
-func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
-	s.mu.Lock()
-	if s.fs == nil {
-		s.mu.Unlock()
-		return errors.New("accounts: not configured")
-	}
-	st := s.settings
-	tr, err := tracker.New(tracker.Config{
-		Name:      Name,
-		FS:        s.fs,
-		StateFile: filepath.Join(s.dataDir, "state", StateFile),
-		Model:     &model{settings: st},
-		Logger:    s.log,
-		Rescan:    st.Rescan,
-	})
-	if err != nil {
-		s.mu.Unlock()
-		return fmt.Errorf("accounts: %w", err)
-	}
-	log := s.log
-	s.mu.Unlock()
-	err = s.runs.Run(ctx, tr, emit)
-	stats := s.runs.Stats()
-	log.Info("sensor stopped", "sensor", Name, "events", stats.Events, "malformed_lines", stats.MalformedLines,
-		"read_errors", stats.ReadErrors, "overflows", stats.Overflows, "unwatched", stats.Unwatched)
-	return err
-}

@@ -16,10 +16,7 @@ type Settings struct {
 	PrivilegedGroups []string
 	// AuthorizedKeysFiles are sshd-style patterns of key files.
 	AuthorizedKeysFiles []string
-	// Rescan is the period of full readings (0: none).
-	Rescan time.Duration
-	// MaxFileBytes bounds the files read.
-	MaxFileBytes int64
+	tracker.Common
 }
 
 // DefaultSettings returns the defaults.
@@ -27,8 +24,7 @@ func DefaultSettings() Settings {
 	return Settings{
 		PrivilegedGroups:    []string{"root", "sudo", "wheel", "adm", "docker", "admin", "lxd", "disk"},
 		AuthorizedKeysFiles: []string{"%h/.ssh/authorized_keys", "%h/.ssh/authorized_keys2"},
-		Rescan:              10 * time.Minute,
-		MaxFileBytes:        16 << 20,
+		Common:              tracker.Common{Rescan: 10 * time.Minute, MaxFileBytes: 16 << 20},
 	}
 }
 
@@ -36,8 +32,7 @@ func DefaultSettings() Settings {
 type document struct {
 	PrivilegedGroups    *[]string `json:"privileged_groups"`
 	AuthorizedKeysFiles *[]string `json:"authorized_keys_files"`
-	RescanInterval      *string   `json:"rescan_interval"`
-	MaxFileBytes        *int64    `json:"max_file_bytes"`
+	tracker.CommonDocument
 }
 
 // ParseSettings parses a settings document (a JSON object; empty means
@@ -67,20 +62,7 @@ func ParseSettings(raw json.RawMessage) (Settings, error) {
 		}
 		st.AuthorizedKeysFiles = *doc.AuthorizedKeysFiles
 	}
-	if doc.RescanInterval != nil {
-		d, err := tracker.ParseRescan(*doc.RescanInterval)
-		if err != nil {
-			return st, err
-		}
-		st.Rescan = d
-	}
-	if doc.MaxFileBytes != nil {
-		if err := tracker.CheckFileBytes(*doc.MaxFileBytes); err != nil {
-			return st, err
-		}
-		st.MaxFileBytes = *doc.MaxFileBytes
-	}
-	return st, nil
+	return st, doc.Parse(&st.Common)
 }
 
 // checkKeysPattern accepts sshd's AuthorizedKeysFile tokens only.

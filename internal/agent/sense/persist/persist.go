@@ -85,14 +85,6 @@
 package persist
 
 import (
-	"context"
-	"encoding/json"
-	"errors"
-	"fmt"
-	"log/slog"
-	"path/filepath"
-	"sync"
-
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts/rootfs"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts/tracker"
@@ -107,95 +99,21 @@ const StateFile = "persist.json"
 
 // Sensor is the persist sensor.
 type Sensor struct {
-	mu       sync.Mutex
-	fs       *rootfs.FS
-	dataDir  string
-	log      *slog.Logger
-	settings Settings
-	runs     tracker.Runner
+	*tracker.SensorBase[Settings]
 }
 
 var (
 	_ plugin.Sensor     = (*Sensor)(nil)
 	_ plugin.Configurer = (*Sensor)(nil)
 	_ plugin.Tunable    = (*Sensor)(nil)
+	_ plugin.Counted    = (*Sensor)(nil)
 )
 
 // New returns the sensor with default settings.
-func New() *Sensor { return &Sensor{settings: DefaultSettings()} }
+func New() *Sensor {
+	return &Sensor{tracker.NewSensorBase(Name, StateFile, ParseSettings,
+		func(st Settings, fsys *rootfs.FS) tracker.Model { return &model{settings: st, fs: fsys} })}
+}
 
 // Name implements plugin.Plugin.
 func (*Sensor) Name() string { return Name }
-
-// Mechanism implements plugin.Sensor.
-func (*Sensor) Mechanism() string { return "inotify" }
-
-// Requirements implements plugin.Plugin: user crontabs and homes need
-// root.
-func (*Sensor) Requirements() plugin.Requirements {
-	return plugin.Requirements{OS: []string{"linux"}, Root: true, Features: []string{plugin.FeatureInotify}}
-}
-
-// Configure implements plugin.Configurer.
-func (s *Sensor) Configure(env plugin.Env) error {
-	if env.DataDir == "" {
-		return errors.New("persist: no data directory for the state")
-	}
-	fsys, err := rootfs.New(env.Root)
-	if err != nil {
-		return fmt.Errorf("persist: %w", err)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fs, s.dataDir, s.log = fsys, env.DataDir, env.Logger
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
-	}
-	return nil
-}
-
-// ApplySettings implements plugin.Tunable.
-func (s *Sensor) ApplySettings(raw json.RawMessage) error {
-	st, err := ParseSettings(raw)
-	if err != nil {
-		return fmt.Errorf("persist: %w", err)
-	}
-	s.mu.Lock()
-	s.settings = st
-	s.mu.Unlock()
-	return nil
-}
-
-// Counters returns the counters by name (malformed_lines, read_errors,
-// overflows, unwatched_dirs ...), for the sensor's status.
-func (s *Sensor) Counters() map[string]uint64 { return s.runs.Stats().Map() }
-
-// Stats returns the sensor's counters, kept across runs.
-func (s *Sensor) Stats() tracker.Stats { return s.runs.Stats() }
-
-// Run implements plugin.Sensor.
-func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
-	s.mu.Lock()
-	if s.fs == nil {
-		s.mu.Unlock()
-		return errors.New("persist: not configured")
-	}
-	st, fsys, log := s.settings, s.fs, s.log
-	tr, err := tracker.New(tracker.Config{
-		Name:      Name,
-		FS:        fsys,
-		StateFile: filepath.Join(s.dataDir, "state", StateFile),
-		Model:     &model{settings: st, fs: fsys},
-		Logger:    log,
-		Rescan:    st.Rescan,
-	})
-	s.mu.Unlock()
-	if err != nil {
-		return fmt.Errorf("persist: %w", err)
-	}
-	err = s.runs.Run(ctx, tr, emit)
-	stats := s.runs.Stats()
-	log.Info("sensor stopped", "sensor", Name, "events", stats.Events, "malformed_lines", stats.MalformedLines,
-		"read_errors", stats.ReadErrors, "overflows", stats.Overflows, "unwatched", stats.Unwatched)
-	return err
-}

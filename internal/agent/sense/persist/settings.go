@@ -21,10 +21,7 @@ type Settings struct {
 	UserStartupFiles []string
 	// MaxAddedLines bounds vigil.persistence.added_lines.
 	MaxAddedLines int
-	// Rescan is the period of full readings (0: none).
-	Rescan time.Duration
-	// MaxFileBytes bounds the files read.
-	MaxFileBytes int64
+	tracker.Common
 }
 
 // DefaultSettings returns the defaults.
@@ -32,8 +29,7 @@ func DefaultSettings() Settings {
 	return Settings{
 		UserStartupFiles: []string{".bashrc", ".profile", ".bash_profile", ".bash_login", ".bash_logout"},
 		MaxAddedLines:    20,
-		Rescan:           10 * time.Minute,
-		MaxFileBytes:     16 << 20,
+		Common:           tracker.Common{Rescan: 10 * time.Minute, MaxFileBytes: 16 << 20},
 	}
 }
 
@@ -41,8 +37,7 @@ func DefaultSettings() Settings {
 type document struct {
 	UserStartupFiles *[]string `json:"user_startup_files"`
 	MaxAddedLines    *int      `json:"max_added_lines"`
-	RescanInterval   *string   `json:"rescan_interval"`
-	MaxFileBytes     *int64    `json:"max_file_bytes"`
+	tracker.CommonDocument
 }
 
 // ParseSettings parses a settings document (a JSON object; empty means
@@ -67,18 +62,5 @@ func ParseSettings(raw json.RawMessage) (Settings, error) {
 		}
 		st.MaxAddedLines = *doc.MaxAddedLines
 	}
-	if doc.RescanInterval != nil {
-		d, err := tracker.ParseRescan(*doc.RescanInterval)
-		if err != nil {
-			return st, err
-		}
-		st.Rescan = d
-	}
-	if doc.MaxFileBytes != nil {
-		if err := tracker.CheckFileBytes(*doc.MaxFileBytes); err != nil {
-			return st, err
-		}
-		st.MaxFileBytes = *doc.MaxFileBytes
-	}
-	return st, nil
+	return st, doc.Parse(&st.Common)
 }

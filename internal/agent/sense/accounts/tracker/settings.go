@@ -17,6 +17,42 @@ const (
 	MaxFileBytes = 256 << 20
 )
 
+// Common are the settings every tracker-based sensor has; its settings
+// type embeds them.
+type Common struct {
+	// Rescan is the period of full readings (0: none).
+	Rescan time.Duration
+	// MaxFileBytes bounds the files read.
+	MaxFileBytes int64
+}
+
+func (c Common) common() Common { return c }
+
+// CommonDocument is the JSON form of Common (rescan_interval,
+// max_file_bytes); a sensor's settings document embeds it.
+type CommonDocument struct {
+	RescanInterval *string `json:"rescan_interval"`
+	MaxFileBytes   *int64  `json:"max_file_bytes"`
+}
+
+// Parse checks the values that d sets and puts them in c.
+func (d CommonDocument) Parse(c *Common) error {
+	if d.RescanInterval != nil {
+		r, err := ParseRescan(*d.RescanInterval)
+		if err != nil {
+			return err
+		}
+		c.Rescan = r
+	}
+	if d.MaxFileBytes != nil {
+		if err := CheckFileBytes(*d.MaxFileBytes); err != nil {
+			return err
+		}
+		c.MaxFileBytes = *d.MaxFileBytes
+	}
+	return nil
+}
+
 // DecodeSettings decodes a settings document strictly into dst: a JSON
 // object, no unknown names, nothing after it. Empty raw leaves dst as is.
 func DecodeSettings(raw []byte, dst any) error {

@@ -35,9 +35,7 @@ func (s *Sensor) Probe(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	s.mu.Lock()
-	settings := s.settings
-	s.mu.Unlock()
+	settings := s.Settings()
 	if _, _, err := buildRules(); err != nil {
 		return fmt.Errorf("%s: %w", Name, err)
 	}
@@ -66,14 +64,11 @@ func (s *Sensor) Probe(ctx context.Context) error {
 
 // Run implements plugin.Sensor.
 func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) (err error) {
-	s.mu.Lock()
-	t, settings, log := s.table, s.settings, s.log
-	s.stats = Stats{}
-	s.mu.Unlock()
-	if t == nil {
-		return fmt.Errorf("%s: not configured", Name)
+	t, settings, err := s.Begin()
+	if err != nil {
+		return err
 	}
-	sess, err := begin(settings, log, tickInterval)
+	sess, err := begin(settings, s.Logger(), tickInterval)
 	if err != nil {
 		return fmt.Errorf("%s: %w", Name, err)
 	}
@@ -82,20 +77,16 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) (err error) {
 			err = errors.Join(err, fmt.Errorf("%s: restore the audit state: %w", Name, e))
 		}
 	}()
-	s.count(func(st *Stats) { st.Multicast = sess.recv.multicast })
+	s.Count(func(st *Stats) { st.Multicast = sess.recv.multicast })
 	lostBase, err := sess.lost()
 	if err != nil {
 		return fmt.Errorf("%s: get the audit status: %w", Name, err)
 	}
 	// Seed after the rules are in, so that no process falls between.
-	settings.Apply(t)
-	if _, err := t.Seed(); err != nil {
-		return fmt.Errorf("%s: %w", Name, err)
+	stream, err := s.Open(t, settings, emit)
+	if err != nil {
+		return err
 	}
-	stream := t.NewStream(settings.StreamConfig(Name), emit)
-	s.mu.Lock()
-	s.stream = stream
-	s.mu.Unlock()
 	defer stream.Close()
 
 	h := &handler{s: s, t: t, stream: stream, emit: emit,
@@ -110,7 +101,7 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) (err error) {
 		case errors.Is(err, os.ErrDeadlineExceeded):
 		case errors.Is(err, unix.ENOBUFS):
 			emit.Lost(1)
-			s.count(func(st *Stats) { st.Overflows++ })
+			s.Count(func(st *Stats) { st.Overflows++ })
 		default:
 			return fmt.Errorf("%s: receive: %w", Name, err)
 		}
@@ -126,7 +117,7 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) (err error) {
 				if lost, err := sess.lost(); err == nil {
 					if d := lostDelta(lostBase, lost); d > 0 {
 						emit.Lost(d)
-						s.count(func(st *Stats) { st.KernelLost += d })
+						s.Count(func(st *Stats) { st.KernelLost += d })
 					}
 					lostBase = lost
 				}
@@ -173,14 +164,14 @@ func (h *handler) message(b []byte) {
 
 func (h *handler) malformed(err error) {
 	h.emit.Lost(1)
-	h.s.count(func(st *Stats) { st.Malformed++ })
-	h.s.log.Warn("malformed audit record", "plugin", Name, "err", err)
+	h.s.Count(func(st *Stats) { st.Malformed++ })
+	h.s.Logger().Warn("malformed audit record", "plugin", Name, "err", err)
 }
 
 // unfinished takes an event whose end record did not come: it is
 // reported when its SYSCALL record is in, and counted.
 func (h *handler) unfinished(ev *auditEvent) {
-	h.s.count(func(st *Stats) { st.Unfinished++ })
+	h.s.Count(func(st *Stats) { st.Unfinished++ })
 	if !ev.HaveSyscall {
 		h.emit.Lost(1)
 		return
@@ -192,19 +183,19 @@ func (h *handler) unfinished(ev *auditEvent) {
 func (h *handler) event(ev *auditEvent) {
 	if !ev.HaveSyscall {
 		h.emit.Lost(1)
-		h.s.count(func(st *Stats) { st.Unfinished++ })
+		h.s.Count(func(st *Stats) { st.Unfinished++ })
 		return
 	}
 	switch ev.Kind {
 	case kindExec:
 		if !ev.Success {
-			h.s.count(func(st *Stats) { st.FailedExec++ })
+			h.s.Count(func(st *Stats) { st.FailedExec++ })
 			return
 		}
-		h.s.count(func(st *Stats) { st.Exec++ })
+		h.s.Count(func(st *Stats) { st.Exec++ })
 		h.stream.Exec(ev.At, h.execProcess(ev))
 	case kindExitGroup:
-		h.s.count(func(st *Stats) { st.Exit++ })
+		h.s.Count(func(st *Stats) { st.Exit++ })
 		status := proctable.ExitStatus((ev.A0 & 0xff) << 8)
 		id := ""
 		var unknown *proctable.Process

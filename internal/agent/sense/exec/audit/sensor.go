@@ -71,7 +71,8 @@
 // counter (records, not events: an exec is five to seven records),
 // receive buffer overflows of the multicast socket (one each, their size
 // unknown), records that cannot be parsed, and events whose end record
-// never came.
+// never came; the sensor's counters (plugin.Counted) tell them apart:
+// lost_records, overflows, malformed_records, unfinished_events.
 //
 // # Settings
 //
@@ -87,10 +88,7 @@
 package audit
 
 import (
-	"encoding/json"
 	"fmt"
-	"log/slog"
-	"sync"
 
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/proctable"
@@ -143,15 +141,10 @@ func (s Settings) backlogLimit() uint32 {
 
 // Sensor is the exec/audit sensor.
 type Sensor struct {
-	mu       sync.Mutex
-	log      *slog.Logger
-	table    *proctable.Table
-	settings Settings
-	stream   *proctable.Stream
-	stats    Stats
+	*proctable.SensorBase[Settings, Stats]
 }
 
-// Stats counts what the sensor received.
+// Stats counts what the sensor received since it was made.
 type Stats struct {
 	// Audit events read, by kind.
 	Exec, Exit uint64
@@ -165,8 +158,20 @@ type Stats struct {
 	Malformed uint64
 	// Unfinished: events whose end record did not come.
 	Unfinished uint64
-	// Multicast: the records were read next to an audit daemon.
+	// Multicast: the last run read the records next to an audit daemon.
 	Multicast bool
+}
+
+// Map names the counters for plugin.Counted ("multicast" is 1 while the
+// records are read next to an audit daemon).
+func (s Stats) Map() map[string]uint64 {
+	m := map[string]uint64{"execs": s.Exec, "exits": s.Exit, "failed_execs": s.FailedExec,
+		"lost_records": s.KernelLost, "overflows": s.Overflows, "malformed_records": s.Malformed,
+		"unfinished_events": s.Unfinished}
+	if s.Multicast {
+		m["multicast"] = 1
+	}
+	return m
 }
 
 var (
@@ -175,10 +180,11 @@ var (
 	_ plugin.Alternative   = (*Sensor)(nil)
 	_ plugin.Tunable       = (*Sensor)(nil)
 	_ plugin.ProcessLister = (*Sensor)(nil)
+	_ plugin.Counted       = (*Sensor)(nil)
 )
 
 // New returns the sensor.
-func New() *Sensor { return &Sensor{log: slog.Default()} }
+func New() *Sensor { return &Sensor{proctable.NewSensorBase[Settings, Stats](Name)} }
 
 // Name implements plugin.Plugin.
 func (*Sensor) Name() string { return Name }
@@ -186,77 +192,7 @@ func (*Sensor) Name() string { return Name }
 // Mechanism implements plugin.Sensor.
 func (*Sensor) Mechanism() string { return "audit" }
 
-// Provides implements plugin.Alternative.
-func (*Sensor) Provides() string { return "process" }
-
 // Requirements implements plugin.Plugin.
 func (*Sensor) Requirements() plugin.Requirements {
 	return plugin.Requirements{OS: []string{"linux"}, Root: true}
-}
-
-// Configure implements plugin.Configurer: the sensor uses the agent's
-// shared process table of env.Root and env.HostID.
-func (s *Sensor) Configure(env plugin.Env) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if env.Logger != nil {
-		s.log = env.Logger
-	}
-	s.table = proctable.Shared(env.Root, env.HostID)
-	return nil
-}
-
-// ApplySettings implements plugin.Tunable.
-func (s *Sensor) ApplySettings(raw json.RawMessage) error {
-	var st Settings
-	if err := proctable.DecodeSettings(raw, &st); err != nil {
-		return fmt.Errorf("%s: %w", Name, err)
-	}
-	if err := st.Validate(); err != nil {
-		return fmt.Errorf("%s: %w", Name, err)
-	}
-	s.mu.Lock()
-	s.settings = st
-	s.mu.Unlock()
-	return nil
-}
-
-// Processes implements plugin.ProcessLister.
-func (s *Sensor) Processes() []plugin.ProcessInfo {
-	if t := s.Table(); t != nil {
-		return t.Processes()
-	}
-	return nil
-}
-
-// Table returns the process table the sensor keeps, nil before
-// Configure.
-func (s *Sensor) Table() *proctable.Table {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.table
-}
-
-// Stats returns the sensor's counters of the current or last run.
-func (s *Sensor) Stats() Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stats
-}
-
-// StreamStats returns the counters of the current or last run's events.
-func (s *Sensor) StreamStats() proctable.StreamStats {
-	s.mu.Lock()
-	st := s.stream
-	s.mu.Unlock()
-	if st == nil {
-		return proctable.StreamStats{}
-	}
-	return st.Stats()
-}
-
-func (s *Sensor) count(f func(*Stats)) {
-	s.mu.Lock()
-	f(&s.stats)
-	s.mu.Unlock()
 }

@@ -114,12 +114,9 @@ func (s *Sensor) Probe(ctx context.Context) error {
 
 // Run implements plugin.Sensor.
 func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
-	s.mu.Lock()
-	t, settings := s.table, s.settings
-	s.stats = Stats{}
-	s.mu.Unlock()
-	if t == nil {
-		return fmt.Errorf("%s: not configured", Name)
+	t, settings, err := s.Begin()
+	if err != nil {
+		return err
 	}
 	l, err := load(settings.RingBufferMiB)
 	if err != nil {
@@ -133,14 +130,10 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
 	defer rd.Close()
 	// Seed after attaching, so that no process falls between the two;
 	// records of processes seeded meanwhile only refresh them.
-	settings.Apply(t)
-	if _, err := t.Seed(); err != nil {
-		return fmt.Errorf("%s: %w", Name, err)
+	stream, err := s.Open(t, settings, emit)
+	if err != nil {
+		return err
 	}
-	stream := t.NewStream(settings.StreamConfig(Name), emit)
-	s.mu.Lock()
-	s.stream = stream
-	s.mu.Unlock()
 	defer stream.Close()
 
 	r := reader{s: s, t: t, stream: stream, emit: emit, lostMap: l.objs.Lost}
@@ -157,8 +150,8 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
 			return nil
 		default:
 			emit.Lost(1)
-			s.count(func(st *Stats) { st.ReadErrors++ })
-			s.log.Warn("ring buffer read failed", "plugin", Name, "err", err)
+			s.Count(func(st *Stats) { st.ReadErrors++ })
+			s.Logger().Warn("ring buffer read failed", "plugin", Name, "err", err)
 		}
 		if now := time.Now(); now.Sub(lastTick) >= tickInterval {
 			lastTick = now
@@ -172,13 +165,6 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
 	}
 	r.pollLost()
 	return nil
-}
-
-// count changes the stats under the lock.
-func (s *Sensor) count(f func(*Stats)) {
-	s.mu.Lock()
-	f(&s.stats)
-	s.mu.Unlock()
 }
 
 // reader turns records into stream calls.
@@ -218,13 +204,13 @@ func (r *reader) handle(b []byte) {
 	}
 	if err != nil {
 		r.emit.Lost(1)
-		r.s.count(func(st *Stats) { st.Malformed++ })
-		r.s.log.Warn("malformed ring buffer record", "plugin", Name, "err", err)
+		r.s.Count(func(st *Stats) { st.Malformed++ })
+		r.s.Logger().Warn("malformed ring buffer record", "plugin", Name, "err", err)
 	}
 }
 
 func (r *reader) onExec() {
-	r.s.count(func(st *Stats) { st.Exec++ })
+	r.s.Count(func(st *Stats) { st.Exec++ })
 	p := execProcess(r.t, &r.exec)
 	if p.IsMissing(proctable.FieldExecutable) {
 		// The path was too deep for the kernel's walk: /proc has it
@@ -240,12 +226,12 @@ func (r *reader) onExec() {
 }
 
 func (r *reader) onFork() {
-	r.s.count(func(st *Stats) { st.Fork++ })
+	r.s.Count(func(st *Stats) { st.Fork++ })
 	r.stream.Fork(r.t.Clock().FromBoot(r.fork.Ktime), forkProcess(r.t, &r.fork))
 }
 
 func (r *reader) onExit() {
-	r.s.count(func(st *Stats) { st.Exit++ })
+	r.s.Count(func(st *Stats) { st.Exit++ })
 	e := &r.exit
 	id := r.t.EntityID(int(e.PID), procid.TicksFromBootNS(e.StartNS))
 	r.stream.Exit(r.t.Clock().FromBoot(e.Ktime), int(e.PID), id, proctable.ExitStatus(e.ExitCode), exitProcess(r.t, e))
@@ -268,6 +254,6 @@ func (r *reader) pollLost() {
 		d := total - r.lost
 		r.lost = total
 		r.emit.Lost(d)
-		r.s.count(func(st *Stats) { st.KernelLost += d })
+		r.s.Count(func(st *Stats) { st.KernelLost += d })
 	}
 }

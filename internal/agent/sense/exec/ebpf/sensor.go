@@ -26,7 +26,9 @@
 // The sensor keeps the shared process table (package proctable) current
 // and lists it for the "processes" command (plugin.ProcessLister).
 // Records the ring buffer could not take, and records that cannot be
-// decoded, are counted with Emitter.Lost.
+// decoded, are counted with Emitter.Lost, and apart in the sensor's
+// counters (plugin.Counted: lost_records, malformed_records, with those
+// of the table that proctable.SensorBase reports).
 //
 // # Events
 //
@@ -44,10 +46,7 @@
 package ebpf
 
 import (
-	"encoding/json"
 	"fmt"
-	"log/slog"
-	"sync"
 
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/procid"
@@ -81,16 +80,10 @@ func (s Settings) Validate() error {
 
 // Sensor is the exec/ebpf sensor.
 type Sensor struct {
-	mu       sync.Mutex
-	env      plugin.Env
-	log      *slog.Logger
-	table    *proctable.Table
-	settings Settings
-	stream   *proctable.Stream
-	stats    Stats
+	*proctable.SensorBase[Settings, Stats]
 }
 
-// Stats counts what the sensor read.
+// Stats counts what the sensor read since it was made.
 type Stats struct {
 	// Records read from the ring buffer, by kind.
 	Exec, Fork, Exit uint64
@@ -102,16 +95,23 @@ type Stats struct {
 	ReadErrors uint64
 }
 
+// Map names the counters for plugin.Counted.
+func (s Stats) Map() map[string]uint64 {
+	return map[string]uint64{"execs": s.Exec, "forks": s.Fork, "exits": s.Exit,
+		"lost_records": s.KernelLost, "malformed_records": s.Malformed, "read_errors": s.ReadErrors}
+}
+
 var (
 	_ plugin.Sensor        = (*Sensor)(nil)
 	_ plugin.Configurer    = (*Sensor)(nil)
 	_ plugin.Alternative   = (*Sensor)(nil)
 	_ plugin.Tunable       = (*Sensor)(nil)
 	_ plugin.ProcessLister = (*Sensor)(nil)
+	_ plugin.Counted       = (*Sensor)(nil)
 )
 
 // New returns the sensor.
-func New() *Sensor { return &Sensor{log: slog.Default()} }
+func New() *Sensor { return &Sensor{proctable.NewSensorBase[Settings, Stats](Name)} }
 
 // Name implements plugin.Plugin.
 func (*Sensor) Name() string { return Name }
@@ -119,77 +119,9 @@ func (*Sensor) Name() string { return Name }
 // Mechanism implements plugin.Sensor.
 func (*Sensor) Mechanism() string { return "ebpf" }
 
-// Provides implements plugin.Alternative.
-func (*Sensor) Provides() string { return "process" }
-
 // Requirements implements plugin.Plugin.
 func (*Sensor) Requirements() plugin.Requirements {
 	return plugin.Requirements{OS: []string{"linux"}, Root: true, Features: []string{plugin.FeatureBTF}}
-}
-
-// Configure implements plugin.Configurer: the sensor uses the agent's
-// shared process table of env.Root and env.HostID.
-func (s *Sensor) Configure(env plugin.Env) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.env = env
-	if env.Logger != nil {
-		s.log = env.Logger
-	}
-	s.table = proctable.Shared(env.Root, env.HostID)
-	return nil
-}
-
-// ApplySettings implements plugin.Tunable.
-func (s *Sensor) ApplySettings(raw json.RawMessage) error {
-	var st Settings
-	if err := proctable.DecodeSettings(raw, &st); err != nil {
-		return fmt.Errorf("%s: %w", Name, err)
-	}
-	if err := st.Validate(); err != nil {
-		return fmt.Errorf("%s: %w", Name, err)
-	}
-	s.mu.Lock()
-	s.settings = st
-	s.mu.Unlock()
-	return nil
-}
-
-// Processes implements plugin.ProcessLister.
-func (s *Sensor) Processes() []plugin.ProcessInfo {
-	t := s.tableOrNil()
-	if t == nil {
-		return nil
-	}
-	return t.Processes()
-}
-
-// Table returns the process table the sensor keeps, nil before
-// Configure.
-func (s *Sensor) Table() *proctable.Table { return s.tableOrNil() }
-
-func (s *Sensor) tableOrNil() *proctable.Table {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.table
-}
-
-// Stats returns the sensor's counters of the current or last run.
-func (s *Sensor) Stats() Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stats
-}
-
-// StreamStats returns the counters of the current or last run's events.
-func (s *Sensor) StreamStats() proctable.StreamStats {
-	s.mu.Lock()
-	st := s.stream
-	s.mu.Unlock()
-	if st == nil {
-		return proctable.StreamStats{}
-	}
-	return st.Stats()
 }
 
 // execProcess turns an exec record into the process it describes.

@@ -74,12 +74,9 @@ func (s *Sensor) Probe(ctx context.Context) error {
 
 // Run implements plugin.Sensor.
 func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
-	s.mu.Lock()
-	t, settings := s.table, s.settings
-	s.stats = Stats{}
-	s.mu.Unlock()
-	if t == nil {
-		return fmt.Errorf("%s: not configured", Name)
+	t, settings, err := s.Begin()
+	if err != nil {
+		return err
 	}
 	c, err := dial()
 	if err != nil {
@@ -90,14 +87,10 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
 		return fmt.Errorf("%s: set the receive timeout: %w", Name, err)
 	}
 	// Seed after subscribing, so that no process falls between the two.
-	settings.Apply(t)
-	if _, err := t.Seed(); err != nil {
-		return fmt.Errorf("%s: %w", Name, err)
+	stream, err := s.Open(t, settings, emit)
+	if err != nil {
+		return err
 	}
-	stream := t.NewStream(settings.StreamConfig(Name), emit)
-	s.mu.Lock()
-	s.stream = stream
-	s.mu.Unlock()
 	defer stream.Close()
 
 	h := handler{s: s, t: t, stream: stream, emit: emit}
@@ -107,15 +100,11 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
 		n, err := c.receive(buf)
 		switch {
 		case err == nil:
-			if err := decodeMessages(buf[:n], h.handle); err != nil {
-				emit.Lost(1)
-				s.count(func(st *Stats) { st.Malformed++ })
-				s.log.Warn("malformed proc connector message", "plugin", Name, "err", err)
-			}
+			h.datagram(buf[:n])
 		case errors.Is(err, os.ErrDeadlineExceeded):
 		case errors.Is(err, unix.ENOBUFS):
 			// The sequence numbers of the next events tell how many.
-			s.count(func(st *Stats) { st.Overflows++ })
+			s.Count(func(st *Stats) { st.Overflows++ })
 		default:
 			return fmt.Errorf("%s: receive: %w", Name, err)
 		}
@@ -140,10 +129,20 @@ type handler struct {
 	seq    seqTracker
 }
 
+// datagram takes one datagram of the connector.
+func (h *handler) datagram(b []byte) {
+	if err := decodeMessages(b, h.handle); err != nil {
+		h.emit.Lost(1)
+		h.s.Count(func(st *Stats) { st.Malformed++ })
+		h.s.Logger().Warn("malformed proc connector message", "plugin", Name, "err", err)
+	}
+}
+
+// handle takes one event.
 func (h *handler) handle(ev procEvent) {
 	if lost := h.seq.gap(ev); lost > 0 {
 		h.emit.Lost(lost)
-		h.s.count(func(st *Stats) { st.Lost += lost })
+		h.s.Count(func(st *Stats) { st.Lost += lost })
 	}
 	at := h.t.Clock().FromMonotonic(ev.TimestampNS)
 	pid := int(ev.TGID)
@@ -152,16 +151,16 @@ func (h *handler) handle(ev procEvent) {
 		if ev.PID != ev.TGID {
 			return // a thread
 		}
-		h.s.count(func(st *Stats) { st.Fork++ })
+		h.s.Count(func(st *Stats) { st.Fork++ })
 		h.stream.Fork(at, h.forkChild(ev, pid))
 	case procEventExec:
-		h.s.count(func(st *Stats) { st.Exec++ })
+		h.s.Count(func(st *Stats) { st.Exec++ })
 		h.stream.Exec(at, h.execed(ev, pid))
 	case procEventExit:
 		if ev.PID != ev.TGID {
 			return // a thread; the process ends with its main thread
 		}
-		h.s.count(func(st *Stats) { st.Exit++ })
+		h.s.Count(func(st *Stats) { st.Exit++ })
 		id := ""
 		if p, ok := h.t.Get(pid); ok {
 			id = p.EntityID
@@ -172,13 +171,13 @@ func (h *handler) handle(ev procEvent) {
 		}
 		h.stream.Exit(at, pid, id, proctable.ExitStatus(ev.ExitCode), unknown)
 	case procEventUID:
-		h.s.count(func(st *Stats) { st.UID++ })
+		h.s.Count(func(st *Stats) { st.UID++ })
 		h.t.Update(pid, "", func(p *proctable.Process) { p.UID, p.EUID = ev.RealID, ev.EffectiveID })
 	case procEventGID:
-		h.s.count(func(st *Stats) { st.GID++ })
+		h.s.Count(func(st *Stats) { st.GID++ })
 		h.t.Update(pid, "", func(p *proctable.Process) { p.GID, p.EGID = ev.RealID, ev.EffectiveID })
 	case procEventSID:
-		h.s.count(func(st *Stats) { st.SID++ })
+		h.s.Count(func(st *Stats) { st.SID++ })
 		// A new session has no controlling terminal.
 		h.t.Update(pid, "", func(p *proctable.Process) { p.TTY = "" })
 	}

@@ -10,16 +10,18 @@
 // by then (a short-lived command) cannot be read: its exec event carries
 // what the table knew from its fork, vigil.process.incomplete: true and
 // vigil.process.missing naming the fields that could not be read, and
-// the sensor counts such events (StreamStats().Incomplete). A process
-// that executed twice in quick succession is described by the image
-// /proc shows at the time of reading.
+// the sensor counts such events (incomplete_events). A process that
+// executed twice in quick succession is described by the image /proc
+// shows at the time of reading.
 //
 // Lost events are counted exactly from the connector's per-CPU sequence
 // numbers (and once per receive buffer overflow, whose size is then
-// unknown) with Emitter.Lost. Uid and gid changes update the table, so
-// later events of the process carry its new ids; a new session (setsid)
-// updates its terminal. The process of a thread's exit is reported when
-// its main thread exits.
+// unknown) with Emitter.Lost, and in the sensor's counters
+// (plugin.Counted: lost_records, overflows, malformed_messages, with
+// those of the table that proctable.SensorBase reports). Uid and gid
+// changes update the table, so later events of the process carry its new
+// ids; a new session (setsid) updates its terminal. The process of a
+// thread's exit is reported when its main thread exits.
 //
 // # Events and settings
 //
@@ -28,11 +30,6 @@
 package proccon
 
 import (
-	"encoding/json"
-	"fmt"
-	"log/slog"
-	"sync"
-
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/proctable"
 )
@@ -42,15 +39,10 @@ const Name = "exec/proccon"
 
 // Sensor is the exec/proccon sensor.
 type Sensor struct {
-	mu       sync.Mutex
-	log      *slog.Logger
-	table    *proctable.Table
-	settings proctable.Settings
-	stream   *proctable.Stream
-	stats    Stats
+	*proctable.SensorBase[proctable.Settings, Stats]
 }
 
-// Stats counts what the sensor received.
+// Stats counts what the sensor received since it was made.
 type Stats struct {
 	Exec, Fork, Exit, UID, GID, SID uint64
 	// Lost: events the kernel dropped, from the sequence numbers.
@@ -61,16 +53,24 @@ type Stats struct {
 	Malformed uint64
 }
 
+// Map names the counters for plugin.Counted.
+func (s Stats) Map() map[string]uint64 {
+	return map[string]uint64{"execs": s.Exec, "forks": s.Fork, "exits": s.Exit,
+		"uid_changes": s.UID, "gid_changes": s.GID, "session_changes": s.SID,
+		"lost_records": s.Lost, "overflows": s.Overflows, "malformed_messages": s.Malformed}
+}
+
 var (
 	_ plugin.Sensor        = (*Sensor)(nil)
 	_ plugin.Configurer    = (*Sensor)(nil)
 	_ plugin.Alternative   = (*Sensor)(nil)
 	_ plugin.Tunable       = (*Sensor)(nil)
 	_ plugin.ProcessLister = (*Sensor)(nil)
+	_ plugin.Counted       = (*Sensor)(nil)
 )
 
 // New returns the sensor.
-func New() *Sensor { return &Sensor{log: slog.Default()} }
+func New() *Sensor { return &Sensor{proctable.NewSensorBase[proctable.Settings, Stats](Name)} }
 
 // Name implements plugin.Plugin.
 func (*Sensor) Name() string { return Name }
@@ -78,78 +78,7 @@ func (*Sensor) Name() string { return Name }
 // Mechanism implements plugin.Sensor.
 func (*Sensor) Mechanism() string { return "proc-connector" }
 
-// Provides implements plugin.Alternative.
-func (*Sensor) Provides() string { return "process" }
-
 // Requirements implements plugin.Plugin.
 func (*Sensor) Requirements() plugin.Requirements {
 	return plugin.Requirements{OS: []string{"linux"}, Root: true}
-}
-
-// Configure implements plugin.Configurer: the sensor uses the agent's
-// shared process table of env.Root and env.HostID.
-func (s *Sensor) Configure(env plugin.Env) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if env.Logger != nil {
-		s.log = env.Logger
-	}
-	s.table = proctable.Shared(env.Root, env.HostID)
-	return nil
-}
-
-// ApplySettings implements plugin.Tunable.
-func (s *Sensor) ApplySettings(raw json.RawMessage) error {
-	var st proctable.Settings
-	if err := proctable.DecodeSettings(raw, &st); err != nil {
-		return fmt.Errorf("%s: %w", Name, err)
-	}
-	if err := st.Validate(); err != nil {
-		return fmt.Errorf("%s: %w", Name, err)
-	}
-	s.mu.Lock()
-	s.settings = st
-	s.mu.Unlock()
-	return nil
-}
-
-// Processes implements plugin.ProcessLister.
-func (s *Sensor) Processes() []plugin.ProcessInfo {
-	if t := s.Table(); t != nil {
-		return t.Processes()
-	}
-	return nil
-}
-
-// Table returns the process table the sensor keeps, nil before
-// Configure.
-func (s *Sensor) Table() *proctable.Table {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.table
-}
-
-// Stats returns the sensor's counters of the current or last run.
-func (s *Sensor) Stats() Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.stats
-}
-
-// StreamStats returns the counters of the current or last run's events;
-// Incomplete counts the events of processes gone before /proc was read.
-func (s *Sensor) StreamStats() proctable.StreamStats {
-	s.mu.Lock()
-	st := s.stream
-	s.mu.Unlock()
-	if st == nil {
-		return proctable.StreamStats{}
-	}
-	return st.Stats()
-}
-
-func (s *Sensor) count(f func(*Stats)) {
-	s.mu.Lock()
-	f(&s.stats)
-	s.mu.Unlock()
 }
