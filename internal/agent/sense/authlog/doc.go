@@ -47,6 +47,18 @@
 // vigil.utmp.* (type, line, id, host, session, exit, runlevel) and, for a
 // logout, event.start and event.duration of the session.
 //
+// # Counters
+//
+// The sensor is a plugin.Counted: besides the events and losses the
+// runtime counts, it reports what it read (lines_read,
+// journal_entries_read, records_read), what it skipped as unusable
+// (malformed_lines, malformed_journal_entries, corrupt_records,
+// too_long_lines, lines_without_header), what it skipped as of no
+// interest (unknown_program_lines, unrecognized_messages,
+// skipped_service_lines), and how following went (rotations,
+// truncations, rotation_gaps, journal_cursor_resets, read_errors,
+// state_save_errors). Sensor.Counters documents each.
+//
 // # Settings
 //
 // A JSON object; every field is optional:

@@ -201,6 +201,7 @@ func (fw *follower) openAt(name string, c *cursor) *openFile {
 	f, err := os.Open(name)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
+			fw.stats.readErrors.Add(1)
 			fw.log.Warn("cannot open log file", "path", name, "err", err)
 		}
 		return nil
@@ -208,6 +209,7 @@ func (fw *follower) openAt(name string, c *cursor) *openFile {
 	fi, err := f.Stat()
 	if err != nil {
 		_ = f.Close()
+		fw.stats.readErrors.Add(1)
 		fw.log.Warn("cannot stat log file", "path", name, "err", err)
 		return nil
 	}
@@ -249,6 +251,7 @@ func (fw *follower) drain(of *openFile, final bool) {
 			break
 		}
 		if err != nil {
+			fw.stats.readErrors.Add(1)
 			fw.log.Warn("cannot read log file; it is opened again", "path", fw.path, "err", err)
 			of.close()
 			return

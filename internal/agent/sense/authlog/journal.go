@@ -108,6 +108,7 @@ func (s *Sensor) runJournal(ctx context.Context, store *stateStore, emit plugin.
 	err := s.journalOnce(ctx, store, emit, s.journalArgs(js, true))
 	var refused *cursorRefused
 	if errors.As(err, &refused) {
+		s.stats.cursorResets.Add(1)
 		s.log.Warn("journal cursor refused; resuming from the last entry's time", "cursor", js.Cursor, "err", err)
 		js.Cursor = ""
 		store.setJournal(js)
@@ -221,13 +222,13 @@ func (s *Sensor) handleJournalEntry(b []byte, store *stateStore, emit plugin.Emi
 	s.stats.journalEntries.Add(1)
 	var je journalEntry
 	if err := json.Unmarshal(b, &je); err != nil {
-		s.stats.malformed.Add(1)
+		s.stats.badEntries.Add(1)
 		emit.Lost(1)
 		return
 	}
 	usec, err := strconv.ParseInt(je.Realtime, 10, 64)
 	if err != nil || je.Cursor == "" {
-		s.stats.malformed.Add(1)
+		s.stats.badEntries.Add(1)
 		emit.Lost(1)
 		return
 	}

@@ -106,5 +106,9 @@ func FuzzJournalEntry(f *testing.F) {
 		if uint64(len(rec.events))+rec.lost > 1 {
 			t.Fatalf("one entry gave %d events and %d losses", len(rec.events), rec.lost)
 		}
+		// Every loss is counted, as a malformed message or entry.
+		if c := s.Counters(); rec.lost != c["malformed_lines"]+c["malformed_journal_entries"] {
+			t.Fatalf("lost %d, counters %v", rec.lost, c)
+		}
 	})
 }

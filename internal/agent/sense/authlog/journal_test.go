@@ -1,49 +1,23 @@
 package authlog_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/vigilsec/vigil/internal/agent/sense/authlog"
 )
-
-const journald = "/lib/systemd/systemd-journald"
 
 // TestJournal runs a journald of its own in the sandbox, has sshd log to
 // it, and reads the logins from the journal through journalctl; a second
 // sensor continues from the saved cursor without reading anything twice.
 func TestJournal(t *testing.T) {
 	requireHost(t, journald, "journalctl", "/usr/sbin/sshd", "sshpass", "ssh", "ssh-keygen", "unshare", "nsenter", "useradd", "openssl")
-	sb := newSandbox(t, "/run/systemd/journal/dev-log")
-	if err := os.MkdirAll(filepath.Join(sb.root, "run/systemd/journal"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	// journald stamps entries with the machine id; the sensor matches it.
-	if id, err := os.ReadFile("/etc/machine-id"); err == nil {
-		if err := os.MkdirAll(filepath.Join(sb.root, "etc"), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(sb.root, "etc/machine-id"), id, 0o444); err != nil {
-			t.Fatal(err)
-		}
-	}
-	sb.daemon(t, journald)
-	deadline := time.Now().Add(waitLimit)
-	for {
-		files, _ := filepath.Glob(filepath.Join(sb.root, "run/log/journal/*/system.journal"))
-		_, err := os.Stat(filepath.Join(sb.root, "run/systemd/journal/dev-log"))
-		if len(files) > 0 && err == nil {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("journald did not start")
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	sb := newSandbox(t, journalDevLog)
+	sb.journald(t)
 	port := sb.sshd(t)
 	relay := startRelay(t, fmt.Sprintf("127.0.0.1:%d", port))
 	user := sb.user
@@ -96,5 +70,44 @@ func TestJournal(t *testing.T) {
 	}
 	if _, lost := b.out.snapshot(); lost != 0 || b.s.Stats().Malformed != 0 {
 		t.Errorf("lost %d, stats %+v", lost, b.s.Stats())
+	}
+
+	// A saved cursor that journalctl refuses (damaged, or of another
+	// journal): reading resumes from the time of the last entry read,
+	// and the reset is counted.
+	setJournalCursor(t, filepath.Join(f.data, "authlog/state.json"), "not-a-cursor")
+	c := f.start(t, authlog.New(), settings)
+	_, p4 := relay.ssh(t, user, "wrong for the last time", false)
+	c.out.waitFor(t, "the failure after the refused cursor", 1, all(action("login-failed"), field("source.port", p4)))
+	c.stop()
+	if n := c.s.Counters()["journal_cursor_resets"]; n != 1 {
+		t.Errorf("journal_cursor_resets %d, want 1", n)
+	}
+	if got := ports(c.out.matching(action("login-failed"))); slices.Contains(got, p1) || slices.Contains(got, p2) {
+		t.Errorf("after the refused cursor, failed logins from ports %v: read from before the last entry (%d, %d)", got, p1, p2)
+	}
+}
+
+// setJournalCursor replaces the journal cursor in a saved state file.
+func setJournalCursor(t *testing.T, path, cursor string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st map[string]any
+	if err := json.Unmarshal(data, &st); err != nil {
+		t.Fatalf("state %s: %v", path, err)
+	}
+	j, ok := st["journal"].(map[string]any)
+	if !ok || j["cursor"] == nil || j["realtime"] == nil {
+		t.Fatalf("state %s has no journal position: %s", path, data)
+	}
+	j["cursor"] = cursor
+	if data, err = json.Marshal(st); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,18 +27,33 @@ import (
 // unless it runs as root and the tools are installed.
 func requireHost(t *testing.T, tools ...string) {
 	t.Helper()
-	fail := t.Skipf
-	if os.Getenv("VIGIL_REQUIRE_KERNEL") == "1" {
-		fail = t.Fatalf
-	}
+	fail := hostMissing(t)
 	if os.Geteuid() != 0 {
-		fail("needs root: it mounts in a private mount namespace and runs sshd")
+		fail("needs root: it mounts in a private mount namespace and runs privileged programs")
 	}
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
 			fail("needs %s: %v", tool, err)
 		}
 	}
+}
+
+// requireFile skips the test (fails it under VIGIL_REQUIRE_KERNEL=1)
+// unless the host has the file.
+func requireFile(t *testing.T, path string) {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		hostMissing(t)("needs %s: %v", path, err)
+	}
+}
+
+// hostMissing returns how a test reports that the host lacks what it
+// needs: a skip, or a failure under VIGIL_REQUIRE_KERNEL=1.
+func hostMissing(t *testing.T) func(format string, args ...any) {
+	if os.Getenv("VIGIL_REQUIRE_KERNEL") == "1" {
+		return t.Fatalf
+	}
+	return t.Skipf
 }
 
 func randomHex(t *testing.T, n int) string {
@@ -65,18 +81,43 @@ func randomHex(t *testing.T, n int) string {
 type sandbox struct {
 	dir  string // the sandbox's directory
 	root string // the host root as the sensor sees it
+	// user, pass and uid are the test user's.
 	user string
 	pass string
 	uid  string
+	// others are the accounts asked for besides the test user.
+	others []account
 
 	holder *exec.Cmd
 	pid    int
+}
+
+// account is a user of the sandbox's account files.
+type account struct {
+	name, pass, uid string
+}
+
+// sandboxConfig adds to what every sandbox has.
+type sandboxConfig struct {
+	// accounts is how many users to create besides the test user, each
+	// with a password of its own.
+	accounts int
+	// etc gives, once the accounts exist, more files to put over
+	// /etc/NAME inside the namespace (the host's must exist) and their
+	// content; they are owned by root, mode 0440.
+	etc func(sb *sandbox) map[string]string
 }
 
 // newSandbox prepares the files and starts the process that holds the
 // namespace. devLog is what /dev/log points to inside, relative to the
 // sandbox's directory (dir) unless absolute.
 func newSandbox(t *testing.T, devLog string) *sandbox {
+	t.Helper()
+	return newSandboxWith(t, devLog, sandboxConfig{})
+}
+
+// newSandboxWith is newSandbox with more accounts or /etc files.
+func newSandboxWith(t *testing.T, devLog string, cfg sandboxConfig) *sandbox {
 	t.Helper()
 	// sshd's PAM logs through kernel audit, which other test processes
 	// turn on and off: not while this sshd runs.
@@ -106,13 +147,35 @@ func newSandbox(t *testing.T, devLog string) *sandbox {
 	if err := os.WriteFile(filepath.Join(sb.root, "run/utmp"), nil, 0o664); err != nil {
 		t.Fatal(err)
 	}
-	sb.addUser(t)
-	sb.start(t, devLog)
+	sb.copyAccountFiles(t)
+	sb.uid = sb.addUser(t, sb.user, sb.pass)
+	for range cfg.accounts {
+		a := account{name: "vigil" + randomHex(t, 3), pass: randomHex(t, 8)}
+		a.uid = sb.addUser(t, a.name, a.pass)
+		sb.others = append(sb.others, a)
+	}
+	etc := []string{"passwd", "shadow", "group", "gshadow"}
+	var files map[string]string
+	if cfg.etc != nil {
+		files = cfg.etc(sb)
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, "etc", name)
+		if err := os.WriteFile(p, []byte(content), 0o440); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, 0o440); err != nil { // whatever the umask
+			t.Fatal(err)
+		}
+		etc = append(etc, name)
+	}
+	sb.start(t, devLog, etc)
 	return sb
 }
 
-// addUser creates the test user in copies of the account files.
-func (sb *sandbox) addUser(t *testing.T) {
+// copyAccountFiles copies the host's account files, in which addUser
+// creates users.
+func (sb *sandbox) copyAccountFiles(t *testing.T) {
 	t.Helper()
 	for _, f := range []string{"passwd", "shadow", "group", "gshadow", "login.defs", "default/useradd"} {
 		data, err := os.ReadFile(filepath.Join("/etc", f))
@@ -126,9 +189,15 @@ func (sb *sandbox) addUser(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	home := filepath.Join(sb.dir, "home", sb.user)
-	run(t, "useradd", "--prefix", sb.dir, "--no-create-home", "--home-dir", home, "--shell", "/bin/sh", sb.user)
-	hash := strings.TrimSpace(run(t, "openssl", "passwd", "-6", sb.pass))
+}
+
+// addUser creates a user with a password and a home directory in the
+// copies of the account files, and returns its uid.
+func (sb *sandbox) addUser(t *testing.T, name, pass string) string {
+	t.Helper()
+	home := filepath.Join(sb.dir, "home", name)
+	run(t, "useradd", "--prefix", sb.dir, "--no-create-home", "--home-dir", home, "--shell", "/bin/sh", name)
+	hash := strings.TrimSpace(run(t, "openssl", "passwd", "-6", pass))
 	shadowPath := filepath.Join(sb.dir, "etc/shadow")
 	shadow, err := os.ReadFile(shadowPath)
 	if err != nil {
@@ -136,7 +205,7 @@ func (sb *sandbox) addUser(t *testing.T) {
 	}
 	var out []string
 	for _, line := range strings.Split(strings.TrimSuffix(string(shadow), "\n"), "\n") {
-		if fields := strings.Split(line, ":"); fields[0] == sb.user && len(fields) > 2 {
+		if fields := strings.Split(line, ":"); fields[0] == name && len(fields) > 2 {
 			fields[1] = hash
 			line = strings.Join(fields, ":")
 		}
@@ -149,25 +218,27 @@ func (sb *sandbox) addUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	uid := ""
 	for _, line := range strings.Split(string(passwd), "\n") {
-		if fields := strings.Split(line, ":"); fields[0] == sb.user && len(fields) > 3 {
-			sb.uid = fields[2]
+		if fields := strings.Split(line, ":"); fields[0] == name && len(fields) > 3 {
+			uid = fields[2]
 		}
 	}
-	if sb.uid == "" {
-		t.Fatalf("useradd --prefix did not add %s", sb.user)
+	if uid == "" {
+		t.Fatalf("useradd --prefix did not add %s", name)
 	}
-	uid, _ := strconv.Atoi(sb.uid)
+	n, _ := strconv.Atoi(uid)
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chown(home, uid, uid); err != nil {
+	if err := os.Chown(home, n, n); err != nil {
 		t.Fatal(err)
 	}
+	return uid
 }
 
 // setupScript builds the namespace: D is the test's directory, L the
-// target of /dev/log.
+// target of /dev/log, ETC the files of D/etc put over /etc's.
 const setupScript = `set -e
 mount --bind "$D/root/run" /run
 mount --bind "$D/root/var/log" /var/log
@@ -182,7 +253,7 @@ mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 devpts /dev/pts
 ln -s pts/ptmx /dev/ptmx
 ln -s /proc/self/fd /dev/fd
 ln -s "$L" /dev/log
-for f in passwd shadow group gshadow; do
+for f in $ETC; do
 	mount --bind "$D/etc/$f" "/etc/$f"
 done
 echo ready
@@ -190,24 +261,30 @@ exec sleep infinity
 `
 
 // start runs the namespace holder and waits until the namespace is set.
-func (sb *sandbox) start(t *testing.T, devLog string) {
+func (sb *sandbox) start(t *testing.T, devLog string, etc []string) {
 	t.Helper()
 	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", setupScript)
-	cmd.Env = append(os.Environ(), "D="+sb.dir, "L="+devLog)
+	cmd.Env = append(os.Environ(), "D="+sb.dir, "L="+devLog, "ETC="+strings.Join(etc, " "))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	stdout, err := cmd.StdoutPipe()
+	// A pipe of the test's own, which Wait leaves alone: Wait runs as
+	// soon as the holder starts.
+	stdout, w, err := os.Pipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := cmd.Start(); err != nil {
+	defer stdout.Close()
+	cmd.Stdout = w
+	done, err := startLocked(cmd)
+	_ = w.Close()
+	if err != nil {
 		t.Fatalf("unshare: %v", err)
 	}
 	sb.holder, sb.pid = cmd, cmd.Process.Pid
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+		<-done
 	})
 	ready := make(chan error, 1)
 	go func() {
@@ -227,7 +304,45 @@ func (sb *sandbox) start(t *testing.T, devLog string) {
 	}
 }
 
-// command returns a command that runs inside the namespace.
+// startLocked starts cmd from an OS thread locked to one goroutine for
+// the child's whole life, and returns a channel that receives Wait's
+// result. The sandbox's processes die with the test (their parent-death
+// signal), and that signal belongs to the thread that started them: the
+// Go runtime ends a thread whose locked goroutine returns (as the
+// sensor's journal reader's does when it stops), which would kill every
+// child started earlier from that thread by other goroutines.
+func startLocked(cmd *exec.Cmd) (<-chan error, error) {
+	started, done := make(chan error, 1), make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread ends with the child
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		done <- cmd.Wait()
+	}()
+	if err := <-started; err != nil {
+		return nil, err
+	}
+	return done, nil
+}
+
+// combinedOutput runs cmd as exec.Cmd.CombinedOutput does, started by
+// startLocked.
+func combinedOutput(cmd *exec.Cmd) ([]byte, error) {
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	done, err := startLocked(cmd)
+	if err != nil {
+		return nil, err
+	}
+	err = <-done
+	return out.Bytes(), err
+}
+
+// command returns a command that runs inside the namespace; start it
+// with startLocked or combinedOutput.
 func (sb *sandbox) command(name string, args ...string) *exec.Cmd {
 	cmd := exec.Command("nsenter", append([]string{"--target", strconv.Itoa(sb.pid), "--mount", "--", name}, args...)...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -241,12 +356,13 @@ func (sb *sandbox) daemon(t *testing.T, name string, args ...string) *exec.Cmd {
 	cmd := sb.command(name, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
+	waited, err := startLocked(cmd)
+	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
 	done := make(chan struct{})
 	go func() {
-		_ = cmd.Wait()
+		<-waited
 		close(done)
 	}()
 	t.Cleanup(func() {
@@ -262,6 +378,64 @@ func (sb *sandbox) daemon(t *testing.T, name string, args ...string) *exec.Cmd {
 		}
 	})
 	return cmd
+}
+
+// journalDevLog is journald's syslog socket, the target of /dev/log in
+// a sandbox with a journald of its own.
+const journalDevLog = "/run/systemd/journal/dev-log"
+
+const journald = "/lib/systemd/systemd-journald"
+
+// journald runs a journald of the sandbox's own, which keeps its journal
+// in the sandbox's /run and receives what programs send to /dev/log when
+// that leads to journalDevLog, and waits until it does.
+func (sb *sandbox) journald(t *testing.T) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(sb.root, "run/systemd/journal"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// journald stamps entries with the machine id; the sensor matches it.
+	if id, err := os.ReadFile("/etc/machine-id"); err == nil {
+		if err := os.MkdirAll(filepath.Join(sb.root, "etc"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(sb.root, "etc/machine-id"), id, 0o444); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sb.daemon(t, journald)
+	deadline := time.Now().Add(waitLimit)
+	for {
+		files, _ := filepath.Glob(filepath.Join(sb.root, "run/log/journal/*/system.journal"))
+		_, err := os.Stat(filepath.Join(sb.root, "run/systemd/journal/dev-log"))
+		if len(files) > 0 && err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("journald did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// asUser runs script with sh in the namespace as the account a (its uid,
+// gid and groups, and the environment setpriv gives a login: HOME, USER,
+// SHELL, PATH), in the directory dir, with stdin as its input. It
+// returns the combined output and the exit status.
+func (sb *sandbox) asUser(t *testing.T, a account, dir, stdin, script string) (string, int) {
+	t.Helper()
+	cmd := sb.command("setpriv", "--reuid="+a.uid, "--regid="+a.uid, "--init-groups", "--reset-env",
+		"sh", "-c", `cd "$0" && `+script, dir)
+	cmd.Stdin = strings.NewReader(stdin)
+	out, err := combinedOutput(cmd)
+	var ee *exec.ExitError
+	switch {
+	case errors.As(err, &ee):
+		return string(out), ee.ExitCode()
+	case err != nil:
+		t.Fatalf("%s as %s: %v", script, a.name, err)
+	}
+	return string(out), 0
 }
 
 // sshd starts sshd in the namespace on a free loopback port and returns

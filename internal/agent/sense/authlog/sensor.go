@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -60,6 +61,7 @@ var (
 	_ plugin.Sensor     = (*Sensor)(nil)
 	_ plugin.Configurer = (*Sensor)(nil)
 	_ plugin.Tunable    = (*Sensor)(nil)
+	_ plugin.Counted    = (*Sensor)(nil)
 )
 
 // New returns the sensor with the default settings.
@@ -203,6 +205,7 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
 			fw.close()
 		}
 		if err := store.save(time.Now()); err != nil {
+			s.stats.saveErrors.Add(1)
 			s.log.Warn("cannot save read positions", "err", err)
 		}
 	}
@@ -215,6 +218,7 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
 		}
 		s.stats.polls.Add(1)
 		if err := store.maybeSave(now); err != nil {
+			s.stats.saveErrors.Add(1)
 			s.log.Warn("cannot save read positions", "err", err)
 		}
 	wait:
@@ -364,7 +368,11 @@ func (s *Sensor) dispatch(l *parse.Line, st parse.Status, src source, emit plugi
 		s.stats.noHeader.Add(1)
 		return
 	default:
-		s.stats.unknown.Add(1)
+		if parse.KnownProgram(l.Program) || strings.HasPrefix(l.Message, "pam_") {
+			s.stats.unrecognized.Add(1)
+		} else {
+			s.stats.unknownPrograms.Add(1)
+		}
 		return
 	}
 	if slices.Contains(s.settings.SkipServices, l.Service) {
@@ -377,9 +385,9 @@ func (s *Sensor) dispatch(l *parse.Line, st parse.Status, src source, emit plugi
 
 // counters are the sensor's running totals.
 type counters struct {
-	lines, events, unknown, malformed, noHeader, filtered, tooLong atomic.Uint64
-	journalEntries, records, corruptRecords                        atomic.Uint64
-	rotations, truncations, gaps, polls                            atomic.Uint64
+	lines, events, unrecognized, unknownPrograms, malformed, noHeader, filtered, tooLong atomic.Uint64
+	journalEntries, badEntries, cursorResets, records, corruptRecords                    atomic.Uint64
+	rotations, truncations, gaps, polls, readErrors, saveErrors                          atomic.Uint64
 }
 
 // Stats are the sensor's running totals since it was created.
@@ -390,15 +398,23 @@ type Stats struct {
 	JournalEntries uint64 `json:"journal_entries"`
 	// Events is the number of events emitted from lines and entries.
 	Events uint64 `json:"events"`
-	// Unknown counts lines of no interest; NoHeader lines without a
+	// Unknown counts lines and entries of no interest: Unrecognized
+	// messages of known programs (or PAM modules) that report nothing,
+	// such as "Server listening on ...", and UnknownPrograms lines of
+	// programs the sensor does not read. NoHeader counts lines without a
 	// syslog header; Filtered lines of skipped services.
-	Unknown  uint64 `json:"unknown"`
-	NoHeader uint64 `json:"no_header"`
-	Filtered uint64 `json:"filtered"`
-	// Malformed counts lines of known programs that did not parse; each
-	// is also reported lost.
-	Malformed uint64 `json:"malformed"`
-	// TooLong counts lines longer than MaxLineBytes.
+	Unknown         uint64 `json:"unknown"`
+	Unrecognized    uint64 `json:"unrecognized"`
+	UnknownPrograms uint64 `json:"unknown_programs"`
+	NoHeader        uint64 `json:"no_header"`
+	Filtered        uint64 `json:"filtered"`
+	// Malformed counts lines and journal messages of known programs that
+	// did not parse; BadJournalEntries journal entries that were not
+	// JSON or lacked their cursor or time. Each is also reported lost.
+	Malformed         uint64 `json:"malformed"`
+	BadJournalEntries uint64 `json:"bad_journal_entries"`
+	// TooLong counts lines longer than MaxLineBytes (their start is
+	// read), and journal entries too long to decode (reported lost).
 	TooLong uint64 `json:"too_long"`
 	// Records is the number of accounting records read; CorruptRecords
 	// those skipped as corrupt (also reported lost).
@@ -409,6 +425,14 @@ type Stats struct {
 	Rotations   uint64 `json:"rotations"`
 	Truncations uint64 `json:"truncations"`
 	Gaps        uint64 `json:"gaps"`
+	// CursorResets counts the times journalctl refused the saved journal
+	// cursor, so that reading resumed from the last entry's time.
+	CursorResets uint64 `json:"cursor_resets"`
+	// ReadErrors counts failures to open, inspect or read a followed
+	// file other than its absence; SaveErrors failures to write the
+	// saved positions.
+	ReadErrors uint64 `json:"read_errors"`
+	SaveErrors uint64 `json:"save_errors"`
 	// Polls counts the rounds in which every followed file was checked
 	// and read.
 	Polls uint64 `json:"polls"`
@@ -417,12 +441,56 @@ type Stats struct {
 // Stats returns the running totals. It is safe to call while Run runs.
 func (s *Sensor) Stats() Stats {
 	c := &s.stats
+	unrecognized, unknownPrograms := c.unrecognized.Load(), c.unknownPrograms.Load()
 	return Stats{
 		Lines: c.lines.Load(), JournalEntries: c.journalEntries.Load(), Events: c.events.Load(),
-		Unknown: c.unknown.Load(), NoHeader: c.noHeader.Load(), Filtered: c.filtered.Load(),
-		Malformed: c.malformed.Load(), TooLong: c.tooLong.Load(),
-		Records: c.records.Load(), CorruptRecords: c.corruptRecords.Load(),
+		Unknown: unrecognized + unknownPrograms, Unrecognized: unrecognized, UnknownPrograms: unknownPrograms,
+		NoHeader: c.noHeader.Load(),
+		Filtered: c.filtered.Load(), Malformed: c.malformed.Load(), BadJournalEntries: c.badEntries.Load(),
+		TooLong: c.tooLong.Load(), Records: c.records.Load(), CorruptRecords: c.corruptRecords.Load(),
 		Rotations: c.rotations.Load(), Truncations: c.truncations.Load(), Gaps: c.gaps.Load(),
+		CursorResets: c.cursorResets.Load(), ReadErrors: c.readErrors.Load(), SaveErrors: c.saveErrors.Load(),
 		Polls: c.polls.Load(),
+	}
+}
+
+// Counters implements plugin.Counted: what the sensor read, and what it
+// skipped or could not follow, beyond the events and losses the runtime
+// counts.
+//
+//	lines_read, journal_entries_read, records_read  input read (records: wtmp and btmp)
+//	malformed_lines            lines and journal messages of known programs that did not parse (lost)
+//	malformed_journal_entries  journal entries that were not JSON or lacked cursor or time (lost)
+//	corrupt_records            wtmp and btmp records that did not decode, or were cut short (lost)
+//	too_long_lines             lines cut at max_line_bytes (their start is read); journal entries
+//	                           too long to decode (lost)
+//	unknown_program_lines      lines of programs the sensor does not read
+//	unrecognized_messages      messages of known programs that report nothing of interest
+//	lines_without_header       lines without a syslog timestamp, host and tag
+//	skipped_service_lines      lines of the skip_services PAM services
+//	rotations, truncations     log and accounting file changes followed
+//	rotation_gaps              rotated files not found again after a restart (lines missed)
+//	journal_cursor_resets      saved journal cursors journalctl refused (reading resumed by time)
+//	read_errors, state_save_errors  failures to read a followed file, or to save the read positions
+func (s *Sensor) Counters() map[string]uint64 {
+	st := s.Stats()
+	return map[string]uint64{
+		"lines_read":                st.Lines,
+		"journal_entries_read":      st.JournalEntries,
+		"records_read":              st.Records,
+		"malformed_lines":           st.Malformed,
+		"malformed_journal_entries": st.BadJournalEntries,
+		"corrupt_records":           st.CorruptRecords,
+		"too_long_lines":            st.TooLong,
+		"unknown_program_lines":     st.UnknownPrograms,
+		"unrecognized_messages":     st.Unrecognized,
+		"lines_without_header":      st.NoHeader,
+		"skipped_service_lines":     st.Filtered,
+		"rotations":                 st.Rotations,
+		"truncations":               st.Truncations,
+		"rotation_gaps":             st.Gaps,
+		"journal_cursor_resets":     st.CursorResets,
+		"read_errors":               st.ReadErrors,
+		"state_save_errors":         st.SaveErrors,
 	}
 }

@@ -105,14 +105,14 @@ func TestRealSSHDAndSu(t *testing.T) {
 
 	// su: root to the test user (no password), then the test user to
 	// root with a wrong one.
-	if out, err := sb.command("su", "-s", "/bin/sh", "-c", "true", user).CombinedOutput(); err != nil {
+	if out, err := combinedOutput(sb.command("su", "-s", "/bin/sh", "-c", "true", user)); err != nil {
 		t.Fatalf("su to %s: %v: %s", user, err, out)
 	}
 	r.out.waitFor(t, "su to the user", 1, all(action("su"), field("user.name", "root"), field("user.target.name", user),
 		field("event.outcome", "success"), field("event.category", "session")))
 	cmd := sb.command("su", "-s", "/bin/sh", user, "-c", "su root -c true")
 	cmd.Stdin = strings.NewReader("wrong password\n")
-	if out, err := cmd.CombinedOutput(); err == nil {
+	if out, err := combinedOutput(cmd); err == nil {
 		t.Fatalf("su to root with a wrong password succeeded: %s", out)
 	}
 	r.out.waitFor(t, "the failed su", 1, all(action("su"), field("user.name", user), field("user.target.name", "root"),

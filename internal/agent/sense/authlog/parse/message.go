@@ -6,34 +6,44 @@ import (
 	"strings"
 )
 
+// programs maps the programs whose messages the package knows (the
+// syslog tag's name, or the journal's SYSLOG_IDENTIFIER) to their parser.
+var programs = map[string]func(string) (Record, Status){
+	"sshd":                  parseSSHD,
+	"sshd-session":          parseSSHD,
+	"sshd-auth":             parseSSHD,
+	"su":                    parseSu,
+	"runuser":               parseRunuser,
+	"sudo":                  parseSudo,
+	"login":                 parseLogin,
+	"pkexec":                parsePkexec,
+	"polkitd":               parsePolkit,
+	"polkit-agent-helper-1": parsePolkit,
+	"systemd-logind":        parseLogind,
+	"unix_chkpwd":           parseChkpwd,
+}
+
 // ParseMessage parses the message of one log entry, given the program
 // that logged it (the syslog tag's name or the journal's
-// SYSLOG_IDENTIFIER).
+// SYSLOG_IDENTIFIER). Messages of PAM modules ("pam_unix(...): ...") are
+// parsed whichever program logs them.
 func ParseMessage(program, msg string) (Record, Status) {
 	if strings.HasPrefix(msg, "pam_") {
 		return parsePAM(msg)
 	}
-	switch program {
-	case "sshd", "sshd-session", "sshd-auth":
-		return parseSSHD(msg)
-	case "su":
-		return parseSu(msg)
-	case "runuser":
-		return parseRunuser(msg)
-	case "sudo":
-		return parseSudo(msg)
-	case "login":
-		return parseLogin(msg)
-	case "pkexec":
-		return parsePkexec(msg)
-	case "polkitd", "polkit-agent-helper-1":
-		return parsePolkit(msg)
-	case "systemd-logind":
-		return parseLogind(msg)
-	case "unix_chkpwd":
-		return parseChkpwd(msg)
+	if parse, ok := programs[program]; ok {
+		return parse(msg)
 	}
 	return Record{}, StatusUnknown
+}
+
+// KnownProgram reports whether the package knows messages of program
+// besides those of PAM modules: a StatusUnknown line of a known program
+// is a message of no interest, that of another program a line the
+// package does not read at all.
+func KnownProgram(program string) bool {
+	_, ok := programs[program]
+	return ok
 }
 
 // setSource stores a remote host, an address or a name.

@@ -431,3 +431,23 @@ func BenchmarkParse(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 }
+
+func TestKnownProgram(t *testing.T) {
+	tests := []struct {
+		program string
+		known   bool
+	}{
+		{"sshd", true}, {"sshd-session", true}, {"sudo", true}, {"pkexec", true}, {"polkitd", true},
+		{"systemd-logind", true}, {"unix_chkpwd", true}, {"su", true}, {"login", true},
+		{"CRON", false}, {"kernel", false}, {"", false}, {"Sudo", false},
+	}
+	for _, tt := range tests {
+		if got := parse.KnownProgram(tt.program); got != tt.known {
+			t.Errorf("KnownProgram(%q) = %v, want %v", tt.program, got, tt.known)
+		}
+		// PAM modules' messages are read whichever program logs them.
+		if _, st := parse.ParseMessage(tt.program, "pam_unix(x:session): session closed for user root"); st != parse.StatusOK {
+			t.Errorf("ParseMessage(%q, PAM message): %v, want ok", tt.program, st)
+		}
+	}
+}
