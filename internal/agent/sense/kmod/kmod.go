@@ -57,6 +57,17 @@
 //     vigil.kmod.{syscall, path, unusual_path, params, image_size} and
 //     for unloads the module name asked for.
 //
+// # Counters
+//
+// The sensor's counters (plugin.Counted), totals since it was created:
+// lost_records (eBPF records the ring buffer had no room for),
+// malformed_records (eBPF records that did not decode),
+// malformed_module_lines (lines of /proc/modules that did not parse, a
+// line that stays bad counted once), malformed_modules_dep_lines (once
+// per version of modules.dep), resyncs (comparisons with /proc/modules
+// after lost records), snapshot_errors (a saved module table unreadable
+// or not written); and modules, the size of the module table.
+//
 // # Settings
 //
 // A JSON object; every field is optional.
@@ -201,12 +212,14 @@ type Sensor struct {
 	bootID     string
 	probe      probe
 	log        *slog.Logger
+	counters   counters
 }
 
 var (
 	_ plugin.Sensor     = (*Sensor)(nil)
 	_ plugin.Configurer = (*Sensor)(nil)
 	_ plugin.Tunable    = (*Sensor)(nil)
+	_ plugin.Counted    = (*Sensor)(nil)
 )
 
 // New returns the sensor with its default settings.

@@ -64,9 +64,17 @@ type collector struct {
 	events []event.Event
 	taken  []bool
 	lost   uint64
+	// gate, while set, holds every Emit until it is closed.
+	gate chan struct{}
 }
 
 func (c *collector) Emit(e event.Event) {
+	c.mu.Lock()
+	gate := c.gate
+	c.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.events = append(c.events, e)
@@ -212,7 +220,8 @@ func newFixture(t *testing.T) *fixture {
 		"kernel/fs/fat/fat.ko.xz:\n"+
 			"kernel/fs/fat/vfat.ko.xz: kernel/fs/fat/fat.ko.xz\n"+
 			"kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko.xz:\n"+
-			"kernel/net/netfilter/nf_tables.ko.xz:\n")
+			"kernel/net/netfilter/nf_tables.ko.xz:\n"+
+			"not a dependency line\n")
 	return f
 }
 
@@ -259,7 +268,8 @@ func TestPollModules(t *testing.T) {
 			"vfat 20480 0 - Live 0xffffffffc0310000\n")
 	state := filepath.Join(f.data, "state", "kmod.json")
 	c := &collector{}
-	r := start(f.sensor(t), c)
+	s := f.sensor(t)
+	r := start(s, c)
 	t.Cleanup(func() { r.stop(t) })
 	waitFile(t, state, nil, r)
 	if evs := c.all(); len(evs) != 0 {
@@ -304,6 +314,9 @@ func TestPollModules(t *testing.T) {
 	if c.lostCount() == 0 {
 		t.Error("the bad line was not counted as lost")
 	}
+	// The bad lines are counted once each, however often they are read.
+	time.Sleep(300 * time.Millisecond)
+	waitCounters(t, s, map[string]uint64{"malformed_module_lines": 1, "malformed_modules_dep_lines": 1, "modules": 3})
 	r.stop(t)
 	if n := len(c.all()); n != 5 {
 		t.Errorf("%d events, want 5", n)
@@ -667,4 +680,101 @@ func TestRealModuleLoad(t *testing.T) {
 		"vigil.kmod.syscall":     "delete_module",
 		"vigil.kmod.init_failed": nil,
 	})
+}
+
+// waitCounters waits until the counters of s have the values of want.
+func waitCounters(t *testing.T, s *kmod.Sensor, want map[string]uint64) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for {
+		got := s.Counters()
+		ok := true
+		for k, v := range want {
+			if got[k] != v {
+				ok = false
+			}
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("counters %v, want %v", got, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestUnreadableSnapshot: a saved module table that cannot be read is
+// counted, as lost and in snapshot_errors, and replaced.
+func TestUnreadableSnapshot(t *testing.T) {
+	f := newFixture(t)
+	f.write(t, "proc/modules", "vfat 20480 0 - Live 0xffffffffc0310000\n")
+	state := filepath.Join(f.data, "state", "kmod.json")
+	garbage := []byte("{not json")
+	if err := os.MkdirAll(filepath.Dir(state), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(state, garbage, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := &collector{}
+	s := f.sensor(t)
+	r := start(s, c)
+	t.Cleanup(func() { r.stop(t) })
+	waitFile(t, state, garbage, r)
+	r.stop(t)
+	waitCounters(t, s, map[string]uint64{"snapshot_errors": 1, "modules": 1})
+	if c.lostCount() != 1 || len(c.all()) != 0 {
+		t.Errorf("%d lost and %d events, want 1 and none", c.lostCount(), len(c.all()))
+	}
+}
+
+// TestLostRecordsCounted: while the sensor's events are held up, failed
+// module syscalls overflow its ring buffer; the sensor counts the loss
+// and, where the kernel has /proc/modules, compares its table with it,
+// and reports both in its counters.
+func TestLostRecordsCounted(t *testing.T) {
+	s := tracing(t, t.TempDir())
+	c := &collector{}
+	r := start(s, c)
+	t.Cleanup(func() { r.stop(t) })
+	// Attached once an attempt is seen.
+	deadline := time.Now().Add(waitLimit)
+	for !slices.ContainsFunc(c.all(), named(kmod.ActionUnloadFailed, "vigil_counted")) {
+		if time.Now().After(deadline) {
+			t.Fatal("no failed unload reported")
+		}
+		_ = unix.DeleteModule("vigil_counted", unix.O_NONBLOCK)
+		time.Sleep(20 * time.Millisecond)
+	}
+	gate := make(chan struct{})
+	c.mu.Lock()
+	c.gate = gate
+	c.mu.Unlock()
+	// One record holds up the reader; the ring holds about 54 more.
+	for range 500 {
+		_ = unix.DeleteModule("vigil_counted", unix.O_NONBLOCK)
+	}
+	c.mu.Lock()
+	c.gate = nil
+	c.mu.Unlock()
+	close(gate)
+	// Without loadable module support there is no table to compare.
+	_, err := os.Stat("/proc/modules")
+	modules := err == nil
+	deadline = time.Now().Add(waitLimit)
+	for {
+		got := s.Counters()
+		if got["lost_records"] > 0 && (got["resyncs"] > 0) == modules {
+			if c.lostCount() < got["lost_records"] {
+				t.Errorf("%d counted lost through the Emitter, %d in the counters", c.lostCount(), got["lost_records"])
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("counters %v after the ring overflowed", got)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	r.stop(t)
 }

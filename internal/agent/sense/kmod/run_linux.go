@@ -57,6 +57,7 @@ type runner struct {
 	// badLines is the number of unparsable lines of the last reading of
 	// /proc/modules: a line that stays bad is counted lost once.
 	badLines int
+	counters *counters
 }
 
 // Run implements plugin.Sensor.
@@ -66,7 +67,7 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
 		return err
 	}
 	r := &runner{cfg: cfg, emit: emit, log: cfg.log, dep: newDepIndex(cfg.root, cfg.probe.release),
-		known: map[string]Module{}, users: map[uint32]string{}}
+		known: map[string]Module{}, users: map[uint32]string{}, counters: &s.counters}
 	if fs, err := procfs.NewFS(filepath.Join(cfg.root, "proc")); err == nil {
 		r.proc, r.hasProc = fs, true
 	}
@@ -91,6 +92,7 @@ func (r *runner) readModules() (map[string]Module, error) {
 	if bad > r.badLines {
 		r.log.Warn("unparsable lines in /proc/modules", "lines", bad)
 		r.emit.Lost(uint64(bad - r.badLines))
+		r.counters.malformedModuleLines.Add(uint64(bad - r.badLines))
 	}
 	r.badLines = bad
 	if err != nil {
@@ -102,6 +104,7 @@ func (r *runner) readModules() (map[string]Module, error) {
 	}
 	if n := r.dep.takeBad(); n > 0 {
 		r.log.Warn("unparsable lines in modules.dep", "lines", n)
+		r.counters.malformedDepLines.Add(uint64(n))
 	}
 	return out, nil
 }
@@ -110,6 +113,7 @@ func (r *runner) readModules() (map[string]Module, error) {
 // of the last run, and saves the current one.
 func (r *runner) reportOffline(cur map[string]Module) {
 	r.known = cur
+	r.counters.modules.Store(uint64(len(cur)))
 	if r.cfg.statePath == "" {
 		r.log.Info("no data directory: modules loaded while the agent is stopped will not be reported")
 		return
@@ -117,6 +121,7 @@ func (r *runner) reportOffline(cur map[string]Module) {
 	prev, err := loadSnapshot(r.cfg.statePath)
 	if err != nil {
 		r.log.Warn("saved module table unreadable; changes while stopped are unknown", "err", err)
+		r.counters.snapshotErrors.Add(1)
 		r.emit.Lost(1)
 	}
 	if prev != nil {
@@ -147,10 +152,12 @@ func (r *runner) reportOffline(cur map[string]Module) {
 
 func (r *runner) save() {
 	r.dirty = false
+	r.counters.modules.Store(uint64(len(r.known)))
 	if r.cfg.statePath == "" {
 		return
 	}
 	if err := saveSnapshot(r.cfg.statePath, r.cfg.bootID, time.Now().UTC().Format(time.RFC3339), r.known); err != nil {
+		r.counters.snapshotErrors.Add(1)
 		r.log.Warn("cannot save the module table", "err", err)
 	}
 }
@@ -167,6 +174,7 @@ func (r *runner) compare(cur map[string]Module, how origin) {
 		r.emit.Emit(r.tableEvent(ActionLoaded, now, m, how))
 	}
 	r.known = cur
+	r.counters.modules.Store(uint64(len(r.known)))
 	if len(loaded)+len(unloaded) > 0 {
 		r.save()
 	}
@@ -238,6 +246,7 @@ func (r *runner) trace(ctx context.Context) error {
 			rec, err := decodeRecord(raw)
 			if err != nil {
 				r.log.Warn("undecodable eBPF record", "err", err)
+				r.counters.malformedRecords.Add(1)
 				r.emit.Lost(1)
 			} else {
 				r.handle(rec)
@@ -254,8 +263,10 @@ func (r *runner) trace(ctx context.Context) error {
 		if n > lostSeen {
 			r.log.Warn("eBPF records lost; comparing with /proc/modules", "lost", n-lostSeen)
 			r.emit.Lost(n - lostSeen)
+			r.counters.lostRecords.Add(n - lostSeen)
 			lostSeen = n
 			if r.cfg.probe.procModules {
+				r.counters.resyncs.Add(1)
 				if cur, err := r.readModules(); err == nil {
 					r.compare(cur, seenResync)
 				}

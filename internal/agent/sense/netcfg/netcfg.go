@@ -28,10 +28,18 @@
 // opened again, the configuration dumped afresh and compared with what
 // the sensor believed; the differences are reported with
 // vigil.netcfg.resync: true and the overflow is counted as lost
-// (Emitter.Lost). The kernel also removes IPv4 routes silently when
-// their interface goes down or away; the sensor therefore resynchronises
-// its routes shortly after such a link change, and every resync_interval
-// as a safety net.
+// (Emitter.Lost). Notifications that cannot be decoded are counted as
+// lost too; those a process sent rather than the kernel (one with
+// CAP_NET_ADMIN can send to the groups) are ignored and counted. The
+// kernel also removes IPv4 routes silently when their interface goes
+// down or away; the sensor therefore resynchronises its routes shortly
+// after such a link change, and every resync_interval as a safety net.
+//
+// The sensor's counters (plugin.Counted): overflow_resyncs, resyncs (for
+// any reason), resync_failures, malformed_messages, forged_messages and
+// snapshot_errors (a saved snapshot unreadable or not written), totals
+// since the sensor was created; and interfaces, addresses and routes,
+// the sizes of the configuration it remembers.
 //
 // # Events
 //
@@ -208,12 +216,14 @@ type Sensor struct {
 	statePath string
 	bootID    string
 	log       *slog.Logger
+	counters  counters
 }
 
 var (
 	_ plugin.Sensor     = (*Sensor)(nil)
 	_ plugin.Configurer = (*Sensor)(nil)
 	_ plugin.Tunable    = (*Sensor)(nil)
+	_ plugin.Counted    = (*Sensor)(nil)
 )
 
 // New returns the sensor with its default settings.

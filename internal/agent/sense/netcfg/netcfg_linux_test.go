@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"github.com/vishvananda/netns"
 	"golang.org/x/sys/unix"
 
@@ -664,7 +665,8 @@ func TestOverflowResync(t *testing.T) {
 	goroutines, fds := runtime.NumGoroutine(), openFDs(t)
 	data := t.TempDir()
 	c := &collector{}
-	r := start(t, newSensor(t, n, data, `{"receive_buffer_bytes": 4096}`), c, data)
+	s := newSensor(t, n, data, `{"receive_buffer_bytes": 4096}`)
+	r := start(t, s, c, data)
 
 	gate := make(chan struct{})
 	c.mu.Lock()
@@ -689,6 +691,13 @@ func TestOverflowResync(t *testing.T) {
 	}
 	if c.lostCount() == 0 {
 		t.Error("no loss counted although the socket overflowed")
+	}
+	counts := s.Counters()
+	if counts["overflow_resyncs"] == 0 || counts["resyncs"] < counts["overflow_resyncs"] {
+		t.Errorf("counters after an overflow: %v", counts)
+	}
+	if counts["addresses"] < count || counts["interfaces"] < 3 {
+		t.Errorf("state sizes with %d addresses on a veth pair: %v", count, counts)
 	}
 	r.stop(t)
 	resynced := 0
@@ -784,4 +793,55 @@ func TestSnapshotSavedWhileRunning(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	r.stop(t)
+}
+
+// TestForgedNotification: a process with CAP_NET_ADMIN in the namespace
+// sends an RTM_NEWLINK of its own to the link group. The sensor ignores
+// it (no interface appears) and counts it.
+func TestForgedNotification(t *testing.T) {
+	n := newNamespace(t)
+	data := t.TempDir()
+	c := &collector{}
+	s := newSensor(t, n, data, "")
+	r := start(t, s, c, data)
+
+	req := nl.NewNetlinkRequest(unix.RTM_NEWLINK, unix.NLM_F_CREATE)
+	info := nl.NewIfInfomsg(unix.AF_UNSPEC)
+	info.Index = 4242
+	req.AddData(info)
+	req.AddData(nl.NewRtAttr(unix.IFLA_IFNAME, nl.ZeroTerminated("vg-forged")))
+	inNamespace(t, n, func() {
+		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_ROUTE)
+		if err != nil {
+			t.Errorf("netlink socket: %v", err)
+			return
+		}
+		defer unix.Close(fd)
+		to := &unix.SockaddrNetlink{Family: unix.AF_NETLINK, Groups: unix.RTMGRP_LINK}
+		if err := unix.Sendto(fd, req.Serialize(), 0, to); err != nil {
+			t.Errorf("send to the link group: %v", err)
+		}
+	})
+	if t.Failed() {
+		t.FailNow()
+	}
+	deadline := time.Now().Add(waitLimit)
+	for s.Counters()["forged_messages"] == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the forged notification was not counted: %v", s.Counters())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	// A real change after it is still seen, and the forged one is not.
+	n.addVeth(t, "vg-real", "vg-real-p")
+	c.take(t, "interface-added vg-real", action(netcfg.ActionInterfaceAdded, "vg-real"))
+	r.stop(t)
+	for _, e := range c.all() {
+		if e.String("interface.name") == "vg-forged" {
+			t.Errorf("forged interface reported: %s", e.String(event.FieldMessage))
+		}
+	}
+	if lost := c.lostCount(); lost != 0 {
+		t.Errorf("a forged notification counted as %d lost", lost)
+	}
 }

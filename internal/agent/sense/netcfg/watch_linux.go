@@ -87,6 +87,7 @@ type watcher struct {
 	goneOrder []int
 	dirty     bool
 	stopping  atomic.Bool
+	counters  *counters
 
 	links  *subscription[netlink.LinkUpdate]
 	addrs  *subscription[netlink.AddrUpdate]
@@ -97,7 +98,7 @@ type watcher struct {
 func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
 	set, statePath, bootID, log := s.config()
 	w := &watcher{set: set, log: log, emit: emit, statePath: statePath, bootID: bootID,
-		ns: netns.None(), gone: map[int]string{}}
+		ns: netns.None(), gone: map[int]string{}, counters: &s.counters}
 	if s.Namespace != "" {
 		ns, err := netns.GetFromPath(s.Namespace)
 		if err != nil {
@@ -128,6 +129,7 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
 		return err
 	}
 	w.st = stateFromSnapshot(snap, set.MaxObjects)
+	w.sizes()
 	w.reportOffline()
 	return w.loop(ctx)
 }
@@ -143,6 +145,7 @@ func (w *watcher) reportOffline() {
 	if err != nil {
 		// The changes made while the agent was stopped cannot be known.
 		w.log.Warn("saved network configuration unreadable; changes while stopped are unknown", "err", err)
+		w.counters.snapshotErrors.Add(1)
 		w.emit.Lost(1)
 	}
 	if prev != nil {
@@ -170,6 +173,7 @@ func (w *watcher) loop(ctx context.Context) error {
 	}
 	resyncPending := false
 	changed := func(needResync bool) {
+		w.sizes()
 		if !w.dirty {
 			w.dirty = true
 			saveTimer.Reset(saveDelay)
@@ -238,6 +242,7 @@ func (w *watcher) loop(ctx context.Context) error {
 // notifications were dropped. It subscribes again and resynchronises.
 func (w *watcher) overflow(what, last string, subscribe func() error) error {
 	w.log.Warn("netlink subscription lost notifications; resynchronising", "subscription", what, "err", last)
+	w.counters.overflowResyncs.Add(1)
 	w.emit.Lost(1)
 	if err := subscribe(); err != nil {
 		return err
@@ -254,8 +259,10 @@ func (w *watcher) overflow(what, last string, subscribe func() error) error {
 // has the new state saved.
 func (w *watcher) resync() error {
 	w.drainQueued()
+	w.counters.resyncs.Add(1)
 	snap, err := w.dump()
 	if err != nil {
+		w.counters.resyncFailures.Add(1)
 		return err
 	}
 	cur := stateFromSnapshot(snap, w.set.MaxObjects)
@@ -347,6 +354,7 @@ func (w *watcher) handleLink(u netlink.LinkUpdate) bool {
 func (w *watcher) handleAddr(u netlink.AddrUpdate) {
 	p, ok := prefixFrom(&u.LinkAddress)
 	if !ok {
+		w.counters.malformed.Add(1)
 		w.emit.Lost(1)
 		return
 	}
@@ -476,8 +484,16 @@ func (w *watcher) save() {
 	snap := w.st.snapshot(w.bootID)
 	snap.SavedAt = time.Now().UTC().Format(time.RFC3339)
 	if err := saveSnapshot(w.statePath, snap); err != nil {
+		w.counters.snapshotErrors.Add(1)
 		w.log.Warn("cannot save the network configuration", "err", err)
 	}
+}
+
+// sizes publishes the sizes of the state.
+func (w *watcher) sizes() {
+	w.counters.interfaces.Store(uint64(len(w.st.links)))
+	w.counters.addresses.Store(uint64(len(w.st.addrs)))
+	w.counters.routes.Store(uint64(w.st.nroute))
 }
 
 // dump reads the whole configuration.
@@ -551,8 +567,10 @@ func callback(w *watcher, last *atomic.Pointer[string]) func(error) {
 			// The subscription ends; the loop sees its channel closed.
 		case strings.HasPrefix(msg, "Wrong sender portid"):
 			// Not from the kernel: a process sent a forged notification.
+			w.counters.forged.Add(1)
 			w.log.Warn("netlink notification from a process, not the kernel, ignored", "err", msg)
 		default:
+			w.counters.malformed.Add(1)
 			w.log.Debug("undecodable netlink notification", "err", msg)
 			w.emit.Lost(1)
 		}

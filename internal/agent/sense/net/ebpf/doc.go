@@ -38,6 +38,21 @@
 //     really accepted. The sys_exit hook runs on every system call of the
 //     host (the benchmark BenchmarkSyscall measures what that costs),
 //     which is why it is off by default.
+//   - tp_btf/io_uring_complete, with exact_accept_owner, where the kernel
+//     has io_uring: an accept through io_uring (IORING_OP_ACCEPT, single
+//     or multishot) makes no accept system call. Its completion is posted
+//     by a task of the ring's process (the submitter, its task work, an
+//     io-wq worker or the SQPOLL thread, all sharing the descriptor
+//     table), with the new descriptor as result; the program finds the
+//     socket there as sys_exit does. The completions of a multishot
+//     accept come without their request, so with an unknown operation:
+//     their results are tried as descriptors too, which is safe because
+//     only a socket waiting for accept that sits in the current
+//     process's descriptor table is taken. An accept into a fixed file
+//     slot gives no descriptor, and one whose completion is skipped
+//     (IOSQE_CQE_SKIP_SUCCESS) posts none: such connections, like those
+//     accepted by 32-bit tasks or reset while queued, are reported when
+//     they close (TCP_CLOSE), with the listener's owner.
 //   - cgroup/connect4, connect6, sendmsg4, sendmsg6 (attached to the root
 //     of the cgroup v2 hierarchy, process context): the owner of a UDP
 //     socket, and udp-peer for each (process, peer) not seen before. A
@@ -49,8 +64,8 @@
 //     with TCP_CLOSE, once its last data has left.
 //   - cgroup_skb/egress and ingress (root cgroup): every packet's payload
 //     (IP packet length less the IP, IPv6 extension, TCP or UDP headers)
-//     is added to its flow, and UDP payloads to or from the DNS ports are
-//     copied to the ring buffer.
+//     is added to its flow, and UDP payloads and TCP segments to or from
+//     the DNS ports are copied to the ring buffer.
 //
 // # Events
 //
@@ -77,6 +92,16 @@
 //     receives), so a local server's side of the same exchange is not
 //     repeated. At most 1280 bytes of a message are copied; a message cut
 //     there is reported with what it holds and vigil.dns.truncated.
+//     DNS over TCP (network.transport tcp) frames each message with a
+//     two-byte length; the first 1280 bytes of every segment are copied
+//     with its sequence number, and user space reads every message that
+//     begins and ends in one segment (several when queries are
+//     pipelined). A message that continues into the next segment is
+//     skipped and counted (dns_tcp_split); a length prefix alone at the
+//     end of a segment is kept, so its message in the next segment is
+//     read; retransmitted segments are not read twice. Up to 4096 TCP
+//     streams are followed at once, each until its FIN or RST, or two
+//     minutes without a segment.
 //   - flow (event.kind metric): every flow interval, one record per
 //     (process, remote address, service port, transport, direction) that
 //     moved data: source.bytes and destination.bytes (payload bytes each
@@ -104,15 +129,25 @@
 //
 // Records the ring buffer has no room for are counted in the kernel and
 // reported through the Emitter's Lost every second; records that cannot
-// be decoded, and DNS payloads that do not parse, are counted there too.
+// be decoded, and DNS messages that do not parse, are counted there too.
+//
+// The sensor's counters (plugin.Counted), totals since it was created:
+// lost_records (records the ring buffer had no room for),
+// malformed_records (records that did not decode), malformed_dns (DNS
+// messages that did not parse), dns_tcp_split (DNS over TCP messages
+// skipped because they continued past their segment), flow_evictions
+// (flow entries the kernel evicted before their growth was read:
+// entries gone from the map, or made anew, between two reads), and
+// flow_entries, the size of the flow table at the last read.
 //
 // What the programs do not see: hosts without a mounted cgroup v2
 // hierarchy (the sensor does not run), sockets of cgroup v1
-// net_cls/net_prio users (the cgroup hooks skip them), DNS over TCP, DoT
-// and DoH, the accept system calls of 32-bit tasks, and connections
-// accepted through io_uring: with exact_accept_owner those are not
-// reported as connection-accepted, and their bytes count in flows under
-// the listener's owner.
+// net_cls/net_prio users (the cgroup hooks skip them), DNS messages
+// split across TCP segments, and encrypted DNS: DNS over TLS (port 853)
+// and DNS over HTTPS are TLS to the programs, which see their flows but
+// not their questions. With exact_accept_owner, connections that no
+// process receives as a descriptor (see io_uring above) are reported
+// late, when they close, and named after the listener's owner.
 //
 // # Settings
 //

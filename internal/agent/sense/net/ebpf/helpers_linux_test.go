@@ -93,6 +93,20 @@ func runHelper(mode string) error {
 		fmt.Printf("ready %s\n", c.LocalAddr())
 	case "dns":
 		return dnsHelper()
+	case "dns-tcp":
+		return dnsTCPHelper()
+	case "uring-accept":
+		if err := uringAcceptHelper(); err != nil {
+			return err
+		}
+	case "uring-accept-multishot":
+		if err := uringAcceptMultishotHelper(); err != nil {
+			return err
+		}
+	case "uring-accept-fixed":
+		if err := uringAcceptFixedHelper(); err != nil {
+			return err
+		}
 	default:
 		return fmt.Errorf("unknown mode %q", mode)
 	}
@@ -175,6 +189,13 @@ type helper struct {
 // ready.
 func startHelper(t *testing.T, mode string, env map[string]string, prefix ...string) *helper {
 	t.Helper()
+	return startHelperFiles(t, mode, env, nil, prefix...)
+}
+
+// startHelperFiles is startHelper handing the helper files as
+// descriptors 3 and up.
+func startHelperFiles(t *testing.T, mode string, env map[string]string, files []*os.File, prefix ...string) *helper {
+	t.Helper()
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -186,6 +207,7 @@ func startHelper(t *testing.T, mode string, env map[string]string, prefix ...str
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Stderr = os.Stderr
+	cmd.ExtraFiles = files
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -249,12 +271,34 @@ type collector struct {
 	mu     sync.Mutex
 	events []event.Event
 	lost   uint64
+	// gate, while set, holds every Emit until it is closed.
+	gate chan struct{}
 }
 
 func (c *collector) Emit(e event.Event) {
 	c.mu.Lock()
+	gate := c.gate
+	c.mu.Unlock()
+	if gate != nil {
+		<-gate
+	}
+	c.mu.Lock()
 	c.events = append(c.events, e)
 	c.mu.Unlock()
+}
+
+// hold makes Emit wait until the returned function is called.
+func (c *collector) hold() (release func()) {
+	gate := make(chan struct{})
+	c.mu.Lock()
+	c.gate = gate
+	c.mu.Unlock()
+	return func() {
+		c.mu.Lock()
+		c.gate = nil
+		c.mu.Unlock()
+		close(gate)
+	}
 }
 
 func (c *collector) Lost(n uint64) {

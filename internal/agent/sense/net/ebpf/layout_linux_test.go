@@ -30,6 +30,8 @@ func TestRecordLayout(t *testing.T) {
 		{"payload len", unsafe.Offsetof(e.PayloadLen), offPayloadLen},
 		{"laddr", unsafe.Offsetof(e.Laddr), offLaddr},
 		{"raddr", unsafe.Offsetof(e.Raddr), offRaddr},
+		{"seq", unsafe.Offsetof(e.Seq), offSeq},
+		{"tcp flags", unsafe.Offsetof(e.TcpFlags), offTCPFlags},
 		{"size", unsafe.Sizeof(e), recordLen},
 		{"dns payload", unsafe.Sizeof(vnetDnsEvent{}.Payload), maxDNSPayload},
 	} {

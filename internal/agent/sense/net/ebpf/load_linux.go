@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 
 	cebpf "github.com/cilium/ebpf"
+	"github.com/cilium/ebpf/btf"
 	"github.com/cilium/ebpf/link"
 	"github.com/cilium/ebpf/rlimit"
 	"golang.org/x/sys/unix"
@@ -20,6 +21,62 @@ type kernel struct {
 	links []link.Link
 	// exactAccept: attach the sys_exit program (exact_accept_owner).
 	exactAccept bool
+	// uring: the io_uring_complete program is loaded, and attached with
+	// sys_exit (objs.IoUringComplete is nil otherwise).
+	uring bool
+}
+
+// uringTracepoint is the tracepoint that sees accepts made through
+// io_uring.
+const uringTracepoint = "io_uring_complete"
+
+// hasTracepoint reports whether the running kernel's BTF has the raw
+// tracepoint name: kernels built without io_uring have none of its
+// tracepoints, and a program aimed at a missing one does not load.
+func hasTracepoint(name string) bool {
+	spec, err := btf.LoadKernelSpec()
+	if err != nil {
+		return false
+	}
+	var td *btf.Typedef
+	return spec.TypeByName("btf_trace_"+name, &td) == nil
+}
+
+// coreObjects are the objects every load takes: vnetObjects less the
+// io_uring program, which loads only with exact_accept_owner and where
+// the kernel has its tracepoint.
+type coreObjects struct {
+	Maps             *vnetMaps
+	Variables        *vnetVariables
+	InetSockSetState *cebpf.Program `ebpf:"inet_sock_set_state"`
+	SkbEgress        *cebpf.Program `ebpf:"skb_egress"`
+	SkbIngress       *cebpf.Program `ebpf:"skb_ingress"`
+	SockRelease      *cebpf.Program `ebpf:"sock_release"`
+	SysExit          *cebpf.Program `ebpf:"sys_exit"`
+	UdpBind4         *cebpf.Program `ebpf:"udp_bind4"`
+	UdpBind6         *cebpf.Program `ebpf:"udp_bind6"`
+	UdpConnect4      *cebpf.Program `ebpf:"udp_connect4"`
+	UdpConnect6      *cebpf.Program `ebpf:"udp_connect6"`
+	UdpSendmsg4      *cebpf.Program `ebpf:"udp_sendmsg4"`
+	UdpSendmsg6      *cebpf.Program `ebpf:"udp_sendmsg6"`
+}
+
+// loadObjects loads spec into objs, with or without the io_uring
+// program.
+func loadObjects(spec *cebpf.CollectionSpec, objs *vnetObjects, uring bool) error {
+	if uring {
+		return spec.LoadAndAssign(objs, nil)
+	}
+	c := coreObjects{Maps: &objs.vnetMaps, Variables: &objs.vnetVariables}
+	if err := spec.LoadAndAssign(&c, nil); err != nil {
+		return err
+	}
+	objs.vnetPrograms = vnetPrograms{
+		InetSockSetState: c.InetSockSetState, SkbEgress: c.SkbEgress, SkbIngress: c.SkbIngress,
+		SockRelease: c.SockRelease, SysExit: c.SysExit, UdpBind4: c.UdpBind4, UdpBind6: c.UdpBind6,
+		UdpConnect4: c.UdpConnect4, UdpConnect6: c.UdpConnect6, UdpSendmsg4: c.UdpSendmsg4, UdpSendmsg6: c.UdpSendmsg6,
+	}
+	return nil
 }
 
 // cgroupRoots are where the cgroup v2 hierarchy is mounted: the unified
@@ -68,7 +125,8 @@ func load(st Settings) (*kernel, error) {
 		spec.Maps[vnetMapEvents].MaxEntries = uint32(st.RingBufferKiB) << 10
 	}
 	k := &kernel{exactAccept: st.ExactAcceptOwner}
-	if err := spec.LoadAndAssign(&k.objs, nil); err != nil {
+	k.uring = k.exactAccept && hasTracepoint(uringTracepoint)
+	if err := loadObjects(spec, &k.objs, k.uring); err != nil {
 		var ve *cebpf.VerifierError
 		if errors.As(err, &ve) {
 			return nil, fmt.Errorf("%w: the verifier refused the programs: %+v", ErrUnsupported, ve)
@@ -91,6 +149,9 @@ func (k *kernel) attach(cgroup string) error {
 	tracing := []*cebpf.Program{k.objs.InetSockSetState}
 	if k.exactAccept {
 		tracing = append(tracing, k.objs.SysExit)
+	}
+	if k.uring {
+		tracing = append(tracing, k.objs.IoUringComplete)
 	}
 	for _, p := range tracing {
 		l, err := link.AttachTracing(link.TracingOptions{Program: p})

@@ -26,6 +26,11 @@
 #define ETH_P_IP 0x0800
 #define ETH_P_IPV6 0x86DD
 
+#define TCP_FIN 0x01
+#define TCP_RST 0x04
+
+#define IORING_OP_ACCEPT 13 /* UAPI */
+
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_SENT 2
 #define TCP_SYN_RECV 3
@@ -133,9 +138,12 @@ struct event {
 	u8 flags;
 	u16 lport;
 	u16 rport;
-	u32 payload_len; /* DNS: bytes of the datagram; the record holds at most DNS_MAX */
+	u32 payload_len; /* DNS: bytes of the datagram or segment; the record holds at most DNS_MAX */
 	u8 laddr[16];
 	u8 raddr[16];
+	u32 seq;      /* DNS over TCP: the segment's sequence number */
+	u8 tcp_flags; /* DNS over TCP: the segment's flags (FIN, RST ...) */
+	u8 _pad[3];
 };
 
 struct dns_event {
@@ -450,6 +458,25 @@ int BPF_PROG(inet_sock_set_state, struct sock___vnet *sk, int oldstate, int news
 
 	if (newstate == TCP_CLOSE) {
 		u64 cookie = bpf_get_socket_cookie(sk);
+		struct sock_info *si = bpf_map_lookup_elem(&sockets, &cookie);
+		if (si && (si->flags & SI_PENDING_ACCEPT)) {
+			/* Never returned to a process as a descriptor: accepted
+			 * through io_uring into a fixed file slot, by a 32-bit
+			 * task, or reset while queued. Reported now, with the
+			 * listener's owner. */
+			struct event *e = reserve(EV_ACCEPT);
+			if (e) {
+				e->owner = si->owner;
+				e->flags = EVF_SUCCESS | (si->known ? EVF_OWNER_KNOWN | EVF_OWNER_LISTENER : 0);
+				e->proto = IPPROTO_TCP;
+				e->dir = DIR_INGRESS;
+				sk_addrs(sk, e);
+				struct flow_key k;
+				flow_key_of(&k, si, IPPROTO_TCP, e->lport, e->raddr);
+				flow_add(&k, &si->owner, 0, 0, 0, 0, 1);
+				bpf_ringbuf_submit(e, 0);
+			}
+		}
 		bpf_map_delete_elem(&sockets, &cookie);
 	}
 	return 0;
@@ -457,41 +484,41 @@ int BPF_PROG(inet_sock_set_state, struct sock___vnet *sk, int oldstate, int news
 
 /* ---- accept(): the accepting process ---- */
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+/* accepted makes the current process the owner of the socket that file
+ * descriptor fd of the current task names, if it is one the passive-open
+ * hook marked as waiting for accept(), and reports the connection. */
+static __always_inline void accepted(long fd)
 {
-	if (ret < 0)
-		return 0;
-	long nr = VNET_SYSCALL_NR(regs);
-	if (nr != VNET_NR_ACCEPT && nr != VNET_NR_ACCEPT4)
-		return 0;
-
-	/* The new descriptor's socket: current->files->fdt->fd[ret]. */
+	if (fd < 0)
+		return;
+	/* The descriptor's socket: current->files->fdt->fd[fd]. */
 	struct task_struct___vnet *t = (struct task_struct___vnet *)bpf_get_current_task();
 	struct fdtable___vnet *fdt = BPF_CORE_READ(t, files, fdt);
-	if (!fdt || (u64)ret >= BPF_CORE_READ(fdt, max_fds))
-		return 0;
+	if (!fdt || (u64)fd >= BPF_CORE_READ(fdt, max_fds))
+		return;
 	struct file___vnet **fds = BPF_CORE_READ(fdt, fd);
 	struct file___vnet *f = 0;
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[ret]) || !f)
-		return 0;
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return;
 	struct socket___vnet *so = BPF_CORE_READ(f, private_data);
 	struct sock___vnet *sk = BPF_CORE_READ(so, sk);
 	if (!sk)
-		return 0;
+		return;
 	u64 cookie = BPF_CORE_READ(sk, __sk_common.skc_cookie.counter);
 	struct sock_info *si = bpf_map_lookup_elem(&sockets, &cookie);
 	/* Only a socket the passive-open hook marked: this also rules out
-	 * compat tasks, whose syscall numbers mean other calls. */
+	 * compat tasks, whose syscall numbers mean other calls, and
+	 * descriptors that are no socket (private_data is then something
+	 * else, and no marked cookie is found through it). */
 	if (!cookie || !si || !(si->flags & SI_PENDING_ACCEPT))
-		return 0;
+		return;
 	current_owner(&si->owner);
 	si->known = 1;
 	si->flags &= ~SI_PENDING_ACCEPT;
 
 	struct event *e = reserve(EV_ACCEPT);
 	if (!e)
-		return 0;
+		return;
 	e->owner = si->owner;
 	e->flags = EVF_OWNER_KNOWN | EVF_SUCCESS;
 	e->proto = IPPROTO_TCP;
@@ -501,6 +528,52 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	flow_key_of(&k, si, IPPROTO_TCP, e->lport, e->raddr);
 	flow_add(&k, &si->owner, 0, 0, 0, 0, 1);
 	bpf_ringbuf_submit(e, 0);
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
+{
+	if (ret < 0)
+		return 0;
+	long nr = VNET_SYSCALL_NR(regs);
+	if (nr != VNET_NR_ACCEPT && nr != VNET_NR_ACCEPT4)
+		return 0;
+	accepted(ret);
+	return 0;
+}
+
+/* An accept through io_uring (IORING_OP_ACCEPT, single or multishot)
+ * makes no accept system call. Its completion is posted by a task of the
+ * ring's process (the submitter, its task work, an io-wq worker or the
+ * SQPOLL thread: all share the descriptor table the new descriptor went
+ * into), and its result is the descriptor. An accept into a fixed file
+ * slot (file_slot set) gives no descriptor: its connection keeps the
+ * listener's owner, and is reported when it closes. */
+SEC("tp_btf/io_uring_complete")
+int BPF_PROG(io_uring_complete, void *ring, void *req, void *cqe)
+{
+	if (!req) {
+		/* A completion posted without its request: each connection of
+		 * a multishot accept, but also of multishot receives, polls and
+		 * others; the operation is not known. Its result is tried as a
+		 * descriptor all the same: accepted() acts only on a socket
+		 * that waits for accept() and is in the current process's
+		 * descriptor table, which that process therefore accepted.
+		 * Older kernels pass the result as an integer after the
+		 * request's user_data, which stands here instead of cqe: a
+		 * read through it fails or finds no waiting socket, and their
+		 * multishot connections are reported when they close. */
+		struct io_uring_cqe___vnet *c = cqe;
+		accepted(BPF_CORE_READ(c, res));
+		return 0;
+	}
+	struct io_kiocb___vnet *r = req;
+	if (!bpf_core_field_exists(r->cqe) || BPF_CORE_READ(r, opcode) != IORING_OP_ACCEPT)
+		return 0;
+	struct io_accept___vnet *a = req; /* the request's command data */
+	if (bpf_core_field_exists(a->file_slot) && BPF_CORE_READ(a, file_slot))
+		return 0;
+	accepted(BPF_CORE_READ(r, cqe.res));
 	return 0;
 }
 
@@ -635,6 +708,7 @@ struct pkt {
 	u8 tcp_flags;
 	u16 sport;
 	u16 dport;
+	u32 seq; /* TCP */
 	u32 l4_off;
 	u32 payload;
 	u8 saddr[16];
@@ -695,6 +769,7 @@ static __always_inline int parse(struct __sk_buff *skb, struct pkt *p)
 		p->tcp_flags = h[13];
 		p->sport = ((u16)h[0] << 8) | h[1];
 		p->dport = ((u16)h[2] << 8) | h[3];
+		p->seq = ((u32)h[4] << 24) | ((u32)h[5] << 16) | ((u32)h[6] << 8) | h[7];
 	} else if (p->proto == IPPROTO_UDP) {
 		u8 h[4];
 		if (bpf_skb_load_bytes(skb, l3, h, sizeof(h)))
@@ -719,8 +794,10 @@ static __always_inline void emit_dns(struct __sk_buff *skb, struct pkt *p, struc
 	__builtin_memset(&d->ev, 0, sizeof(d->ev));
 	d->ev.ktime_ns = bpf_ktime_get_ns();
 	d->ev.kind = EV_DNS;
-	d->ev.proto = IPPROTO_UDP;
+	d->ev.proto = p->proto;
 	d->ev.family = p->family;
+	d->ev.seq = p->seq;
+	d->ev.tcp_flags = p->tcp_flags;
 	d->ev.dir = egress ? DIR_EGRESS : DIR_INGRESS;
 	if (si && si->known) {
 		d->ev.owner = si->owner;
@@ -742,9 +819,11 @@ static __always_inline void emit_dns(struct __sk_buff *skb, struct pkt *p, struc
 	d->ev.payload_len = n;
 	if (n > DNS_MAX)
 		n = DNS_MAX;
-	if (n < 12)
-		return;
-	if (bpf_skb_load_bytes(skb, p->l4_off, d->payload, n))
+	if (p->proto == IPPROTO_UDP && n < 12)
+		return; /* shorter than a DNS header */
+	/* A TCP segment may hold a message's first byte or a FIN alone:
+	 * user space follows the stream. */
+	if (n > 0 && bpf_skb_load_bytes(skb, p->l4_off, d->payload, n))
 		return;
 	if (bpf_ringbuf_output(&events, d, sizeof(d->ev) + n, 0))
 		count_lost();
@@ -787,7 +866,9 @@ static __always_inline void on_packet(struct __sk_buff *skb, int egress)
 		return;
 	}
 
-	if (dns_enabled && p.proto == IPPROTO_UDP) {
+	/* DNS: UDP datagrams, and TCP segments that carry data or end the
+	 * stream (FIN, RST: user space forgets its state). */
+	if (dns_enabled && (p.proto == IPPROTO_UDP || p.payload > 0 || (p.tcp_flags & (TCP_FIN | TCP_RST)))) {
 		/* Queries this host sends and the answers it gets; a local
 		 * server's side of the same exchange is not repeated. */
 		u16 port = egress ? p.dport : p.sport;

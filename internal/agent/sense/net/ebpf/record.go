@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/net/sockdiag"
 	"github.com/vigilsec/vigil/internal/event"
 )
@@ -58,7 +59,9 @@ const (
 	offPayloadLen = 52
 	offLaddr      = 56
 	offRaddr      = 72
-	recordLen     = 88
+	offSeq        = 88
+	offTCPFlags   = 92
+	recordLen     = 96
 	// maxDNSPayload is DNS_MAX in net.bpf.c.
 	maxDNSPayload = 1280
 )
@@ -66,6 +69,12 @@ const (
 const (
 	afInet  = 2
 	afInet6 = 10
+)
+
+// IP protocol numbers.
+const (
+	protoTCP = 6
+	protoUDP = 17
 )
 
 // errRecord is the cause of every record decoding error.
@@ -83,9 +92,14 @@ type record struct {
 	Local      netip.AddrPort
 	Remote     netip.AddrPort
 	PayloadLen uint32
-	// Payload is the copied DNS message (at most maxDNSPayload bytes); it
-	// aliases the buffer decodeRecord was given.
+	// Payload is the copied DNS message, or the start of the TCP
+	// segment's payload (at most maxDNSPayload bytes); it aliases the
+	// buffer decodeRecord was given.
 	Payload []byte
+	// Seq and TCPFlags are the sequence number and flags of a DNS
+	// record's TCP segment.
+	Seq      uint32
+	TCPFlags uint8
 }
 
 // decodeRecord decodes b into r.
@@ -102,6 +116,8 @@ func decodeRecord(b []byte, r *record) error {
 		Family:     b[offFamily],
 		Flags:      b[offFlags],
 		PayloadLen: ne.Uint32(b[offPayloadLen:]),
+		Seq:        ne.Uint32(b[offSeq:]),
+		TCPFlags:   b[offTCPFlags],
 	}
 	if r.Kind < kindConnect || r.Kind > kindDNS {
 		return fmt.Errorf("%w: kind %d", errRecord, r.Kind)
@@ -154,26 +170,44 @@ func cString(b []byte) string {
 // transport names an IP protocol number.
 func transport(proto uint8) string {
 	switch proto {
-	case 6:
+	case protoTCP:
 		return "tcp"
-	case 17:
+	case protoUDP:
 		return "udp"
 	}
 	return strconv.Itoa(int(proto))
 }
 
-// converter turns records into events.
+// converter turns records into events. It is used by one goroutine.
 type converter struct {
 	hostID string
 	info   *sockdiag.ProcessInfo
 	filter sockdiag.Filter
 	// wall turns a bpf_ktime_get_ns reading into wall-clock time.
 	wall func(ktime uint64) time.Time
+	// counters, when set, count malformed and skipped DNS messages.
+	counters *counters
+	// streams follows DNS over TCP; created on first use.
+	streams *tcpStreams
 }
 
-// convert returns the event of r; nil (and no error) when the filter
-// leaves it out.
-func (c *converter) convert(r *record) (event.Event, error) {
+// convert emits the events of r: none when the filter leaves it out, one
+// for most records, one per DNS message a TCP segment holds. A DNS
+// message that does not parse is counted lost; the error returned is the
+// last such.
+func (c *converter) convert(r *record, emit plugin.Emitter) error {
+	if r.Kind == kindDNS {
+		return c.dns(r, emit)
+	}
+	if e := c.connection(r); e != nil {
+		emit.Emit(e)
+	}
+	return nil
+}
+
+// connection returns the event of a record that is not DNS; nil when the
+// filter leaves it out.
+func (c *converter) connection(r *record) event.Event {
 	at := c.wall(r.KtimeNS)
 	conn := sockdiag.Connection{
 		At: at, Owner: r.Owner, Transport: transport(r.Proto),
@@ -197,16 +231,14 @@ func (c *converter) convert(r *record) (event.Event, error) {
 		}
 		conn.Remote = netip.AddrPort{}
 		if c.filter.Ignores(netip.Addr{}, r.Local.Port()) {
-			return nil, nil
+			return nil
 		}
-		return c.info.ConnectionEvent(Name, c.hostID, conn), nil
+		return c.info.ConnectionEvent(Name, c.hostID, conn)
 	case kindUDPPeer:
 		conn.Action, conn.Direction = sockdiag.ActionUDPPeer, sockdiag.DirectionEgress
-	case kindDNS:
-		return c.dnsEvent(r, at)
 	}
 	if c.filter.Ignores(r.Remote.Addr(), r.Local.Port(), r.Remote.Port()) {
-		return nil, nil
+		return nil
 	}
 	e := c.info.ConnectionEvent(Name, c.hostID, conn)
 	if r.Kind == kindAccept && r.Flags&flagOwnerListener != 0 && e != nil {
@@ -214,16 +246,57 @@ func (c *converter) convert(r *record) (event.Event, error) {
 		// the connection to a worker.
 		e.Set("vigil.network.owner_source", "listener")
 	}
-	return e, nil
+	return e
 }
 
-// dnsEvent returns the dns-query or dns-answer event of a DNS record.
-// Source is the client (this host), destination the server, for both.
-func (c *converter) dnsEvent(r *record, at time.Time) (event.Event, error) {
+// dns emits the DNS messages of a record: a UDP datagram's, or those a
+// TCP segment holds.
+func (c *converter) dns(r *record, emit plugin.Emitter) error {
 	if c.filter.Ignores(r.Remote.Addr(), r.Remote.Port()) {
-		return nil, nil
+		return nil
 	}
-	m, err := parseDNS(r.Payload)
+	at := c.wall(r.KtimeNS)
+	if r.Proto != protoTCP {
+		return c.dnsMessage(r, r.Payload, int(r.PayloadLen) > len(r.Payload), at, emit)
+	}
+	if c.streams == nil {
+		c.streams = newTCPStreams()
+	}
+	msgs, split := c.streams.segment(streamKey{local: r.Local, remote: r.Remote, dir: r.Dir},
+		r.Seq, int(r.PayloadLen), r.Payload, r.TCPFlags, r.KtimeNS)
+	if split > 0 && c.counters != nil {
+		c.counters.dnsTCPSplit.Add(uint64(split))
+	}
+	var last error
+	for _, m := range msgs {
+		if err := c.dnsMessage(r, m.Data, m.Cut, at, emit); err != nil {
+			last = err
+		}
+	}
+	return last
+}
+
+// dnsMessage emits the dns-query or dns-answer event of one message of
+// a DNS record, b; cut says that the copy ended before the message did.
+// One that does not parse is counted lost.
+func (c *converter) dnsMessage(r *record, b []byte, cut bool, at time.Time, emit plugin.Emitter) error {
+	e, err := c.dnsEvent(r, b, cut, at)
+	if err != nil {
+		emit.Lost(1)
+		if c.counters != nil {
+			c.counters.malformedDNS.Add(1)
+		}
+		return err
+	}
+	emit.Emit(e)
+	return nil
+}
+
+// dnsEvent returns the event of the DNS message b of record r. Source is
+// the client (this host), destination the server, for both queries and
+// answers.
+func (c *converter) dnsEvent(r *record, b []byte, cut bool, at time.Time) (event.Event, error) {
+	m, err := parseDNS(b)
 	if err != nil {
 		return nil, err
 	}
@@ -256,7 +329,7 @@ func (c *converter) dnsEvent(r *record, at time.Time) (event.Event, error) {
 	e.Set("dns.question.name", q.Name)
 	e.Set("dns.question.type", q.Type)
 	e.Set("dns.question.class", q.Class)
-	if m.Partial || int(r.PayloadLen) > len(r.Payload) {
+	if m.Partial || cut {
 		e.Set("vigil.dns.truncated", true)
 	}
 	msg := fmt.Sprintf("%s asked %s for %s %s", procLabel(r.Owner), r.Remote.Addr().Unmap(), q.Type, q.Name)

@@ -23,6 +23,8 @@ type rec struct {
 	local, remote     netip.AddrPort
 	payload           []byte
 	payloadLen        uint32 // 0: len(payload)
+	seq               uint32
+	tcpFlags          uint8
 }
 
 // encode writes r in the layout of struct event (+ the DNS payload).
@@ -50,6 +52,8 @@ func (r rec) encode() []byte {
 	l16, r16 := r.local.Addr().As16(), r.remote.Addr().As16()
 	copy(b[offLaddr:], l16[:])
 	copy(b[offRaddr:], r16[:])
+	ne.PutUint32(b[offSeq:], r.seq)
+	b[offTCPFlags] = r.tcpFlags
 	copy(b[recordLen:], r.payload)
 	return b
 }
@@ -57,8 +61,35 @@ func (r rec) encode() []byte {
 func testConverter(t testing.TB, f sockdiag.Filter) *converter {
 	return &converter{
 		hostID: "host", info: sockdiag.NewProcessInfo(t.TempDir(), 16), filter: f,
-		wall: func(k uint64) time.Time { return time.Unix(1700000000, int64(k)) },
+		wall:     func(k uint64) time.Time { return time.Unix(1700000000, int64(k)) },
+		counters: &counters{},
 	}
+}
+
+// events is an Emitter that keeps what it is given.
+type events struct {
+	list []event.Event
+	lost uint64
+}
+
+func (e *events) Emit(ev event.Event) { e.list = append(e.list, ev) }
+func (e *events) Lost(n uint64)       { e.lost += n }
+
+// convertOne converts r and returns its one event, nil for none.
+func convertOne(t testing.TB, c *converter, r *record) (event.Event, error) {
+	t.Helper()
+	var out events
+	err := c.convert(r, &out)
+	if len(out.list) > 1 {
+		t.Fatalf("%d events from one record", len(out.list))
+	}
+	if (err != nil) != (out.lost > 0) {
+		t.Fatalf("error %v, %d lost", err, out.lost)
+	}
+	if len(out.list) == 0 {
+		return nil, err
+	}
+	return out.list[0], err
 }
 
 func TestConvert(t *testing.T) {
@@ -105,7 +136,7 @@ func TestConvert(t *testing.T) {
 			if err := decodeRecord(tt.r.encode(), &r); err != nil {
 				t.Fatal(err)
 			}
-			e, err := c.convert(&r)
+			e, err := convertOne(t, c, &r)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -154,8 +185,14 @@ func FuzzDecodeRecord(f *testing.F) {
 	f.Add(rec{kind: kindDNS, proto: 17, remote: netip.MustParseAddrPort("[::1]:53"),
 		payload: msg(1, 0x8180, 1, 1, question("a.test", 1), rr(ptr12, 1, 1, []byte{1, 2, 3, 4}))}.encode())
 	f.Add(rec{kind: kindDNS, proto: 17, remote: netip.MustParseAddrPort("[::1]:53"), payload: []byte{1, 2}, payloadLen: 5000}.encode())
+	q := msg(1, 0x0100, 1, 0, question("a.test", 1))
+	f.Add(rec{kind: kindDNS, proto: 6, dir: dirEgress, remote: netip.MustParseAddrPort("127.0.0.1:53"), seq: 1000,
+		payload: append(framed(q), framed(q)...)}.encode())
+	f.Add(rec{kind: kindDNS, proto: 6, dir: dirEgress, remote: netip.MustParseAddrPort("127.0.0.1:53"), seq: 1000,
+		payload: framed(q)[:5], payloadLen: 5, tcpFlags: tcpFIN}.encode())
 	c := testConverter(f, sockdiag.Filter{})
 	f.Fuzz(func(t *testing.T, b []byte) {
+		c.streams = nil // each input on its own
 		var r record
 		if err := decodeRecord(b, &r); err != nil {
 			if !errors.Is(err, errRecord) {
@@ -166,12 +203,23 @@ func FuzzDecodeRecord(f *testing.F) {
 		if len(r.Payload) > maxDNSPayload {
 			t.Fatalf("payload of %d bytes", len(r.Payload))
 		}
-		e, err := c.convert(&r)
+		var out events
+		err := c.convert(&r, &out)
 		if err != nil && !errors.Is(err, errDNS) {
 			t.Fatalf("convert: %v", err)
 		}
-		if err == nil && e == nil {
-			t.Fatal("no event and no error without a filter")
+		if (err != nil) != (out.lost > 0) {
+			t.Fatalf("error %v, %d lost", err, out.lost)
+		}
+		if r.Kind == kindDNS && r.Proto == protoTCP {
+			// Every message takes at least its two-byte prefix.
+			if len(out.list)+int(out.lost) > len(r.Payload)/2+1 {
+				t.Fatalf("%d events and %d lost from a %d-byte segment", len(out.list), out.lost, len(r.Payload))
+			}
+			return
+		}
+		if len(out.list)+int(out.lost) != 1 {
+			t.Fatalf("%d events and %d lost from one record without a filter", len(out.list), out.lost)
 		}
 	})
 }
@@ -203,7 +251,7 @@ func BenchmarkDecodeConvert(b *testing.B) {
 				if err := decodeRecord(raw, &r); err != nil {
 					b.Fatal(err)
 				}
-				if _, err := c.convert(&r); err != nil {
+				if err := c.convert(&r, discard{}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -225,3 +273,9 @@ func selfStartTicks(b *testing.B) uint64 {
 	}
 	return st.Starttime
 }
+
+// discard is an Emitter that drops everything.
+type discard struct{}
+
+func (discard) Emit(event.Event) {}
+func (discard) Lost(uint64)      {}

@@ -70,7 +70,7 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) (err error) {
 	}
 
 	clock := newMonoClock()
-	conv := &converter{hostID: s.env.HostID, info: s.info, filter: s.filter, wall: clock.wall}
+	conv := &converter{hostID: s.env.HostID, info: s.info, filter: s.filter, wall: clock.wall, counters: &s.counters}
 	var wg sync.WaitGroup
 	stop := make(chan struct{})
 	wg.Add(1)
@@ -109,17 +109,12 @@ func (s *Sensor) read(ctx context.Context, rd *ringbuf.Reader, conv *converter, 
 		}
 		if err := decodeRecord(rec.RawSample, &r); err != nil {
 			emit.Lost(1)
+			s.counters.malformedRecords.Add(1)
 			s.log.Warn("net/ebpf: record skipped", "err", err)
 			continue
 		}
-		e, err := conv.convert(&r)
-		if err != nil {
-			emit.Lost(1)
+		if err := conv.convert(&r, emit); err != nil {
 			s.log.Debug("net/ebpf: record not understood", "kind", r.Kind, "err", err)
-			continue
-		}
-		if e != nil {
-			emit.Emit(e)
 		}
 	}
 }
@@ -132,6 +127,7 @@ func (s *Sensor) poll(k *kernel, emit plugin.Emitter, clock *monoClock, stop <-c
 	flowTick := time.NewTicker(time.Duration(s.settings.FlowInterval))
 	defer flowTick.Stop()
 	flows := newFlowReader(s.env.HostID, s.info, s.filter, time.Now())
+	flows.counters = &s.counters
 	var lostSeen uint64
 	reportLost := func() {
 		var perCPU []uint64
@@ -144,6 +140,7 @@ func (s *Sensor) poll(k *kernel, emit plugin.Emitter, clock *monoClock, stop <-c
 		}
 		if n > lostSeen {
 			emit.Lost(n - lostSeen)
+			s.counters.lostRecords.Add(n - lostSeen)
 			lostSeen = n
 		}
 	}
@@ -182,6 +179,8 @@ type flowReader struct {
 	filter sockdiag.Filter
 	last   map[vnetFlowKey]*flowState
 	start  time.Time
+	// counters, when set, count the entries the kernel evicted.
+	counters *counters
 }
 
 // idleReads is how many reads without traffic an entry survives.
@@ -208,6 +207,9 @@ func (f *flowReader) read(k *kernel, now time.Time, emit plugin.Emitter, log flo
 		var prev vnetFlowVal
 		if st != nil && st.val.CreatedNs == val.CreatedNs {
 			prev = st.val
+		} else if st != nil {
+			// Evicted and made anew since the last read.
+			f.evicted(1)
 		}
 		if st == nil {
 			st = &flowState{}
@@ -234,6 +236,9 @@ func (f *flowReader) read(k *kernel, now time.Time, emit plugin.Emitter, log flo
 	}
 	for k := range f.last {
 		if !seen[k] {
+			// Only the reader deletes entries, after this loop: the
+			// kernel evicted this one to make room for another.
+			f.evicted(1)
 			delete(f.last, k)
 		}
 	}
@@ -243,7 +248,18 @@ func (f *flowReader) read(k *kernel, now time.Time, emit plugin.Emitter, log flo
 		_ = k.objs.Flows.Delete(&key)
 		delete(f.last, key)
 	}
+	if f.counters != nil {
+		f.counters.flowEntries.Store(uint64(len(f.last)))
+	}
 	f.start = now
+}
+
+// evicted counts flow entries the kernel evicted before their growth was
+// read.
+func (f *flowReader) evicted(n uint64) {
+	if f.counters != nil {
+		f.counters.flowEvictions.Add(n)
+	}
 }
 
 // event returns the flow record of one entry's growth d; nil when the

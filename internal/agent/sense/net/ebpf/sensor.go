@@ -84,6 +84,7 @@ type Sensor struct {
 	settings Settings
 	filter   sockdiag.Filter
 	info     *sockdiag.ProcessInfo
+	counters counters
 }
 
 var (
@@ -91,6 +92,7 @@ var (
 	_ plugin.Configurer  = (*Sensor)(nil)
 	_ plugin.Alternative = (*Sensor)(nil)
 	_ plugin.Tunable     = (*Sensor)(nil)
+	_ plugin.Counted     = (*Sensor)(nil)
 )
 
 // New returns the sensor with the default settings.

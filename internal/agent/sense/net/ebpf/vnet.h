@@ -89,6 +89,26 @@ struct socket___vnet {
 	struct sock___vnet *sk;
 } __attribute__((preserve_access_index));
 
+/* io_uring requests (io_uring/io_uring.h): the operation, its result,
+ * and for an accept the fixed file slot asked for (0: a descriptor). */
+struct io_cqe___vnet {
+	s32 res;
+} __attribute__((preserve_access_index));
+
+struct io_kiocb___vnet {
+	u8 opcode;
+	struct io_cqe___vnet cqe;
+} __attribute__((preserve_access_index));
+
+struct io_accept___vnet {
+	u32 file_slot;
+} __attribute__((preserve_access_index));
+
+/* The completion posted (UAPI). */
+struct io_uring_cqe___vnet {
+	s32 res;
+} __attribute__((preserve_access_index));
+
 /* The syscall number in the registers saved at syscall entry. */
 #if defined(__TARGET_ARCH_x86)
 struct pt_regs___vnet {

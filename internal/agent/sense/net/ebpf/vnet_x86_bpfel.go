@@ -33,6 +33,9 @@ type vnetEvent struct {
 	PayloadLen uint32
 	Laddr      [16]uint8
 	Raddr      [16]uint8
+	Seq        uint32
+	TcpFlags   uint8
+	Pad        [3]uint8
 }
 
 type vnetFlowKey struct {
@@ -114,6 +117,7 @@ const (
 	vnetMapSockets           = "sockets"
 	vnetMapUdpPeers          = "udp_peers"
 	vnetProgInetSockSetState = "inet_sock_set_state"
+	vnetProgIoUringComplete  = "io_uring_complete"
 	vnetProgSkbEgress        = "skb_egress"
 	vnetProgSkbIngress       = "skb_ingress"
 	vnetProgSockRelease      = "sock_release"
@@ -173,6 +177,7 @@ type vnetSpecs struct {
 // It can be passed ebpf.CollectionSpec.Assign.
 type vnetProgramSpecs struct {
 	InetSockSetState *ebpf.ProgramSpec `ebpf:"inet_sock_set_state"`
+	IoUringComplete  *ebpf.ProgramSpec `ebpf:"io_uring_complete"`
 	SkbEgress        *ebpf.ProgramSpec `ebpf:"skb_egress"`
 	SkbIngress       *ebpf.ProgramSpec `ebpf:"skb_ingress"`
 	SockRelease      *ebpf.ProgramSpec `ebpf:"sock_release"`
@@ -270,6 +275,7 @@ type vnetVariables struct {
 // It can be passed to loadVnetObjects or ebpf.CollectionSpec.LoadAndAssign.
 type vnetPrograms struct {
 	InetSockSetState *ebpf.Program `ebpf:"inet_sock_set_state"`
+	IoUringComplete  *ebpf.Program `ebpf:"io_uring_complete"`
 	SkbEgress        *ebpf.Program `ebpf:"skb_egress"`
 	SkbIngress       *ebpf.Program `ebpf:"skb_ingress"`
 	SockRelease      *ebpf.Program `ebpf:"sock_release"`
@@ -285,6 +291,7 @@ type vnetPrograms struct {
 func (p *vnetPrograms) Close() error {
 	return _VnetClose(
 		p.InetSockSetState,
+		p.IoUringComplete,
 		p.SkbEgress,
 		p.SkbIngress,
 		p.SockRelease,

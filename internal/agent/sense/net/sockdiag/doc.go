@@ -59,7 +59,16 @@
 //
 // DNS queries are not visible to polling at all. Nothing that was not
 // seen is counted or guessed; malformed netlink messages are skipped and
-// counted through the Emitter's Lost.
+// counted through the Emitter's Lost. Messages on the sensor's netlink
+// socket that the kernel did not send (a process with CAP_NET_ADMIN can
+// send them) are ignored.
+//
+// The sensor's counters (plugin.Counted), totals since it was created:
+// malformed_messages, forged_messages (not sent by the kernel),
+// interrupted_dumps (dumps run again because sockets changed while they
+// ran), failed_dumps, unreadable_processes (/proc entries that did not
+// parse while owners were looked for); and sockets, the sockets tracked
+// after the last poll.
 //
 // # Settings
 //

@@ -23,8 +23,8 @@ type dumper struct {
 	fd  int
 	seq uint32
 	buf []byte
-	// bad counts malformed messages skipped since the last take.
-	bad int
+	// stats counts what was skipped or retried since the last take.
+	stats dumpStats
 }
 
 // newDumper opens a NETLINK_SOCK_DIAG socket.
@@ -72,6 +72,7 @@ func (d *dumper) dump(proto, family uint8, states uint32, out []Socket) ([]Socke
 		if err != nil || !interrupted || try == 2 {
 			return out, err
 		}
+		d.stats.Interrupted++
 	}
 }
 
@@ -83,16 +84,22 @@ func (d *dumper) dumpOnce(proto, family uint8, states uint32, out []Socket) ([]S
 	}
 	interrupted := false
 	for {
-		n, _, err := unix.Recvfrom(d.fd, d.buf, 0)
+		n, from, err := unix.Recvfrom(d.fd, d.buf, 0)
 		if errors.Is(err, unix.EINTR) {
 			continue
 		}
 		if err != nil {
 			return out, interrupted, fmt.Errorf("sock_diag: read the dump: %w", err)
 		}
+		if !fromKernel(from) {
+			// Sent by a process (one with CAP_NET_ADMIN can): not a
+			// socket of the dump.
+			d.stats.Forged++
+			continue
+		}
 		var res dumpResult
 		out, res, err = parseDump(d.buf[:n], proto, out)
-		d.bad += res.Bad
+		d.stats.Malformed += res.Bad
 		interrupted = interrupted || res.Interrupted
 		if err != nil {
 			// Drain what is left of this dump so that the next one starts
@@ -116,9 +123,16 @@ func (d *dumper) drain() {
 	}
 }
 
-// takeBad returns the count of malformed messages and resets it.
-func (d *dumper) takeBad() int {
-	n := d.bad
-	d.bad = 0
-	return n
+// fromKernel reports whether a message's sender is the kernel (port id
+// 0).
+func fromKernel(from unix.Sockaddr) bool {
+	sa, ok := from.(*unix.SockaddrNetlink)
+	return ok && sa.Pid == 0
+}
+
+// takeStats returns what was skipped or retried since the last take.
+func (d *dumper) takeStats() dumpStats {
+	st := d.stats
+	d.stats = dumpStats{}
+	return st
 }

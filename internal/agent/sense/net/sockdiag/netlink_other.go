@@ -9,4 +9,4 @@ func newDumper() (*dumper, error) { return nil, ErrUnsupported }
 
 func (*dumper) Close() error                           { return nil }
 func (*dumper) dumpAll(out []Socket) ([]Socket, error) { return out, ErrUnsupported }
-func (*dumper) takeBad() int                           { return 0 }
+func (*dumper) takeStats() dumpStats                   { return dumpStats{} }

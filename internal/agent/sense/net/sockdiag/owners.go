@@ -20,8 +20,16 @@ type ownerFinder struct {
 	proc string
 	// scanned counts the descriptors read, for the benchmark and tests.
 	scanned int
-	// bad counts /proc entries that could not be parsed.
+	// bad counts /proc entries that could not be parsed, since the last
+	// takeBad.
 	bad int
+}
+
+// takeBad returns the count of unparsable /proc entries and resets it.
+func (f *ownerFinder) takeBad() int {
+	n := f.bad
+	f.bad = 0
+	return n
 }
 
 func newOwnerFinder(root string) *ownerFinder {

@@ -29,6 +29,7 @@ type Sensor struct {
 	settings Settings
 	filter   Filter
 	info     *ProcessInfo
+	counters counters
 }
 
 var (
@@ -36,6 +37,7 @@ var (
 	_ plugin.Configurer  = (*Sensor)(nil)
 	_ plugin.Alternative = (*Sensor)(nil)
 	_ plugin.Tunable     = (*Sensor)(nil)
+	_ plugin.Counted     = (*Sensor)(nil)
 )
 
 // New returns the sensor with the default settings.
@@ -107,7 +109,8 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
 		return fmt.Errorf("%s: %w", Name, err)
 	}
 	defer d.Close()
-	t := newTracker(s.env.HostID, s.settings, s.filter, s.info, newOwnerFinder(s.env.Root))
+	finder := newOwnerFinder(s.env.Root)
+	t := newTracker(s.env.HostID, s.settings, s.filter, s.info, finder)
 	poll := time.NewTicker(time.Duration(s.settings.PollInterval))
 	defer poll.Stop()
 	flows := time.NewTicker(time.Duration(s.settings.FlowInterval))
@@ -117,13 +120,19 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
 	flushDue := false
 	for {
 		socks, err = d.dumpAll(socks[:0])
-		if bad := d.takeBad(); bad > 0 {
-			emit.Lost(uint64(bad))
-			s.log.Warn("sock_diag: malformed socket messages skipped", "count", bad)
+		st := d.takeStats()
+		s.counters.addDump(st)
+		if st.Malformed > 0 {
+			emit.Lost(uint64(st.Malformed))
+			s.log.Warn("sock_diag: malformed socket messages skipped", "count", st.Malformed)
+		}
+		if st.Forged > 0 {
+			s.log.Warn("sock_diag: netlink messages not sent by the kernel ignored", "count", st.Forged)
 		}
 		if err != nil {
 			// A failed dump is retried at the next poll; the sockets it
 			// would have shown are not diffed against a partial table.
+			s.counters.failedDumps.Add(1)
 			failures++
 			s.log.Warn("sock_diag: dump failed", "err", err)
 			if failures >= 5 {
@@ -132,6 +141,8 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
 		} else {
 			failures = 0
 			t.poll(socks, time.Now(), emit)
+			s.counters.unreadableProcesses.Add(uint64(finder.takeBad()))
+			s.counters.sockets.Store(uint64(len(t.known)))
 		}
 		if flushDue && s.settings.Flows {
 			t.flushFlows(time.Now(), emit)
