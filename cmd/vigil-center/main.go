@@ -26,6 +26,7 @@ func main() {
 	flag.StringVar(&cfg.NATSAddr, "nats", cfg.NATSAddr, "address agents connect to (VIGIL_NATS)")
 	flag.StringVar(&cfg.StoreDSN, "store", cfg.StoreDSN, "postgres:// URL, or empty for SQLite in the data dir (VIGIL_STORE)")
 	flag.DurationVar(&cfg.EventRetention, "event-retention", cfg.EventRetention, "how long events are kept, 0 for ever (VIGIL_EVENT_RETENTION)")
+	flag.DurationVar(&cfg.AssetHistoryRetention, "asset-history-retention", cfg.AssetHistoryRetention, "how long the inventory's history of changes is kept, 0 for ever (VIGIL_ASSET_HISTORY_RETENTION)")
 	advertise := flag.String("advertise", strings.Join(cfg.Advertise, ","), "comma-separated names or addresses agents reach this center by (VIGIL_ADVERTISE)")
 	logLevel := flag.String("log-level", "info", "debug, info, warn or error")
 	showVersion := flag.Bool("version", false, "print the version and exit")

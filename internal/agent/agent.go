@@ -87,6 +87,11 @@ func New(cfg Config) (*Agent, error) {
 			return nil, fmt.Errorf("agent: collector %v is nil or listed twice", c)
 		}
 		seen["c/"+c.Name()] = true
+		_, events := c.(plugin.EventCollector)
+		_, assets := c.(plugin.AssetCollector)
+		if events == assets {
+			return nil, fmt.Errorf("agent: collector %s must be either an event or an asset collector", c.Name())
+		}
 	}
 	for _, s := range cfg.Sensors {
 		if s == nil || seen["s/"+s.Name()] {

@@ -163,8 +163,7 @@ func (a *Agent) collectNow(ctx context.Context, name string) (any, error) {
 		if on, _ := enabled(a.policy.Load().collectors, name); !on {
 			return nil, fmt.Errorf("collector %s is disabled by policy", name)
 		}
-		n, err := a.collect(ctx, r)
-		return map[string]any{"collector": name, "events": n}, err
+		return a.collect(ctx, r)
 	}
 	slices.Sort(known)
 	return nil, fmt.Errorf("unknown collector %q (known: %v)", name, known)

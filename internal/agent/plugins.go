@@ -69,8 +69,7 @@ func (a *Agent) preparePlugins() {
 	}
 	for _, c := range a.cfg.Collectors {
 		r := &collectorRunner{c: c}
-		counted, _ := c.(plugin.Counted)
-		r.st = a.status.add(plugin.KindCollector, c.Name(), "", "", counted)
+		r.st = a.status.add(plugin.KindCollector, c.Name(), "", "", countedFunc(r.counters))
 		r.skip = prepare(c, r.st)
 		a.collectors = append(a.collectors, r)
 	}
@@ -88,6 +87,12 @@ func (a *Agent) preparePlugins() {
 		a.sensors = append(a.sensors, r)
 	}
 }
+
+// countedFunc makes a function a plugin.Counted.
+type countedFunc func() map[string]uint64
+
+// Counters implements plugin.Counted.
+func (f countedFunc) Counters() map[string]uint64 { return f() }
 
 // probeTimeout bounds an Alternative's Probe.
 const probeTimeout = 30 * time.Second

@@ -36,6 +36,10 @@ func GoodbyeSubject(id string) string { return AgentPrefix(id) + ".goodbye" }
 // EventsSubject carries busv1.EventBatch from agent id into EventsStream.
 func EventsSubject(id string) string { return AgentPrefix(id) + ".events" }
 
+// InventorySubject carries busv1.InventoryRequest requests from agent id,
+// answered by busv1.InventoryReply.
+func InventorySubject(id string) string { return AgentPrefix(id) + ".inventory" }
+
 // CommandSubject carries busv1.Command requests to agent id.
 func CommandSubject(id string) string { return "vigil.cmd." + id }
 
@@ -50,6 +54,7 @@ const (
 	AllHeartbeats = "vigil.agent.*.heartbeat"
 	AllGoodbyes   = "vigil.agent.*.goodbye"
 	AllEvents     = "vigil.agent.*.events"
+	AllInventory  = "vigil.agent.*.inventory"
 )
 
 // AgentIDFromSubject returns the agent id of a vigil.agent.<id>.<kind> subject.

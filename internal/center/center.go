@@ -30,6 +30,7 @@ import (
 	"github.com/vigilsec/vigil/internal/center/enroll"
 	"github.com/vigilsec/vigil/internal/center/health"
 	"github.com/vigilsec/vigil/internal/center/ingest"
+	"github.com/vigilsec/vigil/internal/center/inventory"
 	"github.com/vigilsec/vigil/internal/pki"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/store/postgres"
@@ -120,12 +121,19 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 	})
 	ingestSvc := ingest.New(ingest.Config{JS: js, Events: c.store.Events(), Logger: log.With("part", "ingest")})
 	commands := command.New(command.Config{Conn: c.bus.Conn(), Store: c.store, Logger: log.With("part", "command")})
+	inventorySvc := inventory.New(inventory.Config{Conn: c.bus.Conn(), Store: c.store, Logger: log.With("part", "inventory")})
 
 	c.goRun("health", func(ctx context.Context) error { return healthSvc.Run(ctx) }, runCtx)
 	c.goRun("ingest", func(ctx context.Context) error { return ingestSvc.Run(ctx) }, runCtx)
+	c.goRun("inventory", func(ctx context.Context) error { return inventorySvc.Run(ctx) }, runCtx)
 	if cfg.EventRetention > 0 {
 		c.goRun("retention", func(ctx context.Context) error {
-			return ingest.RunRetention(ctx, c.store.Events(), cfg.EventRetention)
+			return ingest.RunRetention(ctx, "events", c.store.Events().DeleteBefore, cfg.EventRetention)
+		}, runCtx)
+	}
+	if cfg.AssetHistoryRetention > 0 {
+		c.goRun("asset history retention", func(ctx context.Context) error {
+			return ingest.RunRetention(ctx, "asset changes", c.store.Inventory().DeleteChangesBefore, cfg.AssetHistoryRetention)
 		}, runCtx)
 	}
 	c.goRun("policy", func(ctx context.Context) error { return policies.PublishAll(ctx) }, runCtx)

@@ -27,6 +27,9 @@ type Config struct {
 	StoreDSN string
 	// EventRetention is how long events are kept (0: forever).
 	EventRetention time.Duration
+	// AssetHistoryRetention is how long the inventory's history of
+	// changes is kept (0: forever).
+	AssetHistoryRetention time.Duration
 	// StreamMaxBytes bounds the bus's event stream on disk.
 	StreamMaxBytes int64
 	// AdminToken, when set on first start, becomes the admin API token.
@@ -39,12 +42,13 @@ type Config struct {
 // DefaultConfig returns the documented defaults.
 func DefaultConfig() Config {
 	return Config{
-		DataDir:          "/var/lib/vigil-center",
-		HTTPAddr:         "0.0.0.0:8443",
-		NATSAddr:         "0.0.0.0:4222",
-		EventRetention:   30 * 24 * time.Hour,
-		StreamMaxBytes:   8 << 30,
-		HeartbeatTimeout: 20 * time.Second,
+		DataDir:               "/var/lib/vigil-center",
+		HTTPAddr:              "0.0.0.0:8443",
+		NATSAddr:              "0.0.0.0:4222",
+		EventRetention:        30 * 24 * time.Hour,
+		AssetHistoryRetention: 400 * 24 * time.Hour,
+		StreamMaxBytes:        8 << 30,
+		HeartbeatTimeout:      20 * time.Second,
 	}
 }
 
@@ -69,6 +73,13 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 			return fmt.Errorf("VIGIL_EVENT_RETENTION: %w", err)
 		}
 		c.EventRetention = d
+	}
+	if v := getenv("VIGIL_ASSET_HISTORY_RETENTION"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("VIGIL_ASSET_HISTORY_RETENTION: %w", err)
+		}
+		c.AssetHistoryRetention = d
 	}
 	if v := getenv("VIGIL_STREAM_MAX_BYTES"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -98,6 +109,9 @@ func (c Config) Validate() error {
 	}
 	if c.EventRetention < 0 {
 		errs = append(errs, errors.New("event retention: must not be negative"))
+	}
+	if c.AssetHistoryRetention < 0 {
+		errs = append(errs, errors.New("asset history retention: must not be negative"))
 	}
 	if c.HeartbeatTimeout < 5*time.Second {
 		errs = append(errs, errors.New("heartbeat timeout: at least 5s"))

@@ -16,6 +16,7 @@ import (
 	"github.com/vigilsec/vigil/internal/cli/admincmd"
 	"github.com/vigilsec/vigil/internal/cli/agentcmd"
 	"github.com/vigilsec/vigil/internal/cli/alertcmd"
+	"github.com/vigilsec/vigil/internal/cli/assetcmd"
 	"github.com/vigilsec/vigil/internal/cli/clikit"
 	"github.com/vigilsec/vigil/internal/cli/eventcmd"
 )
@@ -74,7 +75,7 @@ VIGIL_SERVER, VIGIL_TOKEN and VIGIL_CA, or from --server, --token and --ca.`,
 	f.StringVar(&a.Token, "token", "", fmt.Sprintf("API token (%s)", EnvToken))
 	f.StringVar(&a.CA, "ca", "", fmt.Sprintf("CA certificate of the center, PEM (%s; default: system roots)", EnvCA))
 	f.StringVarP(&a.Output, "output", "o", "table", "output format: table or json")
-	root.AddCommand(agentcmd.Command(a), alertcmd.Command(a), eventcmd.Command(a))
+	root.AddCommand(agentcmd.Command(a), alertcmd.Command(a), eventcmd.Command(a), assetcmd.Command(a))
 	root.AddCommand(admincmd.Commands(a)...)
 	root.AddCommand(whoamiCmd(a), versionCmd(a))
 	return clikit.Group(root), a

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
 	"time"
 
@@ -47,6 +48,7 @@ func seed(t *testing.T, st store.Store) {
 			"file.path": "/tmp/\x1b[31mevil\x1b[0m"}),
 	})
 	must("events", err)
+	seedInventory(ctx, st, must)
 
 	_, _, err = st.Alerts().Raise(ctx, store.Alert{
 		ID: "al-1", AgentID: "b81d02", Hostname: "db-1", RuleID: "vigil.agent.lost", Title: "Agent lost without goodbye",
@@ -135,4 +137,58 @@ func seedAgents(ctx context.Context, st store.Store, must func(string, error)) {
 		EnrolledAt: now.AddDate(0, 0, -60), Labels: map[string]string{"env": "test"}, OS: "linux", Platform: "ubuntu",
 		PlatformVersion: "22.04", UserKey: apiclienttest.UserKey("c0ffee"),
 	}))
+}
+
+// seedInventory gives web-1 and db-1 packages and ports, then changes
+// web-1's: redis upgraded, a new port, a package removed.
+func seedInventory(ctx context.Context, st store.Store, must func(string, error)) {
+	type item struct{ kind, key, name, version, fields string }
+	apply := func(agent, collector string, base string, items []item, removed []store.AssetRef, at time.Duration) string {
+		c := store.InventoryChanges{AgentID: agent, Collector: collector, BaseDigest: base, At: now.Add(at), Last: true, Removed: removed}
+		state := map[string][32]byte{}
+		if base != event.InventoryDigest(nil) {
+			_, prev, _, err := st.Inventory().State(ctx, agent, collector, store.Page{Limit: store.MaxLimit})
+			must("state", err)
+			for _, d := range prev {
+				state[d.Kind+"\x00"+d.Key] = d.Hash
+			}
+		}
+		for _, r := range removed {
+			delete(state, r.Kind+"\x00"+r.Key)
+		}
+		for _, it := range items {
+			var fields json.RawMessage
+			if it.fields != "" {
+				fields = json.RawMessage(it.fields)
+			}
+			h := event.AssetHash(it.kind, it.key, it.name, it.version, fields)
+			c.Upserts = append(c.Upserts, store.AssetRecord{Kind: it.kind, Key: it.key, Name: it.name, Version: it.version, Fields: fields, Hash: h})
+			state[it.kind+"\x00"+it.key] = h
+		}
+		c.Digest = event.InventoryDigest(state)
+		res, err := st.Inventory().Apply(ctx, c)
+		must("inventory "+agent+" "+collector, err)
+		if res.Resync {
+			must("inventory "+agent+" "+collector, errors.New("resync"))
+		}
+		return c.Digest
+	}
+	empty := event.InventoryDigest(nil)
+	webPkgs := apply("7f3c9a", "os/packages", empty, []item{
+		{"package", "openssl:amd64", "openssl", "3.0.15-1~deb12u1", `{"package":{"architecture":"amd64","type":"deb"}}`},
+		{"package", "redis-server:amd64", "redis-server", "5:7.0.15-1~deb12u1", `{"package":{"architecture":"amd64","type":"deb"}}`},
+		{"package", "telnet:amd64", "telnet", "0.17+2.4-2", `{"package":{"architecture":"amd64","type":"deb"}}`},
+	}, nil, -2*time.Hour)
+	webPorts := apply("7f3c9a", "net/listeners", empty, []item{
+		{"port", "tcp/0.0.0.0:22", "22", "", `{"process":{"executable":"/usr/sbin/sshd"},"user":{"name":"root"}}`},
+	}, nil, -2*time.Hour)
+	apply("b81d02", "os/packages", empty, []item{
+		{"package", "redis-server:amd64", "redis-server", "5:6.0.16-1+deb11u2", `{"package":{"architecture":"amd64","type":"deb"}}`},
+	}, nil, -2*time.Hour)
+	apply("7f3c9a", "os/packages", webPkgs, []item{
+		{"package", "redis-server:amd64", "redis-server", "5:7.0.15-1~deb12u4", `{"package":{"architecture":"amd64","type":"deb"}}`},
+	}, []store.AssetRef{{Kind: "package", Key: "telnet:amd64"}}, -10*time.Minute)
+	apply("7f3c9a", "net/listeners", webPorts, []item{
+		{"port", "tcp/0.0.0.0:3000", "3000", "", `{"process":{"executable":"/opt/tool/agentd"},"user":{"name":"www-data"}}`},
+	}, nil, -5*time.Minute)
 }

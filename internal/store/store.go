@@ -35,6 +35,7 @@ type Store interface {
 	APITokens() APITokenStore
 	Audit() AuditStore
 	AgentPolicies() AgentPolicyStore
+	Inventory() InventoryStore
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	Close() error
@@ -384,4 +385,164 @@ type AgentPolicyStore interface {
 	Get(ctx context.Context, name string) (AgentPolicy, error)
 	List(ctx context.Context) ([]AgentPolicy, error)
 	Delete(ctx context.Context, name string) error
+}
+
+// ---- inventory ----
+
+// Asset change actions, as recorded in AssetChange.Action.
+const (
+	AssetAdded   = "added"
+	AssetChanged = "changed"
+	AssetRemoved = "removed"
+)
+
+// AssetRecord is one inventory item the center holds for an agent.
+type AssetRecord struct {
+	AgentID   string          `json:"agent_id"`
+	Collector string          `json:"collector"`
+	Kind      string          `json:"kind"`
+	Key       string          `json:"key"`
+	Name      string          `json:"name"`
+	Version   string          `json:"version,omitempty"`
+	Fields    json.RawMessage `json:"fields,omitempty"` // a JSON object, or nil
+	// Hash is event.AssetHash of the item; the set's digest is computed
+	// from the hashes.
+	Hash      [32]byte  `json:"-"`
+	FirstSeen time.Time `json:"first_seen"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+// AssetRef names an item within an agent's collector set.
+type AssetRef struct {
+	Kind string `json:"kind"`
+	Key  string `json:"key"`
+}
+
+// AssetChange is one entry of the inventory's history: an item added,
+// changed or removed.
+type AssetChange struct {
+	ID        string    `json:"id"` // opaque, increasing in the order changes were recorded
+	AgentID   string    `json:"agent_id"`
+	Collector string    `json:"collector"`
+	Kind      string    `json:"kind"`
+	Key       string    `json:"key"`
+	Name      string    `json:"name"`
+	Action    string    `json:"action"` // AssetAdded, AssetChanged, AssetRemoved
+	At        time.Time `json:"at"`
+	// Before and After are the item's version (or "") before and after the
+	// change; BeforeFields and AfterFields its fields.
+	Before       string          `json:"before,omitempty"`
+	After        string          `json:"after,omitempty"`
+	BeforeFields json.RawMessage `json:"before_fields,omitempty"`
+	AfterFields  json.RawMessage `json:"after_fields,omitempty"`
+}
+
+// InventoryChanges change one agent's set for one collector from the state
+// whose digest is BaseDigest to the state whose digest is Digest.
+type InventoryChanges struct {
+	AgentID    string
+	Collector  string
+	BaseDigest string
+	Digest     string
+	Upserts    []AssetRecord // AgentID, Collector, FirstSeen, UpdatedAt are set by the store
+	Removed    []AssetRef
+	At         time.Time // when the inventory was taken (change times, UpdatedAt)
+	// Last marks the last part of an inventory's changes. The changes of
+	// a set's first inventory, up to and including its last part, are its
+	// baseline and are not recorded as history.
+	Last bool
+	// NoHistory lists kinds whose changes are not recorded (processes,
+	// which come and go).
+	NoHistory []string
+}
+
+// InventoryResult is the outcome of InventoryStore.Apply.
+type InventoryResult struct {
+	// Resync: the store did not hold BaseDigest, or the changes did not
+	// lead to Digest; nothing was changed.
+	Resync bool
+	// Digest is the digest of the set held now.
+	Digest                  string
+	Added, Changed, Removed int
+}
+
+// AssetDigest is an item's identity and hash, for InventoryStore.State.
+type AssetDigest struct {
+	Kind string
+	Key  string
+	Hash [32]byte
+}
+
+// AssetFilter selects inventory items. Empty fields match everything.
+type AssetFilter struct {
+	AgentID   string
+	Kind      string
+	Collector string
+	// Name matches the item's name exactly, ignoring case.
+	Name string
+	// Q is free text matched (substring, case-insensitive) against the
+	// item's key, name, version and fields.
+	Q string
+	// Match, when set, is applied to the items the other fields select;
+	// the store keeps reading until the page is full (version ranges:
+	// "redis below 6").
+	Match func(AssetRecord) bool
+	Page
+}
+
+// AssetChangeFilter selects history entries, newest first.
+type AssetChangeFilter struct {
+	AgentID string
+	Kind    string
+	Action  string
+	// Q matches the key or name (substring, case-insensitive).
+	Q     string
+	Since time.Time // At >= Since
+	Until time.Time // At < Until
+	Page
+}
+
+// AssetCount is the number of items of one kind held for one agent.
+type AssetCount struct {
+	AgentID string `json:"agent_id"`
+	Kind    string `json:"kind"`
+	Count   int64  `json:"count"`
+}
+
+// InventorySet describes one collector's set for one agent.
+type InventorySet struct {
+	AgentID   string    `json:"agent_id"`
+	Collector string    `json:"collector"`
+	Digest    string    `json:"digest"`
+	Items     int64     `json:"items"`
+	UpdatedAt time.Time `json:"updated_at"` // last change applied
+	CheckedAt time.Time `json:"checked_at"` // last report, changed or not
+}
+
+// InventoryStore keeps every agent's inventory and its history.
+type InventoryStore interface {
+	// Apply applies changes in one transaction: only when the set's
+	// digest is BaseDigest (a set never written has
+	// event.InventoryDigest(nil)), and only when the result's digest is
+	// Digest; otherwise nothing changes and the result says Resync. An
+	// upsert whose hash equals the stored one changes nothing. Changes
+	// whose BaseDigest equals Digest and that carry no items only mark
+	// the set checked.
+	Apply(ctx context.Context, c InventoryChanges) (InventoryResult, error)
+	// State returns the digest of an agent's set for a collector and one
+	// page of its items' hashes, ordered by kind and key.
+	State(ctx context.Context, agentID, collector string, p Page) (digest string, items []AssetDigest, next string, err error)
+	// List returns items, ordered by agent, kind and key.
+	List(ctx context.Context, f AssetFilter) ([]AssetRecord, string, error)
+	// Changes returns history entries, newest first.
+	Changes(ctx context.Context, f AssetChangeFilter) ([]AssetChange, string, error)
+	// Counts returns the number of items per agent and kind (one agent's
+	// when agentID is set).
+	Counts(ctx context.Context, agentID string) ([]AssetCount, error)
+	// Sets returns the collector sets held for an agent.
+	Sets(ctx context.Context, agentID string) ([]InventorySet, error)
+	// DeleteAgent removes an agent's items, sets and history.
+	DeleteAgent(ctx context.Context, agentID string) error
+	// DeleteChangesBefore removes history entries older than t (retention).
+	DeleteChangesBefore(ctx context.Context, t time.Time) (int64, error)
 }

@@ -1391,6 +1391,553 @@ func (x *AgentPolicy) GetMaxEventsPerSecond() uint32 {
 	return 0
 }
 
+// Asset is one inventory item (internal/event.Asset). Its hash, which both
+// ends compute the same way, is SHA-256 over kind, key, name, version and
+// fields_json, each followed by a NUL byte.
+type Asset struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	Key           string                 `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	Name          string                 `protobuf:"bytes,3,opt,name=name,proto3" json:"name,omitempty"`
+	Version       string                 `protobuf:"bytes,4,opt,name=version,proto3" json:"version,omitempty"`
+	FieldsJson    []byte                 `protobuf:"bytes,5,opt,name=fields_json,json=fieldsJson,proto3" json:"fields_json,omitempty"` // a JSON object, keys sorted (encoding/json)
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Asset) Reset() {
+	*x = Asset{}
+	mi := &file_api_bus_v1_bus_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Asset) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Asset) ProtoMessage() {}
+
+func (x *Asset) ProtoReflect() protoreflect.Message {
+	mi := &file_api_bus_v1_bus_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Asset.ProtoReflect.Descriptor instead.
+func (*Asset) Descriptor() ([]byte, []int) {
+	return file_api_bus_v1_bus_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *Asset) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *Asset) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *Asset) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *Asset) GetVersion() string {
+	if x != nil {
+		return x.Version
+	}
+	return ""
+}
+
+func (x *Asset) GetFieldsJson() []byte {
+	if x != nil {
+		return x.FieldsJson
+	}
+	return nil
+}
+
+// AssetRef names an inventory item within a collector's set.
+type AssetRef struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	Key           string                 `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AssetRef) Reset() {
+	*x = AssetRef{}
+	mi := &file_api_bus_v1_bus_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AssetRef) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AssetRef) ProtoMessage() {}
+
+func (x *AssetRef) ProtoReflect() protoreflect.Message {
+	mi := &file_api_bus_v1_bus_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AssetRef.ProtoReflect.Descriptor instead.
+func (*AssetRef) Descriptor() ([]byte, []int) {
+	return file_api_bus_v1_bus_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *AssetRef) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *AssetRef) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+// AssetDigest is an item's identity and hash, as the center holds it.
+type AssetDigest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Kind          string                 `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
+	Key           string                 `protobuf:"bytes,2,opt,name=key,proto3" json:"key,omitempty"`
+	Hash          []byte                 `protobuf:"bytes,3,opt,name=hash,proto3" json:"hash,omitempty"` // 32 bytes
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AssetDigest) Reset() {
+	*x = AssetDigest{}
+	mi := &file_api_bus_v1_bus_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AssetDigest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AssetDigest) ProtoMessage() {}
+
+func (x *AssetDigest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_bus_v1_bus_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AssetDigest.ProtoReflect.Descriptor instead.
+func (*AssetDigest) Descriptor() ([]byte, []int) {
+	return file_api_bus_v1_bus_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *AssetDigest) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *AssetDigest) GetKey() string {
+	if x != nil {
+		return x.Key
+	}
+	return ""
+}
+
+func (x *AssetDigest) GetHash() []byte {
+	if x != nil {
+		return x.Hash
+	}
+	return nil
+}
+
+// InventoryRequest is sent by an agent on bus.InventorySubject and answered
+// by an InventoryReply. A collector's inventory is synchronised by changes:
+// the agent keeps the state the center acknowledged (each item's hash) and
+// sends only what differs from it, so that an unchanged host sends a digest
+// and nothing else.
+type InventoryRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	AgentId   string                 `protobuf:"bytes,1,opt,name=agent_id,json=agentId,proto3" json:"agent_id,omitempty"`
+	Collector string                 `protobuf:"bytes,2,opt,name=collector,proto3" json:"collector,omitempty"` // the collector whose set this is (os/packages)
+	// Types that are valid to be assigned to Body:
+	//
+	//	*InventoryRequest_Changes
+	//	*InventoryRequest_State
+	Body          isInventoryRequest_Body `protobuf_oneof:"body"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InventoryRequest) Reset() {
+	*x = InventoryRequest{}
+	mi := &file_api_bus_v1_bus_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InventoryRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InventoryRequest) ProtoMessage() {}
+
+func (x *InventoryRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_api_bus_v1_bus_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InventoryRequest.ProtoReflect.Descriptor instead.
+func (*InventoryRequest) Descriptor() ([]byte, []int) {
+	return file_api_bus_v1_bus_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *InventoryRequest) GetAgentId() string {
+	if x != nil {
+		return x.AgentId
+	}
+	return ""
+}
+
+func (x *InventoryRequest) GetCollector() string {
+	if x != nil {
+		return x.Collector
+	}
+	return ""
+}
+
+func (x *InventoryRequest) GetBody() isInventoryRequest_Body {
+	if x != nil {
+		return x.Body
+	}
+	return nil
+}
+
+func (x *InventoryRequest) GetChanges() *InventoryChanges {
+	if x != nil {
+		if x, ok := x.Body.(*InventoryRequest_Changes); ok {
+			return x.Changes
+		}
+	}
+	return nil
+}
+
+func (x *InventoryRequest) GetState() *InventoryStateQuery {
+	if x != nil {
+		if x, ok := x.Body.(*InventoryRequest_State); ok {
+			return x.State
+		}
+	}
+	return nil
+}
+
+type isInventoryRequest_Body interface {
+	isInventoryRequest_Body()
+}
+
+type InventoryRequest_Changes struct {
+	Changes *InventoryChanges `protobuf:"bytes,3,opt,name=changes,proto3,oneof"`
+}
+
+type InventoryRequest_State struct {
+	State *InventoryStateQuery `protobuf:"bytes,4,opt,name=state,proto3,oneof"`
+}
+
+func (*InventoryRequest_Changes) isInventoryRequest_Body() {}
+
+func (*InventoryRequest_State) isInventoryRequest_Body() {}
+
+// InventoryChanges change the collector's set from the state whose digest
+// is base_digest to the state whose digest is digest. The center applies
+// them only if it holds base_digest, and keeps them only if the result has
+// digest; otherwise it answers resync and the agent asks for its state.
+type InventoryChanges struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	BaseDigest      string                 `protobuf:"bytes,1,opt,name=base_digest,json=baseDigest,proto3" json:"base_digest,omitempty"`
+	Digest          string                 `protobuf:"bytes,2,opt,name=digest,proto3" json:"digest,omitempty"`
+	Upserts         []*Asset               `protobuf:"bytes,3,rep,name=upserts,proto3" json:"upserts,omitempty"`
+	Removed         []*AssetRef            `protobuf:"bytes,4,rep,name=removed,proto3" json:"removed,omitempty"`
+	TakenAtUnixNano int64                  `protobuf:"varint,5,opt,name=taken_at_unix_nano,json=takenAtUnixNano,proto3" json:"taken_at_unix_nano,omitempty"` // when the collector took the inventory
+	Kinds           []string               `protobuf:"bytes,6,rep,name=kinds,proto3" json:"kinds,omitempty"`                                                 // the kinds the collector reports
+	Last            bool                   `protobuf:"varint,7,opt,name=last,proto3" json:"last,omitempty"`                                                  // the last part of this inventory's changes
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *InventoryChanges) Reset() {
+	*x = InventoryChanges{}
+	mi := &file_api_bus_v1_bus_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InventoryChanges) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InventoryChanges) ProtoMessage() {}
+
+func (x *InventoryChanges) ProtoReflect() protoreflect.Message {
+	mi := &file_api_bus_v1_bus_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InventoryChanges.ProtoReflect.Descriptor instead.
+func (*InventoryChanges) Descriptor() ([]byte, []int) {
+	return file_api_bus_v1_bus_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *InventoryChanges) GetBaseDigest() string {
+	if x != nil {
+		return x.BaseDigest
+	}
+	return ""
+}
+
+func (x *InventoryChanges) GetDigest() string {
+	if x != nil {
+		return x.Digest
+	}
+	return ""
+}
+
+func (x *InventoryChanges) GetUpserts() []*Asset {
+	if x != nil {
+		return x.Upserts
+	}
+	return nil
+}
+
+func (x *InventoryChanges) GetRemoved() []*AssetRef {
+	if x != nil {
+		return x.Removed
+	}
+	return nil
+}
+
+func (x *InventoryChanges) GetTakenAtUnixNano() int64 {
+	if x != nil {
+		return x.TakenAtUnixNano
+	}
+	return 0
+}
+
+func (x *InventoryChanges) GetKinds() []string {
+	if x != nil {
+		return x.Kinds
+	}
+	return nil
+}
+
+func (x *InventoryChanges) GetLast() bool {
+	if x != nil {
+		return x.Last
+	}
+	return false
+}
+
+// InventoryStateQuery asks which items the center holds for the collector,
+// a page at a time.
+type InventoryStateQuery struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Cursor        string                 `protobuf:"bytes,1,opt,name=cursor,proto3" json:"cursor,omitempty"` // "" for the first page
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InventoryStateQuery) Reset() {
+	*x = InventoryStateQuery{}
+	mi := &file_api_bus_v1_bus_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InventoryStateQuery) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InventoryStateQuery) ProtoMessage() {}
+
+func (x *InventoryStateQuery) ProtoReflect() protoreflect.Message {
+	mi := &file_api_bus_v1_bus_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InventoryStateQuery.ProtoReflect.Descriptor instead.
+func (*InventoryStateQuery) Descriptor() ([]byte, []int) {
+	return file_api_bus_v1_bus_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *InventoryStateQuery) GetCursor() string {
+	if x != nil {
+		return x.Cursor
+	}
+	return ""
+}
+
+// InventoryReply answers an InventoryRequest.
+type InventoryReply struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ok            bool                   `protobuf:"varint,1,opt,name=ok,proto3" json:"ok,omitempty"`
+	Error         string                 `protobuf:"bytes,2,opt,name=error,proto3" json:"error,omitempty"`    // why the request was refused
+	Resync        bool                   `protobuf:"varint,3,opt,name=resync,proto3" json:"resync,omitempty"` // changes: the center does not hold base_digest, or the result did not match digest
+	Digest        string                 `protobuf:"bytes,4,opt,name=digest,proto3" json:"digest,omitempty"`  // the digest of the set the center holds now
+	Added         uint32                 `protobuf:"varint,5,opt,name=added,proto3" json:"added,omitempty"`   // changes: items added, changed, removed
+	Changed       uint32                 `protobuf:"varint,6,opt,name=changed,proto3" json:"changed,omitempty"`
+	Removed       uint32                 `protobuf:"varint,7,opt,name=removed,proto3" json:"removed,omitempty"`
+	Items         []*AssetDigest         `protobuf:"bytes,8,rep,name=items,proto3" json:"items,omitempty"`                             // state: one page of the items the center holds
+	NextCursor    string                 `protobuf:"bytes,9,opt,name=next_cursor,json=nextCursor,proto3" json:"next_cursor,omitempty"` // state: "" on the last page
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *InventoryReply) Reset() {
+	*x = InventoryReply{}
+	mi := &file_api_bus_v1_bus_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *InventoryReply) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*InventoryReply) ProtoMessage() {}
+
+func (x *InventoryReply) ProtoReflect() protoreflect.Message {
+	mi := &file_api_bus_v1_bus_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use InventoryReply.ProtoReflect.Descriptor instead.
+func (*InventoryReply) Descriptor() ([]byte, []int) {
+	return file_api_bus_v1_bus_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *InventoryReply) GetOk() bool {
+	if x != nil {
+		return x.Ok
+	}
+	return false
+}
+
+func (x *InventoryReply) GetError() string {
+	if x != nil {
+		return x.Error
+	}
+	return ""
+}
+
+func (x *InventoryReply) GetResync() bool {
+	if x != nil {
+		return x.Resync
+	}
+	return false
+}
+
+func (x *InventoryReply) GetDigest() string {
+	if x != nil {
+		return x.Digest
+	}
+	return ""
+}
+
+func (x *InventoryReply) GetAdded() uint32 {
+	if x != nil {
+		return x.Added
+	}
+	return 0
+}
+
+func (x *InventoryReply) GetChanged() uint32 {
+	if x != nil {
+		return x.Changed
+	}
+	return 0
+}
+
+func (x *InventoryReply) GetRemoved() uint32 {
+	if x != nil {
+		return x.Removed
+	}
+	return 0
+}
+
+func (x *InventoryReply) GetItems() []*AssetDigest {
+	if x != nil {
+		return x.Items
+	}
+	return nil
+}
+
+func (x *InventoryReply) GetNextCursor() string {
+	if x != nil {
+		return x.NextCursor
+	}
+	return ""
+}
+
 var File_api_bus_v1_bus_proto protoreflect.FileDescriptor
 
 const file_api_bus_v1_bus_proto_rawDesc = "" +
@@ -1541,7 +2088,49 @@ const file_api_bus_v1_bus_proto_rawDesc = "" +
 	"\x05value\x18\x02 \x01(\v2\x1a.vigil.bus.v1.PluginPolicyR\x05value:\x028\x01\x1aV\n" +
 	"\fSensorsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x120\n" +
-	"\x05value\x18\x02 \x01(\v2\x1a.vigil.bus.v1.PluginPolicyR\x05value:\x028\x01B,Z*github.com/vigilsec/vigil/api/bus/v1;busv1b\x06proto3"
+	"\x05value\x18\x02 \x01(\v2\x1a.vigil.bus.v1.PluginPolicyR\x05value:\x028\x01\"|\n" +
+	"\x05Asset\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\tR\x03key\x12\x12\n" +
+	"\x04name\x18\x03 \x01(\tR\x04name\x12\x18\n" +
+	"\aversion\x18\x04 \x01(\tR\aversion\x12\x1f\n" +
+	"\vfields_json\x18\x05 \x01(\fR\n" +
+	"fieldsJson\"0\n" +
+	"\bAssetRef\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\tR\x03key\"G\n" +
+	"\vAssetDigest\x12\x12\n" +
+	"\x04kind\x18\x01 \x01(\tR\x04kind\x12\x10\n" +
+	"\x03key\x18\x02 \x01(\tR\x03key\x12\x12\n" +
+	"\x04hash\x18\x03 \x01(\fR\x04hash\"\xca\x01\n" +
+	"\x10InventoryRequest\x12\x19\n" +
+	"\bagent_id\x18\x01 \x01(\tR\aagentId\x12\x1c\n" +
+	"\tcollector\x18\x02 \x01(\tR\tcollector\x12:\n" +
+	"\achanges\x18\x03 \x01(\v2\x1e.vigil.bus.v1.InventoryChangesH\x00R\achanges\x129\n" +
+	"\x05state\x18\x04 \x01(\v2!.vigil.bus.v1.InventoryStateQueryH\x00R\x05stateB\x06\n" +
+	"\x04body\"\x83\x02\n" +
+	"\x10InventoryChanges\x12\x1f\n" +
+	"\vbase_digest\x18\x01 \x01(\tR\n" +
+	"baseDigest\x12\x16\n" +
+	"\x06digest\x18\x02 \x01(\tR\x06digest\x12-\n" +
+	"\aupserts\x18\x03 \x03(\v2\x13.vigil.bus.v1.AssetR\aupserts\x120\n" +
+	"\aremoved\x18\x04 \x03(\v2\x16.vigil.bus.v1.AssetRefR\aremoved\x12+\n" +
+	"\x12taken_at_unix_nano\x18\x05 \x01(\x03R\x0ftakenAtUnixNano\x12\x14\n" +
+	"\x05kinds\x18\x06 \x03(\tR\x05kinds\x12\x12\n" +
+	"\x04last\x18\a \x01(\bR\x04last\"-\n" +
+	"\x13InventoryStateQuery\x12\x16\n" +
+	"\x06cursor\x18\x01 \x01(\tR\x06cursor\"\x82\x02\n" +
+	"\x0eInventoryReply\x12\x0e\n" +
+	"\x02ok\x18\x01 \x01(\bR\x02ok\x12\x14\n" +
+	"\x05error\x18\x02 \x01(\tR\x05error\x12\x16\n" +
+	"\x06resync\x18\x03 \x01(\bR\x06resync\x12\x16\n" +
+	"\x06digest\x18\x04 \x01(\tR\x06digest\x12\x14\n" +
+	"\x05added\x18\x05 \x01(\rR\x05added\x12\x18\n" +
+	"\achanged\x18\x06 \x01(\rR\achanged\x12\x18\n" +
+	"\aremoved\x18\a \x01(\rR\aremoved\x12/\n" +
+	"\x05items\x18\b \x03(\v2\x19.vigil.bus.v1.AssetDigestR\x05items\x12\x1f\n" +
+	"\vnext_cursor\x18\t \x01(\tR\n" +
+	"nextCursorB,Z*github.com/vigilsec/vigil/api/bus/v1;busv1b\x06proto3"
 
 var (
 	file_api_bus_v1_bus_proto_rawDescOnce sync.Once
@@ -1556,7 +2145,7 @@ func file_api_bus_v1_bus_proto_rawDescGZIP() []byte {
 }
 
 var file_api_bus_v1_bus_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_api_bus_v1_bus_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
+var file_api_bus_v1_bus_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_api_bus_v1_bus_proto_goTypes = []any{
 	(Goodbye_Reason)(0),         // 0: vigil.bus.v1.Goodbye.Reason
 	(EventBatch_Compression)(0), // 1: vigil.bus.v1.EventBatch.Compression
@@ -1573,31 +2162,43 @@ var file_api_bus_v1_bus_proto_goTypes = []any{
 	(*EventFilter)(nil),         // 12: vigil.bus.v1.EventFilter
 	(*Budget)(nil),              // 13: vigil.bus.v1.Budget
 	(*AgentPolicy)(nil),         // 14: vigil.bus.v1.AgentPolicy
-	nil,                         // 15: vigil.bus.v1.PluginStatus.CountersEntry
-	nil,                         // 16: vigil.bus.v1.Command.ArgsEntry
-	nil,                         // 17: vigil.bus.v1.AgentPolicy.CollectorsEntry
-	nil,                         // 18: vigil.bus.v1.AgentPolicy.SensorsEntry
+	(*Asset)(nil),               // 15: vigil.bus.v1.Asset
+	(*AssetRef)(nil),            // 16: vigil.bus.v1.AssetRef
+	(*AssetDigest)(nil),         // 17: vigil.bus.v1.AssetDigest
+	(*InventoryRequest)(nil),    // 18: vigil.bus.v1.InventoryRequest
+	(*InventoryChanges)(nil),    // 19: vigil.bus.v1.InventoryChanges
+	(*InventoryStateQuery)(nil), // 20: vigil.bus.v1.InventoryStateQuery
+	(*InventoryReply)(nil),      // 21: vigil.bus.v1.InventoryReply
+	nil,                         // 22: vigil.bus.v1.PluginStatus.CountersEntry
+	nil,                         // 23: vigil.bus.v1.Command.ArgsEntry
+	nil,                         // 24: vigil.bus.v1.AgentPolicy.CollectorsEntry
+	nil,                         // 25: vigil.bus.v1.AgentPolicy.SensorsEntry
 }
 var file_api_bus_v1_bus_proto_depIdxs = []int32{
-	15, // 0: vigil.bus.v1.PluginStatus.counters:type_name -> vigil.bus.v1.PluginStatus.CountersEntry
+	22, // 0: vigil.bus.v1.PluginStatus.counters:type_name -> vigil.bus.v1.PluginStatus.CountersEntry
 	2,  // 1: vigil.bus.v1.Heartbeat.facts:type_name -> vigil.bus.v1.HostFacts
 	4,  // 2: vigil.bus.v1.Heartbeat.stats:type_name -> vigil.bus.v1.AgentStats
 	3,  // 3: vigil.bus.v1.Heartbeat.plugins:type_name -> vigil.bus.v1.PluginStatus
 	0,  // 4: vigil.bus.v1.Goodbye.reason:type_name -> vigil.bus.v1.Goodbye.Reason
 	7,  // 5: vigil.bus.v1.Goodbye.source:type_name -> vigil.bus.v1.StopSource
 	1,  // 6: vigil.bus.v1.EventBatch.compression:type_name -> vigil.bus.v1.EventBatch.Compression
-	16, // 7: vigil.bus.v1.Command.args:type_name -> vigil.bus.v1.Command.ArgsEntry
+	23, // 7: vigil.bus.v1.Command.args:type_name -> vigil.bus.v1.Command.ArgsEntry
 	12, // 8: vigil.bus.v1.PluginPolicy.drop:type_name -> vigil.bus.v1.EventFilter
-	17, // 9: vigil.bus.v1.AgentPolicy.collectors:type_name -> vigil.bus.v1.AgentPolicy.CollectorsEntry
-	18, // 10: vigil.bus.v1.AgentPolicy.sensors:type_name -> vigil.bus.v1.AgentPolicy.SensorsEntry
+	24, // 9: vigil.bus.v1.AgentPolicy.collectors:type_name -> vigil.bus.v1.AgentPolicy.CollectorsEntry
+	25, // 10: vigil.bus.v1.AgentPolicy.sensors:type_name -> vigil.bus.v1.AgentPolicy.SensorsEntry
 	13, // 11: vigil.bus.v1.AgentPolicy.budget:type_name -> vigil.bus.v1.Budget
-	11, // 12: vigil.bus.v1.AgentPolicy.CollectorsEntry.value:type_name -> vigil.bus.v1.PluginPolicy
-	11, // 13: vigil.bus.v1.AgentPolicy.SensorsEntry.value:type_name -> vigil.bus.v1.PluginPolicy
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	19, // 12: vigil.bus.v1.InventoryRequest.changes:type_name -> vigil.bus.v1.InventoryChanges
+	20, // 13: vigil.bus.v1.InventoryRequest.state:type_name -> vigil.bus.v1.InventoryStateQuery
+	15, // 14: vigil.bus.v1.InventoryChanges.upserts:type_name -> vigil.bus.v1.Asset
+	16, // 15: vigil.bus.v1.InventoryChanges.removed:type_name -> vigil.bus.v1.AssetRef
+	17, // 16: vigil.bus.v1.InventoryReply.items:type_name -> vigil.bus.v1.AssetDigest
+	11, // 17: vigil.bus.v1.AgentPolicy.CollectorsEntry.value:type_name -> vigil.bus.v1.PluginPolicy
+	11, // 18: vigil.bus.v1.AgentPolicy.SensorsEntry.value:type_name -> vigil.bus.v1.PluginPolicy
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_api_bus_v1_bus_proto_init() }
@@ -1605,13 +2206,17 @@ func file_api_bus_v1_bus_proto_init() {
 	if File_api_bus_v1_bus_proto != nil {
 		return
 	}
+	file_api_bus_v1_bus_proto_msgTypes[16].OneofWrappers = []any{
+		(*InventoryRequest_Changes)(nil),
+		(*InventoryRequest_State)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_api_bus_v1_bus_proto_rawDesc), len(file_api_bus_v1_bus_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   17,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

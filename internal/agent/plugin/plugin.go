@@ -30,16 +30,40 @@ type Plugin interface {
 	Requirements() Requirements
 }
 
-// Collector takes a snapshot of some part of the host, on a schedule.
+// Collector takes a snapshot of some part of the host, on a schedule. It
+// is an EventCollector (the snapshot is sent as events) or an
+// AssetCollector (the snapshot is an inventory, kept by the center and
+// synchronised by changes); the runtime refuses any other.
 type Collector interface {
 	Plugin
 	// DefaultInterval is the time between two runs when the policy does
 	// not set one.
 	DefaultInterval() time.Duration
+}
+
+// EventCollector is a collector whose snapshot is a set of events.
+type EventCollector interface {
+	Collector
 	// Collect returns the snapshot as events. An error means the run
 	// failed; events returned together with an error are kept (a partial
 	// snapshot is better than none).
 	Collect(ctx context.Context, env Env) ([]event.Event, error)
+}
+
+// AssetCollector is a collector whose snapshot is part of the host's
+// inventory: the packages, the listening ports, the users ... The runtime
+// sends the center only the items that changed since the inventory the
+// center acknowledged; the center keeps the current set and the history
+// of its changes.
+type AssetCollector interface {
+	Collector
+	// Kinds are the asset kinds (event.Asset*) the collector reports.
+	Kinds() []string
+	// Assets returns the complete current set, each item valid
+	// (event.Asset.Validate) and with a key unique within its kind. An
+	// error means the set is incomplete: it is not sent, since the
+	// missing items would count as removed.
+	Assets(ctx context.Context, env Env) ([]event.Asset, error)
 }
 
 // Sensor streams events as they happen on the host.

@@ -58,7 +58,8 @@ func (s *Server) IssueAgent(agentID, userPublicKey string) (string, error) {
 
 // AgentPermissions returns what agent id may do on the bus:
 //
-//   - publish under bus.AgentPrefix(id) (heartbeats, goodbyes, events; a
+//   - publish under bus.AgentPrefix(id) (heartbeats, goodbyes, events,
+//     inventory requests; a
 //     JetStream publish there gets its acknowledgement on the agent's inbox);
 //   - read the policy bucket's stream info, create an ordered consumer
 //     filtered to its own key bus.PolicyKey(id), delete consumers of the

@@ -98,6 +98,12 @@ func (s *server) deleteAgent(w http.ResponseWriter, r *http.Request, c *call) er
 	if err := s.cfg.Store.Agents().Delete(r.Context(), a.ID); err != nil {
 		return storeError(err, "agent "+a.ID)
 	}
+	if err := s.cfg.Store.Inventory().DeleteAgent(r.Context(), a.ID); err != nil {
+		// The agent is gone; its inventory no longer shows in listings
+		// by agent, but fleet searches would find it. Say so.
+		s.log.Warn("remove inventory of deleted agent", "agent", a.ID, "err", err)
+		c.note("inventory_cleanup_error", err.Error())
+	}
 	if err := s.cfg.Policies.Publish(r.Context(), a.ID); err != nil {
 		// The agent is revoked and deleted; a leftover policy key is
 		// unreadable to anyone but it. Say so rather than fail the call.

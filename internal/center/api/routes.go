@@ -60,6 +60,10 @@ func routeTable() []route {
 
 		{"GET", v + "/events", store.RoleViewer, "event.list", (*server).listEvents},
 
+		{"GET", v + "/assets", store.RoleViewer, "asset.list", (*server).listAssets},
+		{"GET", v + "/assets/changes", store.RoleViewer, "asset.changes", (*server).listAssetChanges},
+		{"GET", v + "/assets/summary", store.RoleViewer, "asset.summary", (*server).assetSummary},
+
 		{"GET", v + "/alerts", store.RoleViewer, "alert.list", (*server).listAlerts},
 		{"GET", v + "/alerts/{id}", store.RoleViewer, "alert.get", (*server).getAlert},
 		{"POST", v + "/alerts/{id}/state", store.RoleAnalyst, "alert.state", (*server).setAlertState},

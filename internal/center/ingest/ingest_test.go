@@ -145,12 +145,12 @@ func TestRunRetention(t *testing.T) {
 	if _, err := e.store.Events().Insert(t.Context(), append(old, events("a1", "new", 2)...)); err != nil {
 		t.Fatal(err)
 	}
-	if err := RunRetention(t.Context(), e.store.Events(), 0); err != nil {
+	if err := RunRetention(t.Context(), "events", e.store.Events().DeleteBefore, 0); err != nil {
 		t.Fatalf("RunRetention without retention: %v", err)
 	}
 	ctx, cancel := context.WithCancel(t.Context())
 	done := make(chan error, 1)
-	go func() { done <- RunRetention(ctx, e.store.Events(), 24*time.Hour) }()
+	go func() { done <- RunRetention(ctx, "events", e.store.Events().DeleteBefore, 24*time.Hour) }()
 	eventually(t, "old events deleted", func() bool { return e.count() == 2 })
 	cancel()
 	if err := <-done; err != nil {

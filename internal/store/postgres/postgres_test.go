@@ -171,3 +171,27 @@ func TestOpenErrors(t *testing.T) {
 func BenchmarkInsert(b *testing.B) {
 	storetest.BenchInsert(b, func(b *testing.B) store.Store { return openFresh(b) }, 1000)
 }
+
+func BenchmarkInventory(b *testing.B) {
+	var dsn string
+	open := func(b *testing.B) store.Store {
+		dsn = freshSchema(b)
+		s, err := Open(b.Context(), dsn, Options{MaxConns: 8})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}
+	// Statistics as autovacuum gathers them once a table has grown.
+	settle := func(b *testing.B, _ store.Store) {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.ExecContext(b.Context(), `ANALYZE inventory_items, inventory_sets, inventory_changes`); err != nil {
+			b.Fatal(err)
+		}
+	}
+	storetest.BenchInventory(b, open, settle, 2000, 1000)
+}

@@ -149,3 +149,7 @@ func must[T any](v T, err error) func(t *testing.T) T {
 func BenchmarkInsert(b *testing.B) {
 	storetest.BenchInsert(b, func(b *testing.B) store.Store { return openTemp(b) }, 1000)
 }
+
+func BenchmarkInventory(b *testing.B) {
+	storetest.BenchInventory(b, func(b *testing.B) store.Store { return openTemp(b) }, nil, 2000, 1000)
+}

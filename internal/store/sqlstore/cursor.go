@@ -25,6 +25,8 @@ type Cursor struct {
 	N    int64  `json:"n,omitempty"` // numeric part of the sort key
 	S    string `json:"s,omitempty"` // first text part of the sort key
 	T    string `json:"t,omitempty"` // second text part of the sort key
+	U    string `json:"u,omitempty"` // third text part of the sort key
+	V    string `json:"v,omitempty"` // fourth text part of the sort key
 }
 
 // Listing kinds, one per sort order.
@@ -36,6 +38,9 @@ const (
 	kindUsers     = "users"     // S name
 	kindAPITokens = "apitokens" // N created_at, S id
 	kindAudit     = "audit"     // N id
+	kindAssets    = "assets"    // S agent_id, T kind, U key, V collector
+	kindAssetSet  = "assetset"  // S kind, T key
+	kindAssetLog  = "assetlog"  // N id
 )
 
 // Encode returns the opaque string form of c.

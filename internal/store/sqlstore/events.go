@@ -155,12 +155,24 @@ func (st eventStore) Count(ctx context.Context) (int64, error) {
 // DeleteBefore removes events whose @timestamp is before t, a chunk per
 // statement.
 func (st eventStore) DeleteBefore(ctx context.Context, t time.Time) (int64, error) {
+	n, err := st.s.deleteInChunks(ctx, `DELETE FROM events WHERE seq IN
+		(SELECT seq FROM events WHERE ts < ? LIMIT ?)`, t.UnixMicro())
+	if err != nil {
+		return n, fmt.Errorf("delete events before %s: %w", t.UTC().Format(time.RFC3339), err)
+	}
+	return n, nil
+}
+
+// deleteInChunks runs a DELETE whose last argument is the number of rows
+// it removes at most, deleteChunk, until it removes fewer, so that writers
+// are not held up behind one long delete. It returns the rows removed.
+func (s *Store) deleteInChunks(ctx context.Context, query string, args ...any) (int64, error) {
+	args = append(args, deleteChunk)
 	var total int64
 	for {
-		n, err := st.s.exec(ctx, `DELETE FROM events WHERE seq IN
-			(SELECT seq FROM events WHERE ts < ? LIMIT ?)`, t.UnixMicro(), deleteChunk)
+		n, err := s.exec(ctx, query, args...)
 		if err != nil {
-			return total, fmt.Errorf("delete events before %s: %w", t.UTC().Format(time.RFC3339), err)
+			return total, err
 		}
 		total += n
 		if n < deleteChunk {

@@ -25,8 +25,9 @@ type Store struct {
 	r       *sql.DB // plain reads; may be the same handle as w
 	queries sync.Map
 
-	mu      sync.Mutex
-	inserts map[int]*sql.Stmt // event INSERTs by row count, prepared on w
+	mu       sync.Mutex
+	inserts  map[int]*sql.Stmt            // event INSERTs by row count, prepared on w
+	prepared map[string]map[int]*sql.Stmt // other chunked statements by name and row count
 }
 
 var _ store.Store = (*Store)(nil)
@@ -66,6 +67,9 @@ func (s *Store) Audit() store.AuditStore { return auditStore{s} }
 // AgentPolicies returns the agent policy store.
 func (s *Store) AgentPolicies() store.AgentPolicyStore { return policyStore{s} }
 
+// Inventory returns the inventory store.
+func (s *Store) Inventory() store.InventoryStore { return inventoryStore{s} }
+
 // Ping checks that both handles answer.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.w.PingContext(ctx); err != nil {
@@ -87,6 +91,12 @@ func (s *Store) Close() error {
 		err = errors.Join(err, stmt.Close())
 	}
 	s.inserts = nil
+	for _, stmts := range s.prepared {
+		for _, stmt := range stmts {
+			err = errors.Join(err, stmt.Close())
+		}
+	}
+	s.prepared = nil
 	s.mu.Unlock()
 	err = errors.Join(err, s.w.Close())
 	if s.r != s.w {

@@ -27,7 +27,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	var cases []testCase
 	for _, group := range [][]testCase{
 		storeCases, agentCases, joinTokenCases, eventCases, alertCases,
-		userCases, apiTokenCases, auditCases, policyCases,
+		userCases, apiTokenCases, auditCases, policyCases, inventoryCases,
 	} {
 		cases = append(cases, group...)
 	}

@@ -5,6 +5,14 @@ package list
 
 import (
 	"github.com/vigilsec/vigil/internal/agent/collect/host/facts"
+	"github.com/vigilsec/vigil/internal/agent/collect/host/hardware"
+	"github.com/vigilsec/vigil/internal/agent/collect/net/listeners"
+	"github.com/vigilsec/vigil/internal/agent/collect/os/modules"
+	"github.com/vigilsec/vigil/internal/agent/collect/os/services"
+	"github.com/vigilsec/vigil/internal/agent/collect/os/sysctl"
+	"github.com/vigilsec/vigil/internal/agent/collect/os/tasks"
+	"github.com/vigilsec/vigil/internal/agent/collect/os/users"
+	"github.com/vigilsec/vigil/internal/agent/collect/proc/processes"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 )
 
@@ -12,5 +20,13 @@ import (
 func All() []plugin.Collector {
 	return []plugin.Collector{
 		facts.New(),
+		hardware.New(),
+		users.New(),
+		listeners.New(),
+		processes.New(),
+		services.New(),
+		tasks.New(),
+		modules.New(),
+		sysctl.New(),
 	}
 }

@@ -18,8 +18,9 @@ import (
 // CheckRegistry checks that every plugin package under dir (the collect or
 // sense folder) is in plugins exactly once, and that each plugin's Name is
 // its package's folder path below dir, in the form policies accept. The
-// list package itself, testdata folders and packages inside a listed
-// plugin's folder (its own parts) are not plugin packages.
+// list package itself, testdata folders, internal folders (helpers the
+// plugins share) and packages inside a listed plugin's folder (its own
+// parts) are not plugin packages.
 func CheckRegistry[P plugin.Plugin](t testing.TB, dir string, plugins []P) {
 	t.Helper()
 	abs, err := filepath.Abs(dir)
@@ -77,7 +78,7 @@ func packages(t testing.TB, dir string) []string {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && path != dir && (d.Name() == "testdata" || strings.HasPrefix(d.Name(), ".")) {
+		if d.IsDir() && path != dir && (d.Name() == "testdata" || d.Name() == "internal" || strings.HasPrefix(d.Name(), ".")) {
 			return filepath.SkipDir
 		}
 		if d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go") {

@@ -26,8 +26,8 @@ type Collector struct {
 }
 
 var (
-	_ plugin.Collector     = (*Collector)(nil)
-	_ plugin.FactsProvider = (*Collector)(nil)
+	_ plugin.EventCollector = (*Collector)(nil)
+	_ plugin.FactsProvider  = (*Collector)(nil)
 )
 
 // New returns the collector.
@@ -50,7 +50,7 @@ func (c *Collector) HostFacts(ctx context.Context, env plugin.Env) (*busv1.HostF
 	return r.Read(ctx)
 }
 
-// Collect implements plugin.Collector: one event of kind "state",
+// Collect implements plugin.EventCollector: one event of kind "state",
 // category "host", action "facts" with the host.* fields.
 func (c *Collector) Collect(ctx context.Context, env plugin.Env) ([]event.Event, error) {
 	f, err := c.HostFacts(ctx, env)

@@ -1,0 +1,238 @@
+package processes_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"maps"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/pkgowner/assettest"
+	"github.com/vigilsec/vigil/internal/agent/plugin"
+	"github.com/vigilsec/vigil/internal/event"
+)
+
+// psProc is one line of ps.
+type psProc struct {
+	pid, age int
+	euid     string
+	args     string
+}
+
+// psList runs ps for every process but the kernel threads (kthreadd and
+// its children) and the zombies.
+func psList(t *testing.T) map[int]psProc {
+	t.Helper()
+	out, err := exec.Command("ps", "-ww", "--ppid", "2", "-p", "2", "--deselect",
+		"-o", "pid=,etimes=,euid=,stat=,args=").Output()
+	if err != nil {
+		t.Fatalf("ps: %v", err)
+	}
+	got := map[int]psProc{}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 5 || strings.HasPrefix(f[3], "Z") {
+			continue
+		}
+		pid, _ := strconv.Atoi(f[0])
+		age, _ := strconv.Atoi(f[1])
+		// The arguments as ps prints them: after four fields.
+		rest := line
+		for range 4 {
+			rest = strings.TrimLeft(rest, " ")
+			rest = rest[strings.IndexByte(rest, ' '):]
+		}
+		got[pid] = psProc{pid: pid, age: age, euid: f[2], args: strings.TrimSpace(rest)}
+	}
+	return got
+}
+
+// printable writes a command line as ps does: control characters as '?'.
+func printable(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// TestHostMatchesPS compares the inventory of this host with ps: every
+// process older than min_age is an item (by effective user and command
+// line), and every item is a process ps showed. The test starts three
+// identical processes, which must be one item, with the executable's
+// SHA-256 and package.
+func TestHostMatchesPS(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to read every process")
+	}
+	if _, err := exec.LookPath("ps"); err != nil {
+		t.Skip("ps (procps) is not installed")
+	}
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep command")
+	}
+	for _, arg := range []string{"1000", "1000", "1000", "999"} {
+		cmd := exec.Command(sleep, arg)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	}
+	const minAge = 5
+	time.Sleep(minAge*time.Second + 200*time.Millisecond)
+
+	c := newCollector(t, `{"min_age":"5s"}`)
+	before := psList(t)
+	assets, err := c.Assets(context.Background(), plugin.Env{Root: "/"})
+	if err != nil {
+		t.Fatalf("Assets: %v", err)
+	}
+	after := psList(t)
+	assettest.Check(t, c, assets)
+
+	ours := map[string]bool{} // euid and command line
+	for _, a := range assets {
+		f := event.Event(a.Fields)
+		// ps ends a command line at its last non-blank character.
+		ours[f.String("user.id")+" "+strings.TrimRight(printable(f.String("process.command_line")), " ")] = true
+	}
+	// Every process ps shows before and after, old enough, is an item.
+	for pid, p := range before {
+		q, ok := after[pid]
+		if !ok || q.args != p.args || p.age < minAge+1 {
+			continue
+		}
+		if !ours[p.euid+" "+p.args] {
+			t.Errorf("ps process %d (uid %s) %q is not in the inventory", pid, p.euid, p.args)
+		}
+	}
+	// Every item is a process ps showed (an item is at least minAge old,
+	// so it ran when ps ran just before the inventory).
+	psSet := map[string]bool{}
+	for _, p := range before {
+		psSet[p.euid+" "+p.args] = true
+	}
+	for k := range ours {
+		if !psSet[k] && !strings.HasSuffix(k, " ") {
+			t.Errorf("item %q is no process ps showed", k)
+		}
+	}
+
+	// The three sleep 1000 are one item, with hash and package.
+	real, err := filepath.EvalSymlinks(sleep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(real)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	var n int
+	for _, a := range assets {
+		f := event.Event(a.Fields)
+		if f.String("process.command_line") != sleep+" 1000" {
+			continue
+		}
+		n++
+		if got := f.String("process.hash.sha256"); got != hex.EncodeToString(sum[:]) {
+			t.Errorf("sleep hash %q, want %x", got, sum)
+		}
+		if f.String("process.executable") != real {
+			t.Errorf("sleep executable %q, want %q", f.String("process.executable"), real)
+		}
+		if want := dpkgOwner(t, real); want != "" && f.String("package.name") != want {
+			t.Errorf("sleep package %q, want %q", f.String("package.name"), want)
+		}
+	}
+	if n != 1 {
+		t.Errorf("three identical sleep processes make %d items, want 1", n)
+	}
+	t.Logf("%d items of %d processes; counters %v", len(assets), len(before), c.Counters())
+}
+
+// dpkgOwner returns the package dpkg -S names for p (under its name or
+// the one before /usr was merged), "" without dpkg.
+func dpkgOwner(t *testing.T, p string) string {
+	if _, err := exec.LookPath("dpkg"); err != nil {
+		return ""
+	}
+	for _, q := range []string{p, strings.TrimPrefix(p, "/usr")} {
+		out, err := exec.Command("dpkg", "-S", q).Output()
+		if err == nil {
+			pkg, _, _ := strings.Cut(string(out), ":")
+			return pkg
+		}
+	}
+	t.Fatalf("dpkg -S %s: no package", p)
+	return ""
+}
+
+// BenchmarkHost runs the collector on this host (see assettest.Benchmark).
+func BenchmarkHost(b *testing.B) {
+	assettest.Benchmark(b, newCollector(b, ""), plugin.Env{Root: "/"})
+}
+
+// TestHostStable runs the collector twice on this host: the items both
+// runs have are the same, field for field (an unchanged process gives an
+// unchanged item, whichever of its processes speaks for it). Listening
+// sockets are left out of the comparison: other tests running at the same
+// time open and close theirs, which rightly changes their items.
+func TestHostStable(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to read every process")
+	}
+	c := newCollector(t, `{"min_age":"2s"}`)
+	env := plugin.Env{Root: "/"}
+	first, err := c.Assets(context.Background(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := c.Assets(context.Background(), env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hashOf := func(a event.Asset) [32]byte {
+		t.Helper()
+		if v, ok := a.Fields["vigil"].(map[string]any); ok {
+			if p, ok := v["process"].(map[string]any); ok {
+				trimmed := maps.Clone(p)
+				delete(trimmed, "listening")
+				fields := maps.Clone(a.Fields)
+				fields["vigil"] = map[string]any{"process": trimmed}
+				a.Fields = fields
+			}
+		}
+		h, err := a.Hash()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	hashes := map[string][32]byte{}
+	for i := range first {
+		hashes[first[i].Key] = hashOf(first[i])
+	}
+	var common int
+	for i := range second {
+		want, ok := hashes[second[i].Key]
+		if !ok {
+			continue
+		}
+		common++
+		if hashOf(second[i]) != want {
+			t.Errorf("%s changed between two runs: %v", second[i].Key, second[i].Fields)
+		}
+	}
+	if common == 0 {
+		t.Error("no item in both runs")
+	}
+}
