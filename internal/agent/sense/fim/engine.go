@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -68,7 +69,7 @@ type engine struct {
 	around map[string]bool // host directories above roots, watched for the roots' own events and appearance
 	excl   *excluder
 
-	index   map[string]*baseline.Entry
+	index   *baseline.Index
 	pending map[string]*pending
 	hasher  *baseline.Hasher
 	store   *content.Store
@@ -98,7 +99,7 @@ func newEngine(s *Sensor, emit plugin.Emitter) *engine {
 		sensor: s, set: set, root: s.root, env: s.env, log: s.log, emit: emit,
 		procs: proctable.Shared(s.root, s.env.HostID),
 		mech:  s.mechanism, reason: s.reason,
-		index: map[string]*baseline.Entry{}, pending: map[string]*pending{},
+		index: baseline.NewIndex(), pending: map[string]*pending{},
 		hashOn: set.Hash == nil || *set.Hash, maxSize: set.MaxFileSize.value(),
 		diffMax: set.DiffMaxSize.value(), window: set.MergeWindow.value(),
 		fellBack: map[uint64]bool{},
@@ -158,6 +159,7 @@ func (e *engine) run(ctx context.Context) error {
 		return fmt.Errorf("fim: %w", err)
 	}
 	e.store = store
+	e.sensor.store.Store(store)
 	if err := e.startSources(); err != nil {
 		return err
 	}
@@ -167,21 +169,20 @@ func (e *engine) run(ctx context.Context) error {
 		}
 	}
 
-	old := map[string]*baseline.Entry{}
+	// The stored baseline becomes the index, which the first scan
+	// compares and updates in place: one copy of the state in memory.
 	mode := modeOffline
-	err = baseline.Load(baselinePath(e.env.DataDir), func(en *baseline.Entry) error {
-		c := *en
-		old[c.Path] = &c
-		return nil
-	})
+	err = e.index.Load(baselinePath(e.env.DataDir))
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		mode = modeFirst
 	case err != nil:
 		e.log.Warn("fim: stored baseline unreadable; changes made while the agent was stopped cannot be told", "err", err)
-		mode, old = modeFirst, map[string]*baseline.Entry{}
+		mode = modeFirst
+	default:
+		e.index.Retain(e.roots) // paths no longer watched are forgotten
 	}
-	st, err := e.scan(ctx, e.roots, mode, old, scanFlags{})
+	st, err := e.scan(ctx, e.roots, mode, scanFlags{})
 	if ctx.Err() != nil {
 		return nil
 	}
@@ -214,7 +215,9 @@ func (e *engine) run(ctx context.Context) error {
 			_ = e.save()
 			return fmt.Errorf("fim: %w", err)
 		case n := <-e.notices:
+			e.sensor.hold.RLock()
 			e.handle(ctx, n)
+			e.sensor.hold.RUnlock()
 		case now := <-tick.C:
 			e.flushDue(ctx, now)
 			if e.dirty && now.Sub(e.changed) >= saveEvery {
@@ -223,9 +226,7 @@ func (e *engine) run(ctx context.Context) error {
 				}
 			}
 		case <-rescan:
-			if _, err := e.scan(ctx, e.roots, modeRescan, e.index, scanFlags{rescan: true}); err != nil && ctx.Err() == nil {
-				e.log.Warn("fim: rescan failed", "err", err)
-			}
+			e.rescan(ctx)
 		}
 	}
 }
@@ -286,6 +287,7 @@ func (e *engine) inotify() (*notify.Inotify, error) {
 		return nil, fmt.Errorf("fim: %w", err)
 	}
 	e.ino = ino
+	e.sensor.ino.Store(ino)
 	e.runSource(ino)
 	return ino, nil
 }
@@ -368,6 +370,7 @@ func (e *engine) watchDir(local string, en *baseline.Entry) {
 	if err != nil {
 		e.log.Warn("fim: directory not watched", "path", local, "err", err)
 		e.emit.Lost(1)
+		e.sensor.count.unwatched.Add(1)
 	}
 }
 
@@ -391,78 +394,89 @@ type scanFlags struct {
 	mech            string
 }
 
-// scan records paths and reports what differs from base (the stored
-// baseline or the index), by mode.
-func (e *engine) scan(ctx context.Context, paths []string, mode scanMode, base map[string]*baseline.Entry, fl scanFlags) (baseline.Stats, error) {
-	seen := map[string]bool{}
+// scan records paths in the index and reports what differs from what the
+// index held (the stored baseline at start), by mode.
+func (e *engine) scan(ctx context.Context, paths []string, mode scanMode, fl scanFlags) (baseline.Stats, error) {
+	if mode != modeNew {
+		e.index.ClearSeen()
+	}
 	opt := baseline.Options{
 		Root: e.root, Paths: paths, Exclude: e.excl.match, Hash: e.hashOn, MaxFileSize: e.maxSize,
 		ReadRate: e.set.ReadRate.value(), Workers: e.set.HashWorkers,
-		Previous: func(p string) *baseline.Entry {
-			if mode == modeNew {
-				return nil
+		Previous: func(p string, prev *baseline.Entry) bool {
+			if mode == modeNew || mode == modeFirst {
+				return false
 			}
-			return base[p]
+			return e.index.Get(p, prev)
 		},
 		ContentMax:  e.diffMax,
 		WantContent: e.wantContent,
 		OnDir:       e.watchDir,
 	}
+	var before baseline.Entry
 	st, err := baseline.Scan(ctx, opt, func(en *baseline.Entry, data []byte) error {
 		cur := *en
-		seen[cur.Path] = true
-		var before *baseline.Entry
-		if mode != modeNew {
-			before = base[cur.Path]
-		} else {
-			before = e.index[cur.Path]
-		}
+		had := mode != modeFirst && e.index.Get(cur.Path, &before)
 		o := evOpts{offline: mode == modeOffline, rescan: fl.rescan, movedIn: fl.movedIn, proc: fl.proc, mech: fl.mech}
 		switch {
 		case mode == modeFirst:
-		case before == nil:
+		case !had:
 			e.report(ActionCreated, &cur, nil, data, o)
 		default:
-			if ch := baseline.Compare(before, &cur); ch != 0 {
+			if ch := baseline.Compare(&before, &cur); ch != 0 {
 				o.changes = ch
-				e.report(actionFor(ch), &cur, before, data, o)
+				e.report(actionFor(ch), &cur, &before, data, o)
 			}
 		}
 		e.keepContent(&cur, data)
-		e.index[cur.Path] = &cur
-		e.touch()
+		e.put(&cur)
 		return nil
 	})
+	e.sensor.count.scanErrors.Add(uint64(st.Errors))
+	e.sensor.count.unreadable.Add(uint64(st.Unreadable))
 	if err != nil {
 		return st, err
 	}
 	if mode == modeNew {
 		return st, nil
 	}
-	// What base had below the scanned paths and the scan did not find is
-	// gone.
-	var gone []string
-	for p := range base {
-		if seen[p] {
-			continue
-		}
-		for _, r := range paths {
-			if baseline.Within(p, r) {
-				gone = append(gone, p)
-				break
-			}
-		}
+	// What the index had below the scanned paths and the scan did not
+	// find is gone.
+	var gone []baseline.Entry
+	for _, r := range paths {
+		e.index.Unseen(r, func(en *baseline.Entry) bool {
+			gone = append(gone, *en)
+			return true
+		})
 	}
-	slices.SortFunc(gone, baseline.ComparePaths)
-	for _, p := range gone {
-		before := base[p]
+	slices.SortFunc(gone, func(a, b baseline.Entry) int { return baseline.ComparePaths(a.Path, b.Path) })
+	for i := range gone {
+		before := &gone[i]
 		if mode != modeFirst {
 			e.report(ActionDeleted, before, before, nil, evOpts{offline: mode == modeOffline, rescan: fl.rescan})
 		}
-		delete(e.index, p)
+		e.index.Delete(before.Path)
 		e.touch()
 	}
 	return st, nil
+}
+
+// rescan compares the watched trees with the index and reports what
+// differs: after the kernel dropped events, and every rescan_interval.
+func (e *engine) rescan(ctx context.Context) {
+	e.sensor.count.rescans.Add(1)
+	if _, err := e.scan(ctx, e.roots, modeRescan, scanFlags{rescan: true}); err != nil && ctx.Err() == nil {
+		e.log.Warn("fim: rescan failed", "err", err)
+	}
+}
+
+// put records an entry in the index.
+func (e *engine) put(en *baseline.Entry) {
+	if err := e.index.Put(en); err != nil {
+		e.log.Debug("fim: entry not recorded", "err", err)
+		return
+	}
+	e.touch()
 }
 
 func actionFor(ch baseline.Change) string {
@@ -501,27 +515,14 @@ func (e *engine) keepContent(en *baseline.Entry, data []byte) {
 // save writes the index as the stored baseline and drops kept contents
 // that no entry refers to any more.
 func (e *engine) save() error {
-	paths := make([]string, 0, len(e.index))
-	for p := range e.index {
-		paths = append(paths, p)
-	}
-	slices.SortFunc(paths, baseline.ComparePaths)
-	w, err := baseline.Create(baselinePath(e.env.DataDir))
-	if err != nil {
-		return err
-	}
-	refs := map[[32]byte]bool{}
-	for _, p := range paths {
-		en := e.index[p]
-		if en.Hashed() {
+	refs := map[[32]byte]bool{} // of the contents kept: few
+	err := e.index.Save(baselinePath(e.env.DataDir), func(en *baseline.Entry) {
+		if en.Hashed() && !refs[en.SHA256] && e.store.Has(en.SHA256) {
 			refs[en.SHA256] = true
 		}
-		if err := w.Add(en); err != nil {
-			w.Abort()
-			return err
-		}
-	}
-	if err := w.Commit(); err != nil {
+	})
+	if err != nil {
+		e.sensor.count.saveErrors.Add(1)
 		return err
 	}
 	e.store.Retain(func(sum [32]byte) bool { return refs[sum] })
@@ -533,10 +534,14 @@ func (e *engine) save() error {
 func (e *engine) handle(ctx context.Context, n notify.Notice) {
 	if n.Op == notify.OpOverflow {
 		e.emit.Lost(1)
-		e.log.Warn("fim: the kernel dropped file events; rescanning the watched trees", "mechanism", n.Mechanism)
-		if _, err := e.scan(ctx, e.roots, modeRescan, e.index, scanFlags{rescan: true}); err != nil && ctx.Err() == nil {
-			e.log.Warn("fim: rescan failed", "err", err)
+		if n.Malformed {
+			e.sensor.count.malformed.Add(1)
+			e.log.Warn("fim: undecodable file events; rescanning the watched trees", "mechanism", n.Mechanism)
+		} else {
+			e.sensor.count.overflows.Add(1)
+			e.log.Warn("fim: the kernel dropped file events; rescanning the watched trees", "mechanism", n.Mechanism)
 		}
+		e.rescan(ctx)
 		return
 	}
 	if n.Op == notify.OpRename {
@@ -597,17 +602,30 @@ func (e *engine) addPending(ctx context.Context, p string, n notify.Notice, crea
 	e.pending[p] = &pending{created: created, first: time.Now(), proc: n.Proc, mech: n.Mechanism}
 }
 
+// flushOldest makes room among the pending changes by reporting the
+// oldest eighth of them at once: under a flood of writes (a queue
+// overflow's backlog) the table stays full, and one at a time would cost
+// a pass over it for each.
 func (e *engine) flushOldest(ctx context.Context) {
-	var oldest string
-	var at time.Time
-	for p, pd := range e.pending {
-		if oldest == "" || pd.first.Before(at) {
-			oldest, at = p, pd.first
-		}
+	type aged struct {
+		path  string
+		first time.Time
 	}
-	pd := e.pending[oldest]
-	delete(e.pending, oldest)
-	e.check(ctx, oldest, pd)
+	all := make([]aged, 0, len(e.pending))
+	for p, pd := range e.pending {
+		all = append(all, aged{p, pd.first})
+	}
+	slices.SortFunc(all, func(a, b aged) int {
+		if c := a.first.Compare(b.first); c != 0 {
+			return c
+		}
+		return strings.Compare(a.path, b.path)
+	})
+	for _, a := range all[:max(len(all)/8, 1)] {
+		pd := e.pending[a.path]
+		delete(e.pending, a.path)
+		e.check(ctx, a.path, pd)
+	}
 }
 
 // flushDue reports the pending changes whose window is over.
@@ -640,20 +658,19 @@ func (e *engine) check(ctx context.Context, p string, pd *pending) {
 			return
 		}
 	}
-	before := e.index[p]
-	if before == nil {
+	var before baseline.Entry
+	if !e.index.Get(p, &before) {
 		e.report(ActionCreated, cur, nil, data, o)
 	} else {
-		ch := baseline.Compare(before, cur)
+		ch := baseline.Compare(&before, cur)
 		if ch == 0 {
 			return
 		}
 		o.changes = ch
-		e.report(actionFor(ch), cur, before, data, o)
+		e.report(actionFor(ch), cur, &before, data, o)
 	}
 	e.keepContent(cur, data)
-	e.index[p] = cur
-	e.touch()
+	e.put(cur)
 }
 
 // read returns the state of host path p now, with its content when small
@@ -669,6 +686,7 @@ func (e *engine) read(ctx context.Context, p string) (*baseline.Entry, []byte, e
 			return nil, nil, err
 		}
 		res.Entry.Flags |= baseline.FlagUnreadable
+		e.sensor.count.unreadable.Add(1)
 		return &res.Entry, nil, err
 	}
 	return &res.Entry, res.Content, nil
@@ -678,7 +696,7 @@ func (e *engine) read(ctx context.Context, p string) (*baseline.Entry, []byte, e
 // everything already in it, and watches it: what is created in it from
 // now on is seen, what was created before is found by the scan.
 func (e *engine) newTree(ctx context.Context, p string, n notify.Notice, movedIn bool) {
-	if _, err := e.scan(ctx, []string{p}, modeNew, nil, scanFlags{movedIn: movedIn, proc: n.Proc, mech: n.Mechanism}); err != nil && ctx.Err() == nil {
+	if _, err := e.scan(ctx, []string{p}, modeNew, scanFlags{movedIn: movedIn, proc: n.Proc, mech: n.Mechanism}); err != nil && ctx.Err() == nil {
 		e.log.Warn("fim: new directory not scanned", "path", p, "err", err)
 	}
 }
@@ -688,7 +706,7 @@ func (e *engine) newTree(ctx context.Context, p string, n notify.Notice, movedIn
 func (e *engine) appeared(ctx context.Context, p string, n notify.Notice) {
 	e.watchDir(e.local(p), nil)
 	for _, r := range e.roots {
-		if baseline.Within(r, p) && e.index[r] == nil {
+		if baseline.Within(r, p) && !e.index.Has(r) {
 			if _, err := statLocal(e.local(r)); err == nil {
 				e.newTree(ctx, r, n, false)
 			}
@@ -707,7 +725,7 @@ func (e *engine) appeared(ctx context.Context, p string, n notify.Notice) {
 func (e *engine) deleted(ctx context.Context, p string, n notify.Notice, movedOut bool) {
 	if pd := e.pending[p]; pd != nil {
 		delete(e.pending, p)
-		if pd.created && e.index[p] == nil {
+		if pd.created && !e.index.Has(p) {
 			// Created and removed within the merge window: both are told.
 			e.report(ActionCreated, &baseline.Entry{Path: p, Type: baseline.TypeFile}, nil, nil,
 				evOpts{proc: pd.proc, mech: pd.mech, at: pd.first, transient: true})
@@ -716,30 +734,32 @@ func (e *engine) deleted(ctx context.Context, p string, n notify.Notice, movedOu
 			return
 		}
 	}
-	before := e.index[p]
-	if n.Dir || before != nil && before.Type == baseline.TypeDir {
+	var before baseline.Entry
+	had := e.index.Get(p, &before)
+	if n.Dir || had && before.Type == baseline.TypeDir {
 		e.forget(e.local(p))
 	}
-	if before == nil {
+	if !had {
 		return
 	}
-	e.report(ActionDeleted, before, before, nil, evOpts{proc: n.Proc, mech: n.Mechanism, movedOut: movedOut})
+	e.report(ActionDeleted, &before, &before, nil, evOpts{proc: n.Proc, mech: n.Mechanism, movedOut: movedOut})
 	e.dropBelow(p)
 }
 
 // dropBelow removes p and everything below it from the index.
 func (e *engine) dropBelow(p string) {
-	for q := range e.index {
-		if baseline.Within(q, p) {
-			delete(e.index, q)
-		}
-	}
+	e.index.DeleteBelow(p)
+	e.dropPendingBelow(p)
+	e.touch()
+}
+
+// dropPendingBelow forgets the merged writes to p and below it.
+func (e *engine) dropPendingBelow(p string) {
 	for q := range e.pending {
 		if baseline.Within(q, p) {
 			delete(e.pending, q)
 		}
 	}
-	e.touch()
 }
 
 // renamed handles a rename inside, into or out of the watched paths.
@@ -769,16 +789,17 @@ func (e *engine) renamed(ctx context.Context, n notify.Notice) {
 		if err != nil && cur == nil {
 			return
 		}
-		before := e.index[to]
+		var before baseline.Entry
 		o := evOpts{proc: n.Proc, mech: n.Mechanism, movedIn: true}
-		if before != nil {
+		var prev *baseline.Entry
+		if e.index.Get(to, &before) {
+			prev = &before
 			o.replaced = true
-			o.changes = baseline.Compare(before, cur)
+			o.changes = baseline.Compare(&before, cur)
 		}
-		e.report(ActionCreated, cur, before, data, o)
+		e.report(ActionCreated, cur, prev, data, o)
 		e.keepContent(cur, data)
-		e.index[to] = cur
-		e.touch()
+		e.put(cur)
 		return
 	default:
 		return
@@ -789,40 +810,34 @@ func (e *engine) renamed(ctx context.Context, n notify.Notice) {
 	if proc == nil && pd != nil {
 		proc = pd.proc
 	}
-	source := e.index[from]
-	replaced := e.index[to]
+	var sourceEntry, replacedEntry baseline.Entry
+	var source, replaced *baseline.Entry
+	if e.index.Get(from, &sourceEntry) {
+		source = &sourceEntry
+	}
+	if e.index.Get(to, &replacedEntry) {
+		replaced = &replacedEntry
+	}
 	if n.Dir || source != nil && source.Type == baseline.TypeDir {
 		// Everything below moves along; one event tells it.
-		moved := map[string]*baseline.Entry{}
-		for q, en := range e.index {
-			if baseline.Within(q, from) {
-				c := *en
-				c.Path = to + q[len(from):]
-				moved[c.Path] = &c
-				delete(e.index, q)
-			}
-		}
-		e.dropBelow(to)
-		for q, en := range moved {
-			e.index[q] = en
-		}
-		cur := e.index[to]
-		if cur == nil {
-			if st, err := statLocal(e.local(to)); err == nil {
-				c := baseline.FromStat(to, st)
-				cur = &c
-				e.index[to] = cur
-			} else {
+		e.index.Move(from, to)
+		e.dropPendingBelow(to)
+		e.touch()
+		var cur baseline.Entry
+		if !e.index.Get(to, &cur) {
+			st, err := statLocal(e.local(to))
+			if err != nil {
 				return
 			}
+			cur = baseline.FromStat(to, st)
+			e.put(&cur)
 		}
-		e.report(ActionRenamed, cur, source, nil, evOpts{proc: proc, mech: mech, oldPath: from})
-		e.touch()
+		e.report(ActionRenamed, &cur, source, nil, evOpts{proc: proc, mech: mech, oldPath: from})
 		return
 	}
 	cur, data, err := e.read(ctx, to)
 	if err != nil && cur == nil {
-		delete(e.index, from)
+		e.index.Delete(from)
 		e.touch()
 		return
 	}
@@ -836,10 +851,9 @@ func (e *engine) renamed(ctx context.Context, n notify.Notice) {
 		o.changes = baseline.Compare(before, cur) &^ baseline.ChangeInode
 	}
 	e.report(ActionRenamed, cur, before, data, o)
-	delete(e.index, from)
+	e.index.Delete(from)
 	e.keepContent(cur, data)
-	e.index[to] = cur
-	e.touch()
+	e.put(cur)
 }
 
 // reportBaseline tells the figures of the first scan of this run.

@@ -50,6 +50,29 @@
 // priority, and reads at most read_rate bytes per second from storage
 // (page-cache hits are free). The first scan ends with one
 // "fim-baseline-completed" event (event.kind "state") with its figures.
+// The state of the watched trees is kept in memory as a compact index
+// (baseline.Index: paths stored once as a tree of names, fixed-size
+// records without pointers, about 115 bytes per entry); at start the
+// stored baseline is read into it and the scan updates it in place.
+//
+// # Lost events
+//
+// When the kernel's event queue overflows (FAN_Q_OVERFLOW,
+// IN_Q_OVERFLOW: the agent did not read fast enough) or a read cannot be
+// decoded, events were lost: the sensor tells the runtime (lost events),
+// logs a warning and rescans every watched tree against its index,
+// reporting what differs with vigil.fim.rescan true, and watching again
+// the directories whose creation was lost.
+//
+// # Counters (plugin.Counted)
+//
+// Totals since the sensor was made: overflows, malformed_records,
+// rescans (after an overflow and every rescan_interval), scan_errors
+// (paths a scan could not list, read or stat), unreadable_files (files
+// that could not be read to be hashed), unwatched_dirs, save_errors,
+// fanotify_reads (wake-ups) and fanotify_records (events read). While it
+// runs: index_entries, index_bytes, inode_marks, filesystem_marks,
+// inotify_watches and content_bytes (earlier contents kept for diffs).
 //
 // # Settings (plugin.Tunable)
 //
@@ -115,6 +138,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/fim/baseline"
+	"github.com/vigilsec/vigil/internal/agent/sense/fim/content"
 	"github.com/vigilsec/vigil/internal/agent/sense/fim/notify"
 )
 
@@ -149,12 +173,25 @@ type Sensor struct {
 	maxInodeMarks int
 	// fan is the fanotify source of the current or last Run.
 	fan atomic.Pointer[notify.Fanotify]
+
+	// hold is held for reading while a Run handles a notice: holding it
+	// stops the handling, so that the kernel's queue fills (tests).
+	hold sync.RWMutex
+	// count holds the counters kept since the sensor was made.
+	count counters
+	// running is set during a Run; index, ino and store are the Run's,
+	// nil between runs.
+	running atomic.Bool
+	index   atomic.Pointer[baseline.Index]
+	ino     atomic.Pointer[notify.Inotify]
+	store   atomic.Pointer[content.Store]
 }
 
 var (
 	_ plugin.Sensor     = (*Sensor)(nil)
 	_ plugin.Configurer = (*Sensor)(nil)
 	_ plugin.Tunable    = (*Sensor)(nil)
+	_ plugin.Counted    = (*Sensor)(nil)
 )
 
 // New returns the sensor with default settings.
@@ -329,8 +366,18 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
 	}
 	e := newEngine(s, emit)
 	s.fallbacks = nil
-	s.fan.Store(nil)
+	if f := s.fan.Swap(nil); f != nil {
+		s.count.addFanotify(f.Stats())
+	}
 	s.mu.Unlock()
+	s.index.Store(e.index)
+	s.running.Store(true)
+	defer func() {
+		s.running.Store(false)
+		s.index.Store(nil)
+		s.ino.Store(nil)
+		s.store.Store(nil)
+	}()
 	return e.run(ctx)
 }
 

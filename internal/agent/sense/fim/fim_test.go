@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -181,13 +182,47 @@ func openFDs(t *testing.T) int {
 	return len(ents)
 }
 
-func needFanotify(t *testing.T) {
+// needFanotifyGroup skips (or fails under VIGIL_REQUIRE_KERNEL=1) when
+// the sensor's fanotify mode cannot run here at all.
+func needFanotifyGroup(t *testing.T) {
+	t.Helper()
 	if err := notify.ProbeFanotify([]string{t.TempDir()}, notify.MarksInode); err != nil {
 		if os.Getenv("VIGIL_REQUIRE_KERNEL") == "1" {
 			t.Fatalf("fanotify required: %v", err)
 		}
 		t.Skipf("no fanotify here: %v", err)
 	}
+}
+
+// needFanotify is needFanotifyGroup for tests that also check what only
+// a privileged group gets: without CAP_SYS_ADMIN the kernel gives no pid
+// of other processes' events and refuses filesystem marks.
+func needFanotify(t *testing.T) {
+	t.Helper()
+	needFanotifyGroup(t)
+	if !capSysAdmin(t) {
+		if os.Getenv("VIGIL_REQUIRE_KERNEL") == "1" {
+			t.Fatal("fanotify with acting processes and filesystem marks required, and this test runs without CAP_SYS_ADMIN")
+		}
+		t.Skip("fanotify reports acting processes and marks filesystems only with CAP_SYS_ADMIN (run as root)")
+	}
+}
+
+// capSysAdmin reports whether this process has CAP_SYS_ADMIN in its
+// effective set.
+func capSysAdmin(t *testing.T) bool {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if hex, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			caps, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
+			return err == nil && caps&(1<<21) != 0 // CAP_SYS_ADMIN
+		}
+	}
+	return false
 }
 
 func TestSensor(t *testing.T) {
@@ -397,7 +432,7 @@ func TestRenameOverConfig(t *testing.T) {
 	for _, mech := range []string{fim.MechanismFanotify, fim.MechanismInotify} {
 		t.Run(mech, func(t *testing.T) {
 			if mech == fim.MechanismFanotify {
-				needFanotify(t)
+				needFanotifyGroup(t)
 			}
 			root, data := host(t), t.TempDir()
 			r := start(t, root, data, mech)
@@ -456,7 +491,7 @@ func TestProbeThroughSymlinkedRoot(t *testing.T) {
 	if err := os.Symlink("usr/bin", filepath.Join(root, "bin")); err != nil {
 		t.Fatal(err)
 	}
-	needFanotify(t)
+	needFanotifyGroup(t)
 	s := fim.New()
 	if err := s.ApplySettings(json.RawMessage(`{"paths": ["/bin", "/usr/bin", "/etc"]}`)); err != nil {
 		t.Fatal(err)

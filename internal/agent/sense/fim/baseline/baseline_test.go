@@ -125,7 +125,13 @@ func TestScanAndStore(t *testing.T) {
 	for i := range got {
 		prev[got[i].Path] = &got[i]
 	}
-	opt.Previous = func(p string) *Entry { return prev[p] }
+	opt.Previous = func(p string, e *Entry) bool {
+		if prev[p] == nil {
+			return false
+		}
+		*e = *prev[p]
+		return true
+	}
 	opt.WantContent = nil
 	st, err = Scan(context.Background(), opt, func(*Entry, []byte) error { return nil })
 	if err != nil || st.Reused != 2 || st.Hashed != 0 {

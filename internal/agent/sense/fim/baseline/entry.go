@@ -2,7 +2,8 @@
 // type, size, mode, owner, times, inode, SHA-256 of regular files, symlink
 // target), scans trees without starving the host (a storage read rate
 // limit, few hashing threads at the lowest CPU and I/O priority), keeps the
-// result in a compact crash-safe file and compares two states.
+// result in memory in a compact Index and on disk in a compact crash-safe
+// file, and compares two states.
 //
 // Paths in entries are host paths: absolute, as seen from the host's root
 // ("/etc/passwd" even when the host's root is mounted elsewhere).

@@ -41,10 +41,11 @@ type Options struct {
 	// Workers is the number of hashing threads (default 1). Each runs at
 	// the lowest CPU priority and the lowest best-effort I/O priority.
 	Workers int
-	// Previous returns the earlier entry of a host path, or nil. A file
-	// whose inode, size, mtime and ctime are unchanged keeps its earlier
-	// hash without being read.
-	Previous func(path string) *Entry
+	// Previous fills prev with the earlier entry of a host path and
+	// reports whether there is one. A file whose inode, size, mtime and
+	// ctime are unchanged keeps its earlier hash without being read. It
+	// is called from the scan's own goroutine, while fn runs.
+	Previous func(path string, prev *Entry) bool
 	// ContentMax is the size up to which WantContent is asked.
 	ContentMax int64
 	// WantContent is asked, for regular files of at most ContentMax
@@ -65,6 +66,7 @@ type Stats struct {
 	Hashed      int   // files read and hashed
 	Reused      int   // files whose earlier hash was kept
 	TooLarge    int   // files over MaxFileSize
+	Unreadable  int   // files that could not be read to be hashed (FlagUnreadable)
 	Errors      int   // paths that could not be listed, read or stat'ed
 	HashedBytes int64 // bytes hashed
 	// StorageBytes is what hashing read from storage (from the threads'
@@ -80,7 +82,6 @@ type Stats struct {
 // item is one entry on its way from the walker to the caller.
 type item struct {
 	e       Entry
-	prev    *Entry
 	local   string
 	content []byte
 	want    bool
@@ -172,6 +173,9 @@ func (s *scanner) count(e *Entry) {
 		s.stats.Files++
 		if e.Flags&FlagTooLarge != 0 {
 			s.stats.TooLarge++
+		}
+		if e.Flags&FlagUnreadable != 0 {
+			s.stats.Unreadable++
 		}
 	}
 }
@@ -286,7 +290,10 @@ func (s *scanner) visit(ctx context.Context, p, local string, st *unix.Stat_t, o
 		if s.excluded(cp) {
 			continue
 		}
-		cl := local + "/" + name
+		cl := cp // the host's root is this process's
+		if s.opt.Root != "/" {
+			cl = local + "/" + name
+		}
 		var cst unix.Stat_t
 		if err := unix.Lstat(cl, &cst); err != nil {
 			if !errors.Is(err, unix.ENOENT) {
@@ -318,10 +325,12 @@ func readNames(dir string) ([]string, error) {
 // prepare decides what the hashing workers do with a regular file.
 func (s *scanner) prepare(it *item) {
 	e := &it.e
-	if s.opt.Previous != nil {
-		it.prev = s.opt.Previous(e.Path)
+	var before Entry
+	var prev *Entry
+	if s.opt.Previous != nil && s.opt.Previous(e.Path, &before) {
+		prev = &before
 	}
-	it.want = s.opt.WantContent != nil && e.Size <= s.opt.ContentMax && s.opt.WantContent(e, it.prev)
+	it.want = s.opt.WantContent != nil && e.Size <= s.opt.ContentMax && s.opt.WantContent(e, prev)
 	if !s.opt.Hash {
 		if it.want {
 			it.done = make(chan struct{})
@@ -332,9 +341,9 @@ func (s *scanner) prepare(it *item) {
 		e.Flags |= FlagTooLarge
 		return
 	}
-	if it.prev != nil && it.prev.Hashed() && Unchanged(it.prev, e) && !it.want {
+	if prev != nil && prev.Hashed() && Unchanged(prev, e) && !it.want {
 		e.Flags |= FlagHashed
-		e.SHA256 = it.prev.SHA256
+		e.SHA256 = prev.SHA256
 		s.reused.Add(1)
 		return
 	}

@@ -220,6 +220,107 @@ func Decode(data []byte, fn func(*Entry) error) error {
 	}
 }
 
+// Load replaces what x holds with the baseline file at path. The file is
+// read as a stream, so that loading needs no more memory than the index
+// itself; its checksum is checked at its end, so on any error (a missing
+// file satisfying errors.Is(err, fs.ErrNotExist), a damaged one
+// ErrCorrupt) x is left empty.
+func (x *Index) Load(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("baseline: %w", err)
+	}
+	defer f.Close()
+	x.Reset()
+	err = DecodeStream(f, func(e *Entry) error {
+		if err := x.Put(e); err != nil {
+			return fmt.Errorf("%w: %v", ErrCorrupt, err)
+		}
+		return nil
+	})
+	if err != nil {
+		x.Reset()
+		return fmt.Errorf("baseline: %s: %w", path, err)
+	}
+	return nil
+}
+
+// DecodeStream decodes a baseline file from r as Decode does, calling fn
+// for each entry in order, but checks the checksum only at the end: fn
+// may have seen entries of a file that turns out damaged (ErrCorrupt).
+// The Entry passed to fn is reused; fn copies what it keeps.
+func DecodeStream(r io.Reader, fn func(*Entry) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	cr := &crcReader{r: br}
+	head := make([]byte, len(magic))
+	if _, err := io.ReadFull(cr, head); err != nil || string(head) != string(magic) {
+		return fmt.Errorf("%w: bad header", ErrCorrupt)
+	}
+	var e Entry
+	prev := ""
+	buf := make([]byte, 0, 512)
+	for n := 0; ; n++ {
+		size, err := binary.ReadUvarint(cr)
+		if err != nil {
+			return fmt.Errorf("%w: record %d: truncated length", ErrCorrupt, n)
+		}
+		if size == 0 {
+			var sum [4]byte
+			if _, err := io.ReadFull(br, sum[:]); err != nil {
+				return fmt.Errorf("%w: truncated checksum", ErrCorrupt)
+			}
+			if binary.LittleEndian.Uint32(sum[:]) != cr.crc {
+				return fmt.Errorf("%w: checksum mismatch", ErrCorrupt)
+			}
+			if _, err := br.ReadByte(); err != io.EOF {
+				return fmt.Errorf("%w: bytes after the end", ErrCorrupt)
+			}
+			return nil
+		}
+		if size > maxRecord {
+			return fmt.Errorf("%w: record %d: length %d", ErrCorrupt, n, size)
+		}
+		if uint64(cap(buf)) < size {
+			buf = make([]byte, size)
+		}
+		buf = buf[:size]
+		if _, err := io.ReadFull(cr, buf); err != nil {
+			return fmt.Errorf("%w: record %d: length %d", ErrCorrupt, n, size)
+		}
+		rec := decoder{b: buf}
+		if err := rec.entry(&e, prev); err != nil {
+			return fmt.Errorf("%w: record %d: %v", ErrCorrupt, n, err)
+		}
+		if n > 0 && ComparePaths(prev, e.Path) >= 0 {
+			return fmt.Errorf("%w: record %d: %q out of order", ErrCorrupt, n, e.Path)
+		}
+		prev = e.Path
+		if err := fn(&e); err != nil {
+			return err
+		}
+	}
+}
+
+// crcReader reads through a CRC-32C of every byte read.
+type crcReader struct {
+	r   *bufio.Reader
+	crc uint32
+}
+
+func (c *crcReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.crc = crc32.Update(c.crc, castagnoli, p[:n])
+	return n, err
+}
+
+func (c *crcReader) ReadByte() (byte, error) {
+	b, err := c.r.ReadByte()
+	if err == nil {
+		c.crc = crc32.Update(c.crc, castagnoli, []byte{b})
+	}
+	return b, err
+}
+
 type decoder struct{ b []byte }
 
 func (d *decoder) uvarint() (uint64, bool) {

@@ -420,7 +420,7 @@ func (f *Fanotify) Run(ctx context.Context, out chan<- Notice) error {
 		}
 		if derr != nil {
 			select {
-			case out <- Notice{Op: OpOverflow, Mechanism: MechFanotify}:
+			case out <- Notice{Op: OpOverflow, Mechanism: MechFanotify, Malformed: true}:
 			case <-ctx.Done():
 				return nil
 			}

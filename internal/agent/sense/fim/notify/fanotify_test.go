@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -14,9 +16,9 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// needKernelFanotify skips (or fails under VIGIL_REQUIRE_KERNEL=1) when
-// fanotify in this source's mode cannot run here.
-func needKernelFanotify(t *testing.T) {
+// needFanotifyGroup skips (or fails under VIGIL_REQUIRE_KERNEL=1) when
+// fanotify in this source's mode cannot run here at all.
+func needFanotifyGroup(t *testing.T) {
 	t.Helper()
 	if err := ProbeFanotify([]string{t.TempDir()}, MarksInode); err != nil {
 		if os.Getenv("VIGIL_REQUIRE_KERNEL") == "1" {
@@ -24,6 +26,37 @@ func needKernelFanotify(t *testing.T) {
 		}
 		t.Skipf("no fanotify here: %v", err)
 	}
+}
+
+// needKernelFanotify is needFanotifyGroup for tests that also check what
+// only a privileged group gets: without CAP_SYS_ADMIN the kernel gives no
+// pid of other processes' events and refuses filesystem marks.
+func needKernelFanotify(t *testing.T) {
+	t.Helper()
+	needFanotifyGroup(t)
+	if !capSysAdmin(t) {
+		if os.Getenv("VIGIL_REQUIRE_KERNEL") == "1" {
+			t.Fatal("fanotify with acting processes and filesystem marks required, and this test runs without CAP_SYS_ADMIN")
+		}
+		t.Skip("fanotify reports acting processes and marks filesystems only with CAP_SYS_ADMIN (run as root)")
+	}
+}
+
+// capSysAdmin reports whether this process has CAP_SYS_ADMIN in its
+// effective set.
+func capSysAdmin(t *testing.T) bool {
+	t.Helper()
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if hex, ok := strings.CutPrefix(line, "CapEff:"); ok {
+			caps, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
+			return err == nil && caps&(1<<21) != 0 // CAP_SYS_ADMIN
+		}
+	}
+	return false
 }
 
 // runningSource is a started fanotify source whose notices are read one

@@ -167,7 +167,7 @@ func (w *Inotify) Run(ctx context.Context, out chan<- Notice) error {
 		if derr != nil {
 			// A malformed buffer cannot be read further: whatever it held
 			// must be found by a rescan.
-			if !send(Notice{Op: OpOverflow}) {
+			if !send(Notice{Op: OpOverflow, Malformed: true}) {
 				return nil
 			}
 		}

@@ -75,6 +75,10 @@ type Notice struct {
 	Proc *Process
 	// Mechanism is the source that saw it.
 	Mechanism string
+	// Malformed is set on an OpOverflow that the source sends because it
+	// could not decode what the kernel gave, rather than because the
+	// kernel's queue overflowed.
+	Malformed bool
 }
 
 // Source reports notifications for the directories it is asked to watch.
