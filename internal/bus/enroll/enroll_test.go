@@ -106,7 +106,7 @@ func TestEnrollAndConnect(t *testing.T) {
 	if !nkeys.IsValidPublicUserKey(seen.PublicKey) || seen.Hostname != "web-1" || seen.MachineID != "m-1" || seen.Facts["os"] != "linux" {
 		t.Errorf("request = %+v", seen)
 	}
-	if strings.Contains(seen.PublicKey, "SU") || ident.UserSeed == "" || strings.Contains(string(mustJSON(t, seen)), ident.UserSeed) {
+	if strings.HasPrefix(seen.PublicKey, "S") || ident.UserSeed == "" || strings.Contains(string(mustJSON(t, seen)), ident.UserSeed) {
 		t.Errorf("the seed left the host")
 	}
 	if want := "tls://127.0.0.1:" + portOf(t, c.Server.ClientURL()); len(ident.NATSURLs) != 1 || ident.NATSURLs[0] != want {
