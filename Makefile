@@ -2,7 +2,7 @@
 GO        ?= go
 VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS   := -s -w -X github.com/vigilsec/vigil/internal/version.Version=$(VERSION)
-BINARIES  := vigil-center vigil-agent vigil
+BINARIES  := vigil-center vigil-agent vigil vigil-scan
 WEB_DIST  := internal/center/console/dist
 
 .PHONY: all build go web demo test test-go test-web test-e2e fuzz lint proto bpf clean

@@ -8,7 +8,7 @@ import (
 
 // forbidden are packages the agent must never link, each with the
 // packages below it: the center and its storage, SQL and its drivers,
-// Kubernetes clients and the NATS server. The agent runs on every host; it
+// Kubernetes clients, the NATS server and the package extractors. The agent runs on every host; it
 // stays small. (database/sql/driver alone is allowed: it is a handful of
 // interfaces that github.com/google/uuid implements.)
 var forbidden = []string{
@@ -23,6 +23,9 @@ var forbidden = []string{
 	"github.com/mattn/go-sqlite3",
 	"k8s.io/",
 	"github.com/nats-io/nats-server",
+	// Package and library extractors run in vigil-scan, a short-lived
+	// child process (internal/scan): not in the agent's memory.
+	"github.com/google/osv-scalibr",
 }
 
 func TestDependencies(t *testing.T) {

@@ -1,10 +1,11 @@
 // A small fake of the center for developing and testing the console without
 // one: the REST routes the console uses, answered from fixtures (with roles
 // enforced and changes audited; online agents answer ping, status, collect
-// and processes), events paged in ingest order as the center does, and the
-// built app served with the same headers as the center. Every API request
-// is recorded so that tests can check what the console sent, and tests may
-// add events as if an agent had just sent them.
+// and processes; the inventory is searched with its search language),
+// events paged in ingest order as the center does, and the built app served
+// with the same headers as the center. Every API request is recorded so
+// that tests can check what the console sent, and tests may add events as
+// if an agent had just sent them.
 //
 //   node e2e/fake-server.mjs        (PORT=8099 by default; sign in as
 //                                    admin / correct-horse or token vgt_fixture_admin;
@@ -14,6 +15,7 @@ import { createServer } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAdmin } from './fake-admin.mjs';
+import { createInventory } from './fake-inventory.mjs';
 import { allowed, fail, labelsProblem, page, send } from './fake-http.mjs';
 import { makeAgents, makeAlerts, makeEvents, makeHistory } from './fixtures.mjs';
 import { makeHostEvents, makeProcesses } from './fixtures-host.mjs';
@@ -90,6 +92,7 @@ export async function startFakeServer(opts = {}) {
     [fakeViewerToken, { name: 'dashboards', role: 'viewer', kind: 'api', id: 'fixtureviewer' }],
   ]);
   const admin = createAdmin({ now, tokens, agents });
+  const inventory = createInventory({ now, agents });
   /** @type {{method: string, path: string, query: Record<string, string[]>, body: unknown}[]} */
   const requests = [];
   let agentListings = 0;
@@ -132,7 +135,12 @@ export async function startFakeServer(opts = {}) {
       return;
     }
     if (req.method === 'GET' && path === '/me') return send(res, 200, { name: who.name, role: who.role, kind: who.kind });
-    if (admin.handle(req, res, { path, query, body, who })) return;
+    if (admin.handle(req, res, { path, query, body, who })) {
+      // Deleting an agent deletes its inventory and history.
+      if (req.method === 'DELETE' && res.statusCode < 300 && (m = path.match(/^\/agents\/([^/]+)$/))) inventory.forget(decodeURIComponent(m[1]));
+      return;
+    }
+    if (inventory.handle(req, res, { path, query })) return;
     if (req.method === 'GET' && path === '/agents') {
       agentListings++;
       const live = agents.find((a) => a.id === liveAgent.id);
@@ -290,6 +298,7 @@ export async function startFakeServer(opts = {}) {
     url: `http://127.0.0.1:${port}`,
     requests,
     admin: admin.state,
+    inventory: inventory.state,
     /** addEvent stores an event as if an agent had just sent it. */
     addEvent: (doc) => events.unshift({ seq: (events[0]?.seq ?? 0) + 1, doc }),
     close: () => new Promise((ok) => server.close(() => ok(undefined))),

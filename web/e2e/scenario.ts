@@ -291,6 +291,38 @@ export async function runScenario(page: Page, opts: ScenarioOptions): Promise<vo
     await until(async () => (await rows.count()) > shown, 'more events listed');
   });
 
+  await step('inventory', async () => {
+    await goNav(ctx, '/inventory', 'kind-tiles');
+    const tiles = page.locator('[data-testid=kind-tiles] button[data-kind]:not([data-kind=all])');
+    if ((await tiles.count()) > 0) {
+      // A kind's tile lists that kind, and a row opens to its fields.
+      const kind = (await tiles.first().getAttribute('data-kind')) ?? '';
+      await tiles.first().click();
+      await page.locator(`[data-testid=assets-table][data-kind="${kind}"]`).waitFor();
+      await page.locator('[data-testid=assets-table] tbody tr').first().click();
+      const drawer = page.locator('[data-testid=asset-drawer]');
+      await drawer.locator('[data-testid=asset-detail]').waitFor();
+      log(`inventory: ${await page.locator('[data-testid=kind-tiles] [data-kind=all] [data-testid=tile-count]').textContent()} items, first kind ${kind}`);
+      if (opts.shotsAlways) await shot('inventory-detail');
+      await page.keyboard.press('Escape');
+      await drawer.waitFor({ state: 'detached' });
+    } else {
+      log('inventory: no agent has reported one');
+    }
+    // A search the center refuses is explained by the box.
+    await page.fill('[data-testid=inventory-search] input[name=q]', 'colour:red');
+    await page.click('[data-testid=inventory-search] button[type=submit]');
+    await until(async () => ((await page.locator('[data-testid=search-error]').textContent()) ?? '').includes('unknown field "colour"'), "the center's reason for refusing the search");
+    await page.click('[data-testid=inventory-tabs] [data-tab=changes]');
+    await page.waitForURL((u) => u.pathname === '/inventory/changes');
+    await page.locator('[data-testid=changes-table], .empty').first().waitFor();
+    await page.goto(`${base}/agents/${encodeURIComponent(fleet.agentId)}?tab=inventory`);
+    await page.locator('[data-testid=agent-inventory] [data-testid=host-kind-tiles], [data-testid=agent-inventory] .empty').first().waitFor({ timeout: 30_000 });
+    if (opts.shotsAlways) await shot('agent-inventory');
+    await page.keyboard.press('Escape');
+    await page.locator('[data-testid=agent-drawer]').waitFor({ state: 'detached' });
+  });
+
   await step('expired session returns to sign-in', async () => {
     await page.evaluate(() =>
       sessionStorage.setItem('vigil.session', JSON.stringify({ token: 'vgt_expired', name: 'x', role: 'admin', kind: 'api' })),

@@ -9,6 +9,7 @@ import { makeProcesses, reverseShell } from './fixtures-host.mjs';
 import { runScenario, signIn } from './scenario';
 import { apiRequest, until } from './steps';
 import { screenshotDir } from './shots';
+import { inventoryWalk } from './uiInventory';
 
 const distIndex = new URL('../../internal/center/console/dist/index.html', import.meta.url);
 
@@ -299,6 +300,12 @@ describe('console against the fake API', () => {
     await page.keyboard.press('Escape');
     await drawer.waitFor({ state: 'detached' });
     await page.click('.topbar .lang-switch button:has-text("English")');
+    await page.close();
+  });
+
+  it('shows the inventory: counts, searches, details, changes, in both languages, and per agent', async () => {
+    const page = await browser.context.newPage();
+    await inventoryWalk(page, server, fakeToken, shots);
     await page.close();
   });
 

@@ -11,6 +11,7 @@ import { AlertsPage } from './pages/AlertsPage';
 import { ApiTokensPage } from './pages/ApiTokensPage';
 import { AuditPage } from './pages/AuditPage';
 import { EventsPage } from './pages/EventsPage';
+import { InventoryPage } from './pages/InventoryPage';
 import { JoinTokensPage } from './pages/JoinTokensPage';
 import { LoginPage } from './pages/LoginPage';
 import { PoliciesPage } from './pages/PoliciesPage';
@@ -90,6 +91,9 @@ export function App() {
   } else if (path === '/alerts' || alert) {
     page = <AlertsPage selected={alert?.id} />;
     title = t('nav.alerts');
+  } else if (path === '/inventory' || path === '/inventory/changes') {
+    page = <InventoryPage view={path === '/inventory/changes' ? 'changes' : 'items'} />;
+    title = t('nav.inventory');
   } else if (path === '/events') {
     page = <EventsPage />;
     title = t('nav.events');

@@ -4,6 +4,9 @@ import type {
   Agent,
   Alert,
   AlertState,
+  Asset,
+  AssetChange,
+  AssetSummary,
   CommandResponse,
   EcsEvent,
   Labels,
@@ -119,4 +122,43 @@ export interface EventFilter {
 
 export function listEvents(f: EventFilter, signal?: AbortSignal): Promise<Listing<EcsEvent>> {
   return request('GET', '/events', { query: { ...f, limit: f.limit ?? 100 }, signal });
+}
+
+export interface AssetFilter {
+  kind?: string;
+  agent_id?: string;
+  collector?: string;
+  /** Exact name, ignoring case. */
+  name?: string;
+  /** The inventory search (docs/inventory.md): name:redis version<6, port:3000 ... */
+  q?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** listAssets lists inventory items; a search the center cannot parse is a 400 with its reason. */
+export function listAssets(f: AssetFilter, signal?: AbortSignal): Promise<Listing<Asset>> {
+  return request('GET', '/assets', { query: { ...f, limit: f.limit ?? 100 }, signal });
+}
+
+export interface AssetChangeFilter {
+  agent_id?: string;
+  kind?: string;
+  action?: string;
+  /** A substring of the key or name. */
+  q?: string;
+  since?: string;
+  until?: string;
+  limit?: number;
+  cursor?: string;
+}
+
+/** listAssetChanges lists the inventory's history, newest first. */
+export function listAssetChanges(f: AssetChangeFilter, signal?: AbortSignal): Promise<Listing<AssetChange>> {
+  return request('GET', '/assets/changes', { query: { ...f, limit: f.limit ?? 100 }, signal });
+}
+
+/** assetSummary counts items per kind, for the fleet or one agent (with its collector sets). */
+export function assetSummary(agentId: string | undefined, signal?: AbortSignal): Promise<AssetSummary> {
+  return request('GET', '/assets/summary', { query: { agent_id: agentId }, signal });
 }

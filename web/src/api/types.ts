@@ -212,3 +212,90 @@ export interface AgentPolicy {
   updated_at: string;
   updated_by: string;
 }
+
+/** What an inventory item is (the center's asset kinds, in the order the console shows them). */
+export const assetKinds = [
+  'host',
+  'disk',
+  'mount',
+  'interface',
+  'user',
+  'group',
+  'process',
+  'port',
+  'package',
+  'library',
+  'middleware',
+  'website',
+  'service',
+  'task',
+  'module',
+  'sysctl',
+  'container',
+  'image',
+  'pod',
+] as const;
+export type AssetKind = (typeof assetKinds)[number];
+
+/** One item of a host's inventory, with the agent's hostname. */
+export interface Asset {
+  agent_id: string;
+  hostname?: string;
+  collector: string;
+  /** One of assetKinds; an unknown kind from a newer center is shown as it is. */
+  kind: string;
+  /** Unique within the agent's collector and kind. */
+  key: string;
+  name: string;
+  version?: string;
+  /** The item as an ECS-style nested document (package.*, process.*, user.* ...). */
+  fields?: Record<string, unknown> | null;
+  first_seen: string;
+  updated_at: string;
+}
+
+export type AssetAction = 'added' | 'changed' | 'removed';
+export const assetActions: AssetAction[] = ['added', 'changed', 'removed'];
+
+/** One entry of the inventory's history. */
+export interface AssetChange {
+  id: string;
+  agent_id: string;
+  hostname?: string;
+  collector: string;
+  kind: string;
+  key: string;
+  name: string;
+  action: AssetAction | string;
+  at: string;
+  /** The version before and after the change ("" or absent when there is none). */
+  before?: string;
+  after?: string;
+  before_fields?: Record<string, unknown> | null;
+  after_fields?: Record<string, unknown> | null;
+}
+
+/** Items of one kind, and how many agents have any. */
+export interface AssetKindCount {
+  kind: string;
+  items: number;
+  agents: number;
+}
+
+/** One collector's set on an agent: its digest, size and times. */
+export interface InventorySet {
+  agent_id: string;
+  collector: string;
+  digest: string;
+  items: number;
+  /** The last change applied. */
+  updated_at: string;
+  /** The last report, changed or not. */
+  checked_at: string;
+}
+
+/** GET /assets/summary: items per kind, and an agent's sets when asked for one agent. */
+export interface AssetSummary {
+  kinds: AssetKindCount[] | null;
+  sets?: InventorySet[] | null;
+}

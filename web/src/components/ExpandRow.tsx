@@ -14,15 +14,18 @@ interface Props {
   detail: () => ReactNode;
   /** more classes of the row */
   className?: string;
+  /** the row's text on hover */
+  title?: string;
 }
 
 /** ExpandRow is a clickable row with a ▸/▾ mark and its detail row when open. */
-export function ExpandRow({ open, onToggle, data, span, children, detail, className }: Props) {
+export function ExpandRow({ open, onToggle, data, span, children, detail, className, title }: Props) {
   return (
     <Fragment>
       <tr
         className={`clickable ${open ? 'selected' : ''} ${className ?? ''}`.trim()}
         {...data}
+        title={title}
         tabIndex={0}
         onClick={onToggle}
         onKeyDown={(ev) => ev.key === 'Enter' && onToggle()}

@@ -30,6 +30,15 @@ export const mainNav: NavEntry[] = [
     ),
   },
   {
+    to: '/inventory',
+    key: 'nav.inventory',
+    icon: icon(
+      <path key="a" d="M12 3 3.5 7.5 12 12l8.5-4.5L12 3z" />,
+      <path key="b" d="M3.5 7.5v9L12 21l8.5-4.5v-9" />,
+      <path key="c" d="M12 12v9" />,
+    ),
+  },
+  {
     to: '/alerts',
     key: 'nav.alerts',
     icon: icon(<path key="a" d="M12 3 2.5 20h19L12 3z" />, <path key="b" d="M12 10v4.5M12 17.2v.3" />),

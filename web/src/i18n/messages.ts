@@ -1,11 +1,12 @@
 // Every text of the console in English and Chinese. The English table
 // defines the keys; the Chinese one must have exactly the same (the type
 // checks it and test/i18n.test.ts checks it again, with no empty text).
-// Placeholders are {name}. The fleet management, administration and host
-// view texts live in their own files and are merged here.
+// Placeholders are {name}. The fleet management, administration, host
+// view and inventory texts live in their own files and are merged here.
 import { adminEn, adminZh } from './adminMessages';
 import { fleetEn, fleetZh } from './fleetMessages';
 import { hostEn, hostZh } from './hostMessages';
+import { inventoryEn, inventoryZh } from './inventoryMessages';
 
 export type Lang = 'en' | 'zh';
 
@@ -216,7 +217,7 @@ const baseEn = {
   'events.col.summary': 'Summary',
 } as const;
 
-export const en = { ...baseEn, ...fleetEn, ...adminEn, ...hostEn };
+export const en = { ...baseEn, ...fleetEn, ...adminEn, ...hostEn, ...inventoryEn };
 
 /** MessageKey is the name of one text. */
 export type MessageKey = keyof typeof en;
@@ -428,6 +429,6 @@ const baseZh: Record<keyof typeof baseEn, string> = {
   'events.col.summary': '摘要',
 };
 
-export const zh: Record<MessageKey, string> = { ...baseZh, ...fleetZh, ...adminZh, ...hostZh };
+export const zh: Record<MessageKey, string> = { ...baseZh, ...fleetZh, ...adminZh, ...hostZh, ...inventoryZh };
 
 export const dictionaries: Record<Lang, Record<MessageKey, string>> = { en, zh };

@@ -4,10 +4,13 @@
 package list
 
 import (
+	"github.com/vigilsec/vigil/internal/agent/collect/app/libraries"
+	"github.com/vigilsec/vigil/internal/agent/collect/app/middleware"
 	"github.com/vigilsec/vigil/internal/agent/collect/host/facts"
 	"github.com/vigilsec/vigil/internal/agent/collect/host/hardware"
 	"github.com/vigilsec/vigil/internal/agent/collect/net/listeners"
 	"github.com/vigilsec/vigil/internal/agent/collect/os/modules"
+	ospackages "github.com/vigilsec/vigil/internal/agent/collect/os/packages"
 	"github.com/vigilsec/vigil/internal/agent/collect/os/services"
 	"github.com/vigilsec/vigil/internal/agent/collect/os/sysctl"
 	"github.com/vigilsec/vigil/internal/agent/collect/os/tasks"
@@ -28,5 +31,8 @@ func All() []plugin.Collector {
 		tasks.New(),
 		modules.New(),
 		sysctl.New(),
+		ospackages.New(),
+		libraries.New(),
+		middleware.New(),
 	}
 }
