@@ -31,9 +31,16 @@ const ExecutableName = "vigil-scan"
 // ErrNotFound is wrapped by Locate's error when there is no scanner.
 var ErrNotFound = errors.New("scanner not found")
 
+// ErrUntrusted: the scanner, or its folder, could be replaced by a user
+// other than root and the agent's.
+var ErrUntrusted = errors.New("scanner not trusted")
+
 // Locate returns the scanner to run: path when it is set, else
 // ExecutableName in the folder of the running executable. The error
 // wraps ErrNotFound and says where it looked.
+//
+// The scanner and its folder must be owned by root or by the agent's own
+// user and writable by no one else (ErrUntrusted otherwise).
 func Locate(path string) (string, error) {
 	if path == "" {
 		self, err := os.Executable()
@@ -51,6 +58,11 @@ func Locate(path string) (string, error) {
 	}
 	if !fi.Mode().IsRegular() || fi.Mode().Perm()&0o111 == 0 {
 		return "", fmt.Errorf("%w: %s is not an executable file", ErrNotFound, path)
+	}
+	// The agent runs it as root: a scanner anyone else could replace
+	// would be a way to root.
+	if err := trusted(path, fi); err != nil {
+		return "", fmt.Errorf("%w: %s: %w", ErrUntrusted, path, err)
 	}
 	return path, nil
 }

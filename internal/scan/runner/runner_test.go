@@ -225,3 +225,49 @@ func TestRunErrors(t *testing.T) {
 		t.Errorf("err %v, PriorityErr %v", err, res.PriorityErr)
 	}
 }
+
+// TestLocateTrust: a scanner, or a folder, that someone other than root
+// and the agent's user could replace is refused.
+func TestLocateTrust(t *testing.T) {
+	write := func(dir string, mode os.FileMode) string {
+		t.Helper()
+		p := filepath.Join(dir, "vigil-scan")
+		if err := os.WriteFile(p, []byte("#!/bin/sh\n"), 0o700); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chmod(p, mode); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := t.TempDir()
+	if _, err := runner.Locate(write(good, 0o755)); err != nil {
+		t.Errorf("a scanner of ours with mode 0755: %v", err)
+	}
+	if _, err := runner.Locate(write(t.TempDir(), 0o757)); !errors.Is(err, runner.ErrUntrusted) {
+		t.Errorf("a world-writable scanner: %v", err)
+	}
+	open := t.TempDir()
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runner.Locate(write(open, 0o755)); !errors.Is(err, runner.ErrUntrusted) {
+		t.Errorf("a scanner in a world-writable folder: %v", err)
+	}
+	sticky := t.TempDir()
+	if err := os.Chmod(sticky, 0o777|os.ModeSticky); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runner.Locate(write(sticky, 0o755)); err != nil {
+		t.Errorf("a scanner of ours in a sticky folder: %v", err)
+	}
+	if os.Geteuid() == 0 {
+		p := write(t.TempDir(), 0o755)
+		if err := os.Chown(p, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := runner.Locate(p); !errors.Is(err, runner.ErrUntrusted) {
+			t.Errorf("a scanner owned by nobody: %v", err)
+		}
+	}
+}

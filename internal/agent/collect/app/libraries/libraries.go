@@ -41,9 +41,6 @@ const MaxSettingRoots = 64
 
 // Settings are the collector's policy settings.
 type Settings struct {
-	// Scanner is the vigil-scan executable; empty: the one next to the
-	// agent's executable.
-	Scanner string `json:"scanner,omitempty"`
 	// Roots are more files and folders to scan, absolute: web roots,
 	// application folders.
 	Roots []string `json:"roots,omitempty"`
@@ -70,7 +67,7 @@ func ParseSettings(raw json.RawMessage) (Settings, error) {
 	if err := runner.DecodeSettings(raw, &s); err != nil {
 		return Settings{}, fmt.Errorf("%s settings: %w", Name, err)
 	}
-	if err := runner.CheckSettings(s.Timeout, s.Scanner); err != nil {
+	if err := runner.CheckSettings(s.Timeout); err != nil {
 		return Settings{}, fmt.Errorf("%s settings: %w", Name, err)
 	}
 	if s.MaxFiles < 1 || s.MaxFiles > 10_000_000 {
@@ -133,7 +130,7 @@ func (*Collector) Kinds() []string { return []string{event.AssetLibrary} }
 func (c *Collector) Configure(plugin.Env) error {
 	p, err := runner.Locate(c.Scanner)
 	if err != nil {
-		return fmt.Errorf("%s: %w (install %s next to the agent, or set the scanner setting): %w",
+		return fmt.Errorf("%s: %w (install %s next to the agent): %w",
 			Name, err, runner.ExecutableName, plugin.ErrUnsupported)
 	}
 	c.mu.Lock()
@@ -190,7 +187,7 @@ func (c *Collector) Assets(ctx context.Context, env plugin.Env) ([]event.Asset, 
 	c.mu.Lock()
 	s, found := c.settings, c.found
 	c.mu.Unlock()
-	scanner, err := runner.Choose(c.Scanner, s.Scanner, found)
+	scanner, err := runner.Choose(c.Scanner, found)
 	if err != nil {
 		c.stats.Failed()
 		return nil, fmt.Errorf("%s: %w", Name, err)

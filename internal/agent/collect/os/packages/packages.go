@@ -31,9 +31,6 @@ const Name = "os/packages"
 
 // Settings are the collector's policy settings.
 type Settings struct {
-	// Scanner is the vigil-scan executable; empty: the one next to the
-	// agent's executable.
-	Scanner string `json:"scanner,omitempty"`
 	// Timeout is the scan's time limit ("2m").
 	Timeout runner.Duration `json:"timeout,omitempty"`
 }
@@ -48,7 +45,7 @@ func ParseSettings(raw json.RawMessage) (Settings, error) {
 	if err := runner.DecodeSettings(raw, &s); err != nil {
 		return Settings{}, fmt.Errorf("%s settings: %w", Name, err)
 	}
-	if err := runner.CheckSettings(s.Timeout, s.Scanner); err != nil {
+	if err := runner.CheckSettings(s.Timeout); err != nil {
 		return Settings{}, fmt.Errorf("%s settings: %w", Name, err)
 	}
 	return s, nil
@@ -100,7 +97,7 @@ func (c *Collector) Configure(env plugin.Env) error {
 	}
 	path, err := runner.Locate(c.Scanner)
 	if err != nil {
-		return fmt.Errorf("%s: %w (install %s next to the agent, or set the scanner setting): %w",
+		return fmt.Errorf("%s: %w (install %s next to the agent): %w",
 			Name, err, runner.ExecutableName, plugin.ErrUnsupported)
 	}
 	c.mu.Lock()
@@ -143,7 +140,7 @@ func (c *Collector) Assets(ctx context.Context, env plugin.Env) ([]event.Asset, 
 	c.mu.Lock()
 	s, found := c.settings, c.found
 	c.mu.Unlock()
-	path, err := runner.Choose(c.Scanner, s.Scanner, found)
+	path, err := runner.Choose(c.Scanner, found)
 	if err != nil {
 		c.stats.Failed()
 		return nil, fmt.Errorf("%s: %w", Name, err)
