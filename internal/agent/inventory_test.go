@@ -3,6 +3,8 @@ package agent_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -154,4 +156,52 @@ func TestAssetCollector(t *testing.T) {
 	if p["state"] != "failed" || toInt(counters["assets"]) != 2 || toInt(counters["assets_added"]) != 3 || toInt(counters["unchanged"]) != 1 {
 		t.Errorf("status %v", p)
 	}
+}
+
+// lookingCollector is not supported until its settings say where to look.
+type lookingCollector struct {
+	assetCollector
+	mu    sync.Mutex
+	where string
+}
+
+func (c *lookingCollector) Name() string { return "test/looking" }
+func (c *lookingCollector) Configure(env plugin.Env) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.where != "/run/elsewhere.sock" {
+		return fmt.Errorf("%w: nothing at the default path", plugin.ErrUnsupported)
+	}
+	return nil
+}
+func (c *lookingCollector) ApplySettings(raw json.RawMessage) error {
+	var s struct{ Where string }
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return err
+		}
+	}
+	c.mu.Lock()
+	c.where = s.Where
+	c.mu.Unlock()
+	return nil
+}
+
+// TestReconfigure: a plugin skipped because what it observes was not at
+// its default place runs once its policy's settings tell it where to look.
+func TestReconfigure(t *testing.T) {
+	c := startCenter(t)
+	ic := &inventoryCenter{}
+	ic.answer(t, c)
+	hbs := c.watchHeartbeats(t)
+	col := &lookingCollector{assetCollector: assetCollector{users: []string{"root"}}}
+	r := startAgent(t, c, hbs, t.TempDir(), func(cfg *agent.Config) { cfg.Collectors = []plugin.Collector{col} })
+	p := c.waitStatus(t, r.id, "test/looking", "skipped")
+	if !strings.Contains(p["reason"].(string), "nothing at the default path") {
+		t.Errorf("skipped for %v", p["reason"])
+	}
+	c.putPolicy(t, r.id, &busv1.AgentPolicy{Revision: 2, Budget: &busv1.Budget{CpuPercent: 1000},
+		Collectors: map[string]*busv1.PluginPolicy{"test/looking": {Enabled: true, SettingsJson: `{"where":"/run/elsewhere.sock"}`}}})
+	waitUntil(t, "the collector's inventory", func() bool { return len(ic.changes()) == 1 })
+	c.waitStatus(t, r.id, "test/looking", "idle")
 }

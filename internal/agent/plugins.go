@@ -16,6 +16,9 @@ type runner struct {
 	st *pluginStatus
 	// skip is why the plugin cannot run on this host at all.
 	skip string
+	// unsupported: skip came from the plugin's own Configure (what it
+	// observes was not found), which other settings may change.
+	unsupported bool
 
 	cancel context.CancelFunc // stops the running loop; nil when stopped
 	done   chan struct{}      // closed when the loop returned
@@ -46,7 +49,7 @@ func (r *runner) stop() bool {
 // preparePlugins checks every plugin against the host and configures the
 // ones that can run.
 func (a *Agent) preparePlugins() {
-	prepare := func(p plugin.Plugin, st *pluginStatus) string {
+	prepare := func(p plugin.Plugin, st *pluginStatus, r *runner) string {
 		if err := p.Requirements().Check(a.caps); err != nil {
 			a.status.set(st, StateSkipped, err.Error())
 			a.log.Info("plugin skipped", "plugin", p.Name(), "kind", st.kind, "reason", err)
@@ -55,6 +58,7 @@ func (a *Agent) preparePlugins() {
 		if c, ok := p.(plugin.Configurer); ok {
 			if err := a.safely(p.Name(), func() error { return c.Configure(a.env) }); err != nil {
 				if errors.Is(err, plugin.ErrUnsupported) {
+					r.unsupported = true
 					a.status.set(st, StateSkipped, err.Error())
 					a.log.Info("plugin skipped", "plugin", p.Name(), "kind", st.kind, "reason", err)
 					return err.Error()
@@ -70,7 +74,7 @@ func (a *Agent) preparePlugins() {
 	for _, c := range a.cfg.Collectors {
 		r := &collectorRunner{c: c}
 		r.st = a.status.add(plugin.KindCollector, c.Name(), "", "", countedFunc(r.counters))
-		r.skip = prepare(c, r.st)
+		r.skip = prepare(c, r.st, &r.runner)
 		a.collectors = append(a.collectors, r)
 	}
 	for _, s := range a.cfg.Sensors {
@@ -82,7 +86,7 @@ func (a *Agent) preparePlugins() {
 		}
 		counted, _ := s.(plugin.Counted)
 		r.st = a.status.add(plugin.KindSensor, s.Name(), s.Mechanism(), provides, counted)
-		r.skip = prepare(s, r.st)
+		r.skip = prepare(s, r.st, &r.runner)
 		a.status.setMechanism(r.st, s.Mechanism()) // Configure may have decided it
 		a.sensors = append(a.sensors, r)
 	}
@@ -133,6 +137,30 @@ func (a *Agent) applySettings(p plugin.Plugin, st *pluginStatus, tried *string, 
 	a.status.noteError(st, "")
 }
 
+// reconfigure gives a plugin its own Configure skipped (what it observes
+// was not found where it looked) another try when its policy brings other
+// settings, which may tell it where to look: a container engine's socket
+// elsewhere. Under supMu.
+func (a *Agent) reconfigure(p plugin.Plugin, r *runner, raw string) {
+	if !r.unsupported || !settingsChanged(p, r.settingsTried, raw) {
+		return
+	}
+	a.applySettings(p, r.st, &r.settingsTried, raw)
+	c, ok := p.(plugin.Configurer)
+	if !ok {
+		return
+	}
+	if err := a.safely(p.Name(), func() error { return c.Configure(a.env) }); err != nil {
+		r.skip = err.Error()
+		r.unsupported = errors.Is(err, plugin.ErrUnsupported)
+		a.status.set(r.st, StateSkipped, r.skip)
+		return
+	}
+	a.log.Info("plugin configured with its new settings", "plugin", p.Name())
+	r.skip, r.unsupported = "", false
+	a.status.set(r.st, StateIdle, "")
+}
+
 // settingsChanged reports whether a Tunable plugin has settings to apply.
 func settingsChanged(p plugin.Plugin, tried, raw string) bool {
 	_, ok := p.(plugin.Tunable)
@@ -148,6 +176,7 @@ func (a *Agent) reconcile(ctx context.Context, e *effectivePolicy) {
 	}
 	disabled := fmt.Sprintf("disabled by policy %s (revision %d)", e.name, e.revision)
 	for _, r := range a.collectors {
+		a.reconfigure(r.c, &r.runner, e.collectors[r.c.Name()].GetSettingsJson())
 		if r.skip != "" {
 			continue
 		}
@@ -172,6 +201,7 @@ func (a *Agent) reconcile(ctx context.Context, e *effectivePolicy) {
 	// the list runs.
 	chosen := map[string]string{}
 	for _, r := range a.sensors {
+		a.reconfigure(r.s, &r.runner, e.sensors[r.s.Name()].GetSettingsJson())
 		if r.skip != "" {
 			continue
 		}

@@ -33,7 +33,13 @@ const (
 	AssetSysctl     = "sysctl"     // kernel parameters of security interest
 	AssetContainer  = "container"  // containers
 	AssetImage      = "image"      // container images
-	AssetPod        = "pod"        // Kubernetes pods (and other cluster objects)
+	AssetPod        = "pod"        // Kubernetes pods
+	// Kubernetes objects other than pods, from the center's cluster
+	// inventory.
+	AssetK8sNamespace = "k8s_namespace"
+	AssetK8sNode      = "k8s_node"
+	AssetK8sService   = "k8s_service"
+	AssetK8sWorkload  = "k8s_workload" // Deployments, DaemonSets, StatefulSets
 )
 
 // AssetKinds lists every kind, in the order the console shows them.
@@ -42,6 +48,7 @@ var AssetKinds = []string{
 	AssetProcess, AssetPort, AssetPackage, AssetLibrary, AssetMiddleware,
 	AssetWebsite, AssetService, AssetTask, AssetModule, AssetSysctl,
 	AssetContainer, AssetImage, AssetPod,
+	AssetK8sNamespace, AssetK8sNode, AssetK8sService, AssetK8sWorkload,
 }
 
 // Limits on one asset, checked by Asset.Validate.

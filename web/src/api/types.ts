@@ -234,6 +234,10 @@ export const assetKinds = [
   'container',
   'image',
   'pod',
+  'k8s_namespace',
+  'k8s_node',
+  'k8s_service',
+  'k8s_workload',
 ] as const;
 export type AssetKind = (typeof assetKinds)[number];
 

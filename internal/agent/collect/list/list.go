@@ -6,6 +6,8 @@ package list
 import (
 	"github.com/vigilsec/vigil/internal/agent/collect/app/libraries"
 	"github.com/vigilsec/vigil/internal/agent/collect/app/middleware"
+	"github.com/vigilsec/vigil/internal/agent/collect/container/containerd"
+	"github.com/vigilsec/vigil/internal/agent/collect/container/docker"
 	"github.com/vigilsec/vigil/internal/agent/collect/host/facts"
 	"github.com/vigilsec/vigil/internal/agent/collect/host/hardware"
 	"github.com/vigilsec/vigil/internal/agent/collect/net/listeners"
@@ -34,5 +36,7 @@ func All() []plugin.Collector {
 		ospackages.New(),
 		libraries.New(),
 		middleware.New(),
+		docker.New(),
+		containerd.New(),
 	}
 }
