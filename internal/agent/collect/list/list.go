@@ -6,6 +6,7 @@ package list
 import (
 	"github.com/vigilsec/vigil/internal/agent/collect/app/libraries"
 	"github.com/vigilsec/vigil/internal/agent/collect/app/middleware"
+	"github.com/vigilsec/vigil/internal/agent/collect/app/websites"
 	"github.com/vigilsec/vigil/internal/agent/collect/container/containerd"
 	"github.com/vigilsec/vigil/internal/agent/collect/container/docker"
 	"github.com/vigilsec/vigil/internal/agent/collect/host/facts"
@@ -36,6 +37,7 @@ func All() []plugin.Collector {
 		ospackages.New(),
 		libraries.New(),
 		middleware.New(),
+		websites.New(),
 		docker.New(),
 		containerd.New(),
 	}
