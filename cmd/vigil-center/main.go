@@ -27,6 +27,8 @@ func main() {
 	flag.StringVar(&cfg.StoreDSN, "store", cfg.StoreDSN, "postgres:// URL, or empty for SQLite in the data dir (VIGIL_STORE)")
 	flag.DurationVar(&cfg.EventRetention, "event-retention", cfg.EventRetention, "how long events are kept, 0 for ever (VIGIL_EVENT_RETENTION)")
 	flag.DurationVar(&cfg.AssetHistoryRetention, "asset-history-retention", cfg.AssetHistoryRetention, "how long the inventory's history of changes is kept, 0 for ever (VIGIL_ASSET_HISTORY_RETENTION)")
+	kubeconfigs := flag.String("kubeconfig", strings.Join(cfg.Kubeconfigs, ","), "comma-separated kubeconfig files of the Kubernetes clusters to take the inventory of, each PATH or NAME=PATH (VIGIL_KUBECONFIG)")
+	flag.DurationVar(&cfg.ClusterInterval, "cluster-interval", cfg.ClusterInterval, "time between two inventories of each Kubernetes cluster")
 	advertise := flag.String("advertise", strings.Join(cfg.Advertise, ","), "comma-separated names or addresses agents reach this center by (VIGIL_ADVERTISE)")
 	logLevel := flag.String("log-level", "info", "debug, info, warn or error")
 	showVersion := flag.Bool("version", false, "print the version and exit")
@@ -37,6 +39,7 @@ func main() {
 		return
 	}
 	cfg.Advertise = center.SplitList(*advertise)
+	cfg.Kubeconfigs = center.SplitList(*kubeconfigs)
 
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {

@@ -98,6 +98,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 		log.Info("created the first admin API token", "file", filepath.Join(cfg.DataDir, "admin.token"))
 	}
 
+	clusters, err := loadClusters(cfg.Kubeconfigs, log.With("part", "kube"))
+	if err != nil {
+		return nil, err
+	}
+
 	c.bus, err = server.Start(ctx, server.Config{
 		Dir: filepath.Join(cfg.DataDir, "nats"), Listen: cfg.NATSAddr, TLS: tlsConf.Clone(),
 		EventsMaxAge: cfg.EventRetention, EventsMaxBytes: cfg.StreamMaxBytes, Logger: log.With("part", "bus"),
@@ -126,6 +131,9 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 	c.goRun("health", func(ctx context.Context) error { return healthSvc.Run(ctx) }, runCtx)
 	c.goRun("ingest", func(ctx context.Context) error { return ingestSvc.Run(ctx) }, runCtx)
 	c.goRun("inventory", func(ctx context.Context) error { return inventorySvc.Run(ctx) }, runCtx)
+	c.goRun("clusters", func(ctx context.Context) error {
+		return inventory.RunClusters(ctx, c.store.Inventory(), clusters, cfg.ClusterInterval, log.With("part", "kube"))
+	}, runCtx)
 	if cfg.EventRetention > 0 {
 		c.goRun("retention", func(ctx context.Context) error {
 			return ingest.RunRetention(ctx, "events", c.store.Events().DeleteBefore, cfg.EventRetention)

@@ -30,6 +30,12 @@ type Config struct {
 	// AssetHistoryRetention is how long the inventory's history of
 	// changes is kept (0: forever).
 	AssetHistoryRetention time.Duration
+	// Kubeconfigs are the kubeconfig files of the Kubernetes clusters the
+	// center takes the inventory of, each "PATH" (the cluster is named
+	// after its current context's cluster) or "NAME=PATH".
+	Kubeconfigs []string
+	// ClusterInterval is the time between two inventories of a cluster.
+	ClusterInterval time.Duration
 	// StreamMaxBytes bounds the bus's event stream on disk.
 	StreamMaxBytes int64
 	// AdminToken, when set on first start, becomes the admin API token.
@@ -47,6 +53,7 @@ func DefaultConfig() Config {
 		NATSAddr:              "0.0.0.0:4222",
 		EventRetention:        30 * 24 * time.Hour,
 		AssetHistoryRetention: 400 * 24 * time.Hour,
+		ClusterInterval:       10 * time.Minute,
 		StreamMaxBytes:        8 << 30,
 		HeartbeatTimeout:      20 * time.Second,
 	}
@@ -66,6 +73,9 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	str("VIGIL_ADMIN_TOKEN", &c.AdminToken)
 	if v := getenv("VIGIL_ADVERTISE"); v != "" {
 		c.Advertise = SplitList(v)
+	}
+	if v := getenv("VIGIL_KUBECONFIG"); v != "" {
+		c.Kubeconfigs = SplitList(v)
 	}
 	if v := getenv("VIGIL_EVENT_RETENTION"); v != "" {
 		d, err := time.ParseDuration(v)
@@ -109,6 +119,9 @@ func (c Config) Validate() error {
 	}
 	if c.EventRetention < 0 {
 		errs = append(errs, errors.New("event retention: must not be negative"))
+	}
+	if len(c.Kubeconfigs) > 0 && c.ClusterInterval < time.Minute {
+		errs = append(errs, errors.New("cluster interval: at least 1m"))
 	}
 	if c.AssetHistoryRetention < 0 {
 		errs = append(errs, errors.New("asset history retention: must not be negative"))

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"sort"
+	"strings"
 
 	"github.com/vigilsec/vigil/internal/center/inventory"
 	"github.com/vigilsec/vigil/internal/event"
@@ -35,6 +36,10 @@ type hostnames struct {
 func (h *hostnames) of(id string) string {
 	if n, ok := h.names[id]; ok {
 		return n
+	}
+	if cluster, ok := strings.CutPrefix(id, inventory.ClusterPrefix); ok {
+		// A Kubernetes cluster's objects, which the center reads itself.
+		return "cluster " + cluster
 	}
 	n := ""
 	if a, err := h.st.Get(h.ctx, id); err == nil {
@@ -157,7 +162,7 @@ func (s *server) assetSummary(w http.ResponseWriter, r *http.Request, c *call) e
 	if err != nil {
 		return err
 	}
-	if agentID != "" {
+	if agentID != "" && !strings.HasPrefix(agentID, inventory.ClusterPrefix) {
 		if _, err := s.cfg.Store.Agents().Get(r.Context(), agentID); err != nil {
 			return storeError(err, "agent")
 		}
