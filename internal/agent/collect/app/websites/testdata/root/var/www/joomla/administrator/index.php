@@ -1,0 +1,2 @@
+<?php
+// Joomla administrator entry point (fixture)
