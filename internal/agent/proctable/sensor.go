@@ -65,7 +65,7 @@ func (b *SensorBase[S, C]) Configure(env plugin.Env) error {
 // ApplySettings implements plugin.Tunable.
 func (b *SensorBase[S, C]) ApplySettings(raw json.RawMessage) error {
 	var st S
-	if err := DecodeSettings(raw, &st); err != nil {
+	if err := plugin.DecodeSettings(raw, &st); err != nil {
 		return fmt.Errorf("%s: %w", b.name, err)
 	}
 	if err := st.Validate(); err != nil {

@@ -1,12 +1,11 @@
 package proctable
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/proctable/exehash"
 )
 
@@ -19,50 +18,18 @@ import (
 //	hash_max_mib  largest executable hashed, in MiB: 64 (1 to 4096)
 //
 // A sensor embeds Settings in its own settings type and decodes with
-// DecodeSettings.
+// plugin.DecodeSettings.
 type Settings struct {
-	ForkEvents ForkMode  `json:"fork_events,omitempty"`
-	ForkWindow *Duration `json:"fork_window,omitempty"`
-	HashWait   *Duration `json:"hash_wait,omitempty"`
-	HashMaxMiB int       `json:"hash_max_mib,omitempty"`
+	ForkEvents ForkMode         `json:"fork_events,omitempty"`
+	ForkWindow *plugin.Duration `json:"fork_window,omitempty"`
+	HashWait   *plugin.Duration `json:"hash_wait,omitempty"`
+	HashMaxMiB int              `json:"hash_max_mib,omitempty"`
 }
 
-// Duration is a time.Duration written as a Go duration string ("500ms").
-type Duration time.Duration
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("a duration is a string such as \"500ms\": %w", err)
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalJSON implements json.Marshaler.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
-// DecodeSettings decodes raw (a JSON object; empty means defaults) into
-// dst strictly: unknown fields and trailing data are errors.
-func DecodeSettings(raw json.RawMessage, dst any) error {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		return fmt.Errorf("settings: %w", err)
-	}
-	if dec.More() {
-		return errors.New("settings: data after the JSON object")
-	}
-	return nil
-}
+// DecodeSettings decodes raw strictly into dst (plugin.DecodeSettings).
+//
+// Deprecated: use plugin.DecodeSettings.
+func DecodeSettings(raw json.RawMessage, dst any) error { return plugin.DecodeSettings(raw, dst) }
 
 // Validate checks the values.
 func (s Settings) Validate() error {

@@ -13,13 +13,18 @@ type InetSocket struct {
 	Local, Remote netip.AddrPort
 	// State is the kernel's TCP state (1 established, 10 listen ...).
 	State uint8
+	// UID is the user that created the socket.
+	UID uint32
+	// Inode is the socket's inode ("socket:[INODE]" in /proc/PID/fd), 0
+	// for a socket that no file refers to.
 	Inode uint64
 }
 
 // FindInetSocket looks for the socket with the inode in a tcp, tcp6,
 // udp or udp6 table (ipv6 says which address width the table has). It
-// returns the socket, whether it was found and the first malformed line
-// met on the way, if any (the lines after it are still searched).
+// returns the socket, its IPv4-mapped addresses as IPv4 ones, whether it
+// was found and the first malformed line met on the way, if any (the
+// lines after it are still searched).
 func FindInetSocket(table []byte, ipv6 bool, inode uint64) (InetSocket, bool, error) {
 	var firstErr error
 	first := true
@@ -37,7 +42,7 @@ func FindInetSocket(table []byte, ipv6 bool, inode uint64) (InetSocket, bool, er
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		s, err := parseInetLine(line, ipv6)
+		s, err := ParseInetLine(line, ipv6)
 		if err != nil {
 			if firstErr == nil {
 				firstErr = err
@@ -45,32 +50,34 @@ func FindInetSocket(table []byte, ipv6 bool, inode uint64) (InetSocket, bool, er
 			continue
 		}
 		if s.Inode == inode {
+			s.Local = netip.AddrPortFrom(s.Local.Addr().Unmap(), s.Local.Port())
+			s.Remote = netip.AddrPortFrom(s.Remote.Addr().Unmap(), s.Remote.Port())
 			return s, true, firstErr
 		}
 	}
 	return InetSocket{}, false, firstErr
 }
 
-// parseInetLine parses one line of a tcp or udp table.
-func parseInetLine(line []byte, ipv6 bool) (InetSocket, error) {
+// ParseInetLine parses one line of a tcp, tcp6, udp or udp6 table (not
+// the header): "sl local_address rem_address st tx_queue:rx_queue
+// tr:tm->when retrnsmt uid timeout inode ...", addresses as hex words in
+// host byte order, one for an IPv4 table and four for an IPv6 one
+// (ipv6), kept as the table has them (an IPv6 table's IPv4-mapped
+// addresses stay IPv6).
+func ParseInetLine(line []byte, ipv6 bool) (InetSocket, error) {
 	var s InetSocket
 	var f [10][]byte
-	n := 0
 	rest := line
-	for n < len(f) {
+	for i := range f {
 		rest = bytes.TrimLeft(rest, " \t")
-		if len(rest) == 0 {
-			break
-		}
 		end := bytes.IndexAny(rest, " \t")
 		if end < 0 {
 			end = len(rest)
 		}
-		f[n], rest = rest[:end], rest[end:]
-		n++
-	}
-	if n < len(f) {
-		return s, fmt.Errorf("%w: net table: %d fields, want at least 10", ErrMalformed, n)
+		if end == 0 {
+			return s, fmt.Errorf("%w: net table: %d fields, want at least 10", ErrMalformed, i)
+		}
+		f[i], rest = rest[:end], rest[end:]
 	}
 	var err error
 	if s.Local, err = parseHexAddrPort(f[1], ipv6); err != nil {
@@ -84,6 +91,11 @@ func parseInetLine(line []byte, ipv6 bool) (InetSocket, error) {
 		return s, fmt.Errorf("%w: net table: state %q", ErrMalformed, f[3])
 	}
 	s.State = uint8(st)
+	uid, err := strconv.ParseUint(string(f[7]), 10, 32)
+	if err != nil {
+		return s, fmt.Errorf("%w: net table: uid %q", ErrMalformed, f[7])
+	}
+	s.UID = uint32(uid)
 	if s.Inode, err = strconv.ParseUint(string(f[9]), 10, 64); err != nil {
 		return s, fmt.Errorf("%w: net table: inode %q", ErrMalformed, f[9])
 	}
@@ -102,7 +114,7 @@ func parseHexAddrPort(b []byte, ipv6 bool) (netip.AddrPort, error) {
 		return netip.AddrPort{}, fmt.Errorf("%w: net table: address %q", ErrMalformed, b)
 	}
 	var raw [16]byte
-	for w := 0; w < words; w++ {
+	for w := range words {
 		v, err := strconv.ParseUint(string(addr[8*w:8*w+8]), 16, 32)
 		if err != nil {
 			return netip.AddrPort{}, fmt.Errorf("%w: net table: address %q", ErrMalformed, b)
@@ -113,11 +125,9 @@ func parseHexAddrPort(b []byte, ipv6 bool) (netip.AddrPort, error) {
 	if err != nil {
 		return netip.AddrPort{}, fmt.Errorf("%w: net table: port %q", ErrMalformed, port)
 	}
-	var ip netip.Addr
+	ip := netip.AddrFrom4([4]byte(raw[:4]))
 	if ipv6 {
-		ip = netip.AddrFrom16(raw).Unmap()
-	} else {
-		ip = netip.AddrFrom4([4]byte(raw[:4]))
+		ip = netip.AddrFrom16(raw)
 	}
 	return netip.AddrPortFrom(ip, uint16(p)), nil
 }

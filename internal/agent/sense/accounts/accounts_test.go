@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -23,61 +22,18 @@ const testHash = "$y$j9T$F5Jx5fExrKuPp53xLKQ..1$zwtVrjrUCmXcyLTs6oxLTQlzifSUkF8R
 
 // fixture copies the fixture root to a new directory and returns it.
 func fixture(t *testing.T) string {
-	t.Helper()
-	root := t.TempDir()
-	trackertest.CopyTree(t, "testdata/root", root)
-	for _, d := range []string{"home", "var/www"} {
-		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
+	return trackertest.Fixture(t, "testdata/root", "home", "var/www")
 }
 
 // newSensor returns a configured sensor.
 func newSensor(t testing.TB, root, data, settings string) *accounts.Sensor {
 	t.Helper()
-	s := accounts.New()
-	if err := s.Configure(plugin.Env{Root: root, DataDir: data, Logger: trackertest.Logger(t)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.ApplySettings(json.RawMessage(settings)); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-// needTools skips the test when a tool is missing, unless
-// VIGIL_REQUIRE_KERNEL=1.
-func needTools(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("VIGIL_REQUIRE_KERNEL") == "1" {
-				t.Fatalf("%s is missing", tool)
-			}
-			t.Skipf("%s is missing", tool)
-		}
-	}
-}
-
-// run runs a command and returns its output.
-func run(t *testing.T, name string, args ...string) string {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
-func is(field, want string) func(event.Event) bool {
-	return func(e event.Event) bool { return e.String(field) == want }
+	return trackertest.Configure(t, accounts.New(), root, data, settings)
 }
 
 func TestShadowToolsKeysAndSudoers(t *testing.T) {
 	trackertest.RequireRoot(t)
-	needTools(t, "useradd", "usermod", "userdel", "ssh-keygen")
+	trackertest.NeedTools(t, "useradd", "usermod", "userdel", "ssh-keygen")
 	root, data := fixture(t), t.TempDir()
 	s := newSensor(t, root, data, "")
 	r := trackertest.Start(t, s)
@@ -88,8 +44,8 @@ func TestShadowToolsKeysAndSudoers(t *testing.T) {
 
 	// useradd replaces passwd, group, shadow and gshadow by renaming.
 	mark := emit.Len()
-	run(t, "useradd", "--prefix", root, "-m", "-k", filepath.Join(root, "etc/skel"), "-s", "/bin/bash", "-c", "Alice Example,,,", "alice")
-	e := emit.WaitFor(t, mark, accounts.ActionUserAdded, is("user.target.name", "alice"))
+	trackertest.Run(t, "useradd", "--prefix", root, "-m", "-k", filepath.Join(root, "etc/skel"), "-s", "/bin/bash", "-c", "Alice Example,,,", "alice")
+	e := emit.WaitFor(t, mark, accounts.ActionUserAdded, trackertest.Is("user.target.name", "alice"))
 	for field, want := range map[string]string{
 		"user.target.id": "1000", "user.target.group.id": "1000", "user.target.group.name": "alice",
 		"user.target.full_name": "Alice Example", "vigil.account.shell": "/bin/bash", "vigil.account.home": "/home/alice",
@@ -103,32 +59,32 @@ func TestShadowToolsKeysAndSudoers(t *testing.T) {
 	if _, ok := e.Get("process.pid"); ok {
 		t.Error("user-added names a process; inotify cannot know it")
 	}
-	emit.WaitFor(t, mark, accounts.ActionGroupAdded, is("group.name", "alice"))
+	emit.WaitFor(t, mark, accounts.ActionGroupAdded, trackertest.Is("group.name", "alice"))
 
 	mark = emit.Len()
-	run(t, "usermod", "--prefix", root, "-aG", "sudo", "alice")
-	e = emit.WaitFor(t, mark, accounts.ActionGroupMemberAdded, is("group.name", "sudo"))
+	trackertest.Run(t, "usermod", "--prefix", root, "-aG", "sudo", "alice")
+	e = emit.WaitFor(t, mark, accounts.ActionGroupMemberAdded, trackertest.Is("group.name", "sudo"))
 	if e.String("user.target.name") != "alice" || e.String("vigil.account.group.privileged") != "true" || e.String("group.id") != "27" {
 		t.Errorf("group-member-added: %v", e)
 	}
 
 	mark = emit.Len()
-	run(t, "usermod", "--prefix", root, "-p", testHash, "alice")
-	e = emit.WaitFor(t, mark, accounts.ActionPasswordChanged, is("user.target.name", "alice"))
+	trackertest.Run(t, "usermod", "--prefix", root, "-p", testHash, "alice")
+	e = emit.WaitFor(t, mark, accounts.ActionPasswordChanged, trackertest.Is("user.target.name", "alice"))
 	if e.String("vigil.account.password.scheme") != "yescrypt" || e.String("vigil.account.password.state") != "hash" ||
 		e.String("vigil.account.password.previous_state") != "none" || e.String("file.path") != "/etc/shadow" {
 		t.Errorf("password-changed: %v", e)
 	}
 
 	mark = emit.Len()
-	run(t, "usermod", "--prefix", root, "-L", "alice")
-	emit.WaitFor(t, mark, accounts.ActionAccountLocked, is("user.target.name", "alice"))
+	trackertest.Run(t, "usermod", "--prefix", root, "-L", "alice")
+	emit.WaitFor(t, mark, accounts.ActionAccountLocked, trackertest.Is("user.target.name", "alice"))
 	mark = emit.Len()
-	run(t, "usermod", "--prefix", root, "-U", "alice")
-	emit.WaitFor(t, mark, accounts.ActionAccountUnlocked, is("user.target.name", "alice"))
+	trackertest.Run(t, "usermod", "--prefix", root, "-U", "alice")
+	emit.WaitFor(t, mark, accounts.ActionAccountUnlocked, trackertest.Is("user.target.name", "alice"))
 	mark = emit.Len()
-	run(t, "usermod", "--prefix", root, "-e", "2030-01-01", "alice")
-	e = emit.WaitFor(t, mark, accounts.ActionPasswordExpiryChanged, is("user.target.name", "alice"))
+	trackertest.Run(t, "usermod", "--prefix", root, "-e", "2030-01-01", "alice")
+	e = emit.WaitFor(t, mark, accounts.ActionPasswordExpiryChanged, trackertest.Is("user.target.name", "alice"))
 	if e.String("vigil.account.password.expires") != "2030-01-01" {
 		t.Errorf("password-expiry-changed: %v", e)
 	}
@@ -149,16 +105,16 @@ func TestShadowToolsKeysAndSudoers(t *testing.T) {
 		if kt.bits != "" {
 			args = append(args, "-b", kt.bits)
 		}
-		run(t, "ssh-keygen", args...)
+		trackertest.Run(t, "ssh-keygen", args...)
 		pub, err := os.ReadFile(key + ".pub")
 		if err != nil {
 			t.Fatal(err)
 		}
 		// "256 SHA256:... alice@ed25519 (ED25519)"
-		lf := strings.Fields(run(t, "ssh-keygen", "-lf", key+".pub"))
+		lf := strings.Fields(trackertest.Run(t, "ssh-keygen", "-lf", key+".pub"))
 		mark = emit.Len()
 		trackertest.Append(t, filepath.Join(sshDir, "authorized_keys"), kt.opts+string(pub))
-		e = emit.WaitFor(t, mark, accounts.ActionKeyAdded, is("vigil.ssh.key.comment", "alice@"+kt.typ))
+		e = emit.WaitFor(t, mark, accounts.ActionKeyAdded, trackertest.Is("vigil.ssh.key.comment", "alice@"+kt.typ))
 		if e.String("vigil.ssh.key.fingerprint") != lf[1] || e.String("vigil.ssh.key.bits") != lf[0] ||
 			e.String("user.target.name") != "alice" || e.String("file.path") != "/home/alice/.ssh/authorized_keys" ||
 			e.String("event.category") != "configuration" {
@@ -175,18 +131,18 @@ func TestShadowToolsKeysAndSudoers(t *testing.T) {
 
 	// A home moved: the keys are now read from the new one.
 	mark = emit.Len()
-	run(t, "usermod", "--prefix", root, "-d", "/home/alice2", "-m", "alice")
-	e = emit.WaitFor(t, mark, accounts.ActionKeyAdded, is("file.path", "/home/alice2/.ssh/authorized_keys"))
+	trackertest.Run(t, "usermod", "--prefix", root, "-d", "/home/alice2", "-m", "alice")
+	e = emit.WaitFor(t, mark, accounts.ActionKeyAdded, trackertest.Is("file.path", "/home/alice2/.ssh/authorized_keys"))
 	if e.String("vigil.ssh.key.comment") != "alice@ed25519" {
 		t.Errorf("key in the moved home: %v", e)
 	}
-	emit.WaitFor(t, mark, accounts.ActionUserChanged, is("vigil.account.previous.home", "/home/alice"))
+	emit.WaitFor(t, mark, accounts.ActionUserChanged, trackertest.Is("vigil.account.previous.home", "/home/alice"))
 
 	// sudo skips names with a dot; a rule in a file it reads is reported.
 	mark = emit.Len()
 	trackertest.WriteAtomic(t, filepath.Join(root, "etc/sudoers.d/ignored.conf"), []byte("alice ALL=(ALL) ALL\n"), 0o440)
 	trackertest.WriteAtomic(t, filepath.Join(root, "etc/sudoers.d/alice"), []byte("alice ALL=(ALL) NOPASSWD: ALL\n"), 0o440)
-	e = emit.WaitFor(t, mark, accounts.ActionSudoersRuleAdded, is("file.path", "/etc/sudoers.d/alice"))
+	e = emit.WaitFor(t, mark, accounts.ActionSudoersRuleAdded, trackertest.Is("file.path", "/etc/sudoers.d/alice"))
 	if e.String("vigil.sudoers.rule") != "alice ALL=(ALL) NOPASSWD: ALL" || e.String("vigil.sudoers.nopasswd") != "true" ||
 		e.String("vigil.sudoers.kind") != "user_spec" {
 		t.Errorf("sudoers-rule-added: %v", e)
@@ -194,30 +150,30 @@ func TestShadowToolsKeysAndSudoers(t *testing.T) {
 
 	// A second root account.
 	mark = emit.Len()
-	run(t, "useradd", "--prefix", root, "-o", "-u", "0", "-g", "0", "-M", "-s", "/bin/bash", "toor")
-	e = emit.WaitFor(t, mark, accounts.ActionUserAdded, is("user.target.name", "toor"))
+	trackertest.Run(t, "useradd", "--prefix", root, "-o", "-u", "0", "-g", "0", "-M", "-s", "/bin/bash", "toor")
+	e = emit.WaitFor(t, mark, accounts.ActionUserAdded, trackertest.Is("user.target.name", "toor"))
 	if e.String("vigil.account.uid0") != "true" || e.String("vigil.account.group.privileged") != "true" {
 		t.Errorf("uid 0 account: %v", e)
 	}
 
 	mark = emit.Len()
-	run(t, "userdel", "--prefix", root, "alice")
-	emit.WaitFor(t, mark, accounts.ActionUserRemoved, is("user.target.name", "alice"))
-	emit.WaitFor(t, mark, accounts.ActionGroupMemberRemoved, is("group.name", "sudo"))
-	emit.WaitFor(t, mark, accounts.ActionGroupRemoved, is("group.name", "alice"))
+	trackertest.Run(t, "userdel", "--prefix", root, "alice")
+	emit.WaitFor(t, mark, accounts.ActionUserRemoved, trackertest.Is("user.target.name", "alice"))
+	emit.WaitFor(t, mark, accounts.ActionGroupMemberRemoved, trackertest.Is("group.name", "sudo"))
+	emit.WaitFor(t, mark, accounts.ActionGroupRemoved, trackertest.Is("group.name", "alice"))
 	r.Stop(t)
 
 	// Changes while the sensor is stopped are reported at its next start.
-	run(t, "useradd", "--prefix", root, "-M", "-s", "/bin/sh", "bob")
+	trackertest.Run(t, "useradd", "--prefix", root, "-M", "-s", "/bin/sh", "bob")
 	if err := os.Remove(filepath.Join(root, "etc/sudoers.d/alice")); err != nil {
 		t.Fatal(err)
 	}
 	r2 := trackertest.Start(t, s)
-	e = r2.Emit.WaitFor(t, 0, accounts.ActionUserAdded, is("user.target.name", "bob"))
+	e = r2.Emit.WaitFor(t, 0, accounts.ActionUserAdded, trackertest.Is("user.target.name", "bob"))
 	if e.String("vigil.offline") != "true" {
 		t.Errorf("offline user-added: %v", e)
 	}
-	e = r2.Emit.WaitFor(t, 0, accounts.ActionSudoersRuleRemoved, is("file.path", "/etc/sudoers.d/alice"))
+	e = r2.Emit.WaitFor(t, 0, accounts.ActionSudoersRuleRemoved, trackertest.Is("file.path", "/etc/sudoers.d/alice"))
 	if e.String("vigil.offline") != "true" {
 		t.Errorf("offline sudoers-rule-removed: %v", e)
 	}

@@ -245,7 +245,7 @@ func (c *batchContext) userFields(e event.Event, r *tracker.Record) {
 	e.Set("vigil.account.gecos", tracker.Clip(f["gecos"], maxField))
 	e.Set("vigil.account.home", tracker.Clip(f["home"], maxField))
 	e.Set("vigil.account.shell", tracker.Clip(f["shell"], maxField))
-	e.Set("vigil.account.login_shell", loginShell(f["shell"]))
+	e.Set("vigil.account.login_shell", LoginShell(f["shell"]))
 	if f["uid"] == "0" && r.Key != "root" {
 		e.Set("vigil.account.uid0", true)
 	}
@@ -254,9 +254,9 @@ func (c *batchContext) userFields(e event.Event, r *tracker.Record) {
 	}
 }
 
-// loginShell reports whether a shell lets the account run commands
+// LoginShell reports whether a shell lets the account run commands
 // (empty means /bin/sh to login(1)).
-func loginShell(shell string) bool {
+func LoginShell(shell string) bool {
 	switch path.Base(shell) {
 	case "nologin", "false", "sync", "halt", "shutdown":
 		return false

@@ -2,7 +2,6 @@ package accounts
 
 import (
 	"fmt"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,9 +35,6 @@ const (
 	kindSudoers  = "sudoers"
 	kindAuthKeys = "authkeys"
 )
-
-// sudoMaxDepth is sudo's limit on nested includes.
-const sudoMaxDepth = 128
 
 // model is the sensor's tracker model.
 type model struct {
@@ -177,92 +173,33 @@ func (m *model) scanSudoers(fsys *rootfs.FS) (tracker.Result, error) {
 	if data, _, err := fsys.ReadFile(hostname, 4096); err == nil {
 		host, _, _ = strings.Cut(strings.TrimSpace(string(data)), ".")
 	}
-	visited := map[string]bool{}
-	var visit func(p string, depth int) error
-	visit = func(p string, depth int) error {
-		if depth > sudoMaxDepth {
-			res.Malformed++
-			res.Problems = append(res.Problems, p+": includes nested too deeply")
-			return nil
+	skipped, err := sudoers.Walk(fsys, sudoersPath, host, m.settings.MaxFileBytes, func(v sudoers.Visit) {
+		in := map[string]string{"kind": v.Kind, "text": v.Text, "line": strconv.Itoa(v.Line)}
+		if v.NoPasswd {
+			in["nopasswd"] = "true"
 		}
-		data, fi, err := fsys.ReadFile(p, m.settings.MaxFileBytes)
-		if rootfs.IsNotExist(err) {
-			return nil // sudo skips a missing include; a missing sudoers has no rules
+		if len(v.Principals) > 0 {
+			in["principals"] = strings.Join(v.Principals, "\n")
 		}
-		if err != nil {
-			return err
+		if v.AliasType == "User_Alias" {
+			var defs []string
+			for _, a := range v.Aliases {
+				defs = append(defs, a.Name+"="+strings.Join(a.Members, ","))
+			}
+			in["user_aliases"] = strings.Join(defs, "\n")
 		}
-		if visited[fi.Path] {
-			return nil
+		if v.Target != "" {
+			in["include"] = v.Target
+			res.Paths = append(res.Paths, v.Target)
 		}
-		visited[fi.Path] = true
-		f := sudoers.Parse(data)
-		noteProblems(&res, p, f.Problems)
-		for _, e := range f.Entries {
-			in := map[string]string{"kind": e.Kind, "text": e.Text, "line": strconv.Itoa(e.Line)}
-			if e.NoPasswd {
-				in["nopasswd"] = "true"
-			}
-			if len(e.Principals) > 0 {
-				in["principals"] = strings.Join(e.Principals, "\n")
-			}
-			if e.AliasType == "User_Alias" {
-				var defs []string
-				for _, a := range e.Aliases {
-					defs = append(defs, a.Name+"="+strings.Join(a.Members, ","))
-				}
-				in["user_aliases"] = strings.Join(defs, "\n")
-			}
-			var inc string
-			if e.Kind == sudoers.KindInclude {
-				inc = strings.NewReplacer("%h", host, "%%", "%").Replace(e.Include)
-				if !strings.HasPrefix(inc, "/") {
-					inc = path.Join(path.Dir(p), inc)
-				}
-				in["include"] = inc
-			}
-			res.Records = append(res.Records, tracker.Record{Key: p + "\x00" + e.Text, Path: p, Info: in, At: fi.CTime})
-			if inc != "" {
-				res.Paths = append(res.Paths, inc)
-				if err := m.include(fsys, inc, e.IncludeDir, depth, visit); err != nil {
-					return err
-				}
-			}
-		}
-		return nil
-	}
-	if err := visit(sudoersPath, 0); err != nil {
+		res.Records = append(res.Records, tracker.Record{Key: v.File + "\x00" + v.Text, Path: v.File, Info: in, At: v.Info.CTime})
+	})
+	if err != nil {
 		return tracker.Result{}, err
 	}
+	res.Malformed += skipped.Count
+	res.Problems = append(res.Problems, skipped.List...)
 	return res, nil
-}
-
-// include reads an included file, or the files of an included directory
-// that sudo reads (names without '.' and not ending in '~', in order).
-func (m *model) include(fsys *rootfs.FS, inc string, dir bool, depth int, visit func(string, int) error) error {
-	if !dir {
-		return visit(inc, depth+1)
-	}
-	ents, _, err := fsys.ReadDir(inc)
-	if rootfs.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	for _, ent := range ents {
-		name := ent.Name()
-		if strings.HasSuffix(name, "~") || strings.Contains(name, ".") {
-			continue
-		}
-		if fi, err := fsys.Stat(path.Join(inc, name)); err != nil || !fi.Mode.IsRegular() {
-			continue
-		}
-		if err := visit(path.Join(inc, name), depth+1); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // scanKeys reads one account's authorized_keys files.

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts/tracker"
 )
 
@@ -40,7 +41,7 @@ type document struct {
 func ParseSettings(raw json.RawMessage) (Settings, error) {
 	st := DefaultSettings()
 	var doc document
-	if err := tracker.DecodeSettings(raw, &doc); err != nil {
+	if err := plugin.DecodeSettings(raw, &doc); err != nil {
 		return st, err
 	}
 	if doc.PrivilegedGroups != nil {

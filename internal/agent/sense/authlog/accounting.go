@@ -1,7 +1,6 @@
 package authlog
 
 import (
-	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"time"
@@ -29,7 +28,7 @@ const maxOpenLogins = 4096
 // handleRecord decodes one accounting record and emits its event.
 func (s *Sensor) handleRecord(b []byte, kind, file string, emit plugin.Emitter) {
 	s.stats.records.Add(1)
-	r, err := utmp.Decode(b, binary.NativeEndian)
+	r, err := utmp.Native.Decode(b)
 	if err != nil {
 		s.stats.corruptRecords.Add(1)
 		emit.Lost(1)

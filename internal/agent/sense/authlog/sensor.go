@@ -319,13 +319,14 @@ func (s *Sensor) logFollower(hostPath string, store *stateStore, emit plugin.Emi
 // accountingFollower follows wtmp or btmp.
 func (s *Sensor) accountingFollower(hostPath, kind string, store *stateStore, emit plugin.Emitter) *follower {
 	full := filepath.Join(s.env.Root, hostPath)
-	rc := &recordConsumer{size: utmp.RecordSize}
+	size := utmp.Native.RecordSize()
+	rc := &recordConsumer{size: size}
 	rc.handle = func(rec []byte) { s.handleRecord(rec, kind, hostPath, emit) }
 	rc.partial = func() {
 		s.stats.corruptRecords.Add(1)
 		emit.Lost(1)
 	}
-	return s.newFollower(full, hostPath, rc, store, 64*utmp.RecordSize, utmp.RecordSize)
+	return s.newFollower(full, hostPath, rc, store, 64*size, int64(size))
 }
 
 func (s *Sensor) newFollower(full, key string, c consumer, store *stateStore, bufSize int, align int64) *follower {

@@ -1,14 +1,13 @@
 package authlog
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"path"
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/vigilsec/vigil/internal/agent/plugin"
 )
 
 // Sources of log lines.
@@ -96,17 +95,9 @@ type settingsJSON struct {
 // fields and out-of-range values are errors.
 func ParseSettings(raw []byte) (Settings, error) {
 	s := DefaultSettings()
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return s, nil
-	}
 	var j settingsJSON
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&j); err != nil {
-		return s, fmt.Errorf("authlog settings: %w", err)
-	}
-	if dec.More() {
-		return s, errors.New("authlog settings: data after the JSON object")
+	if err := plugin.DecodeSettings(raw, &j); err != nil {
+		return s, fmt.Errorf("authlog %w", err)
 	}
 	if j.Source != nil {
 		if !slices.Contains([]string{SourceAuto, SourceFile, SourceJournal}, *j.Source) {

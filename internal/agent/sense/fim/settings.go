@@ -1,7 +1,6 @@
 package fim
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/vigilsec/vigil/internal/agent/plugin"
 )
 
 // Mechanism choices of the "mechanism" setting.
@@ -79,17 +80,9 @@ func defaultSettings() Settings {
 // defaults and validates the result. Empty raw gives the defaults.
 func ParseSettings(raw json.RawMessage) (Settings, error) {
 	s := defaultSettings()
-	if len(bytes.TrimSpace(raw)) == 0 || string(bytes.TrimSpace(raw)) == "null" {
-		return s, nil
-	}
 	var in Settings
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return s, fmt.Errorf("fim settings: %w", err)
-	}
-	if dec.More() {
-		return s, errors.New("fim settings: data after the object")
+	if err := plugin.DecodeSettings(raw, &in); err != nil {
+		return s, fmt.Errorf("fim %w", err)
 	}
 	if in.Paths != nil {
 		s.Paths = in.Paths

@@ -81,7 +81,6 @@
 package kmod
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -128,50 +127,22 @@ const (
 
 // Settings are the sensor's settings (see the package documentation).
 type Settings struct {
-	Mechanism      string   `json:"mechanism"`
-	PollInterval   Duration `json:"poll_interval"`
-	FailedAttempts bool     `json:"failed_attempts"`
+	Mechanism      string          `json:"mechanism"`
+	PollInterval   plugin.Duration `json:"poll_interval"`
+	FailedAttempts bool            `json:"failed_attempts"`
 }
-
-// Duration is a time.Duration written as a Go duration string ("5s").
-type Duration time.Duration
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("a duration is a string such as \"5s\": %w", err)
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalJSON implements json.Marshaler.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
 // DefaultSettings returns the settings used when the policy sets none.
 func DefaultSettings() Settings {
-	return Settings{Mechanism: ChooseAuto, PollInterval: Duration(5 * time.Second)}
+	return Settings{Mechanism: ChooseAuto, PollInterval: plugin.Duration(5 * time.Second)}
 }
 
 // ParseSettings decodes and checks settings; empty raw gives the
 // defaults, fields not given keep their defaults.
 func ParseSettings(raw json.RawMessage) (Settings, error) {
 	s := DefaultSettings()
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return s, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		return Settings{}, fmt.Errorf("kmod settings: %w", err)
-	}
-	if dec.More() {
-		return Settings{}, errors.New("kmod settings: data after the JSON object")
+	if err := plugin.DecodeSettings(raw, &s); err != nil {
+		return Settings{}, fmt.Errorf("kmod %w", err)
 	}
 	switch s.Mechanism {
 	case ChooseAuto, ChooseEBPF, ChoosePoll:

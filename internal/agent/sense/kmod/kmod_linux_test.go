@@ -3,7 +3,6 @@
 package kmod_test
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,7 +13,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,12 +21,10 @@ import (
 
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/procid"
+	"github.com/vigilsec/vigil/internal/agent/sense/internal/sensetest"
 	"github.com/vigilsec/vigil/internal/agent/sense/kmod"
 	"github.com/vigilsec/vigil/internal/event"
 )
-
-// waitLimit bounds every wait for an event: generous, for a loaded machine.
-const waitLimit = 20 * time.Second
 
 // helperEnv makes the test binary a helper process that tries to load
 // the module file named by the variable, and exits.
@@ -56,71 +52,6 @@ func needKernel(t *testing.T, why string) {
 		t.Fatalf("required kernel feature missing: %s", why)
 	}
 	t.Skip(why)
-}
-
-// collector is the test's Emitter.
-type collector struct {
-	mu     sync.Mutex
-	events []event.Event
-	taken  []bool
-	lost   uint64
-	// gate, while set, holds every Emit until it is closed.
-	gate chan struct{}
-}
-
-func (c *collector) Emit(e event.Event) {
-	c.mu.Lock()
-	gate := c.gate
-	c.mu.Unlock()
-	if gate != nil {
-		<-gate
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.events = append(c.events, e)
-	c.taken = append(c.taken, false)
-}
-
-func (c *collector) Lost(n uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.lost += n
-}
-
-func (c *collector) lostCount() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.lost
-}
-
-func (c *collector) all() []event.Event {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.events)
-}
-
-// take waits for an event that matches and was not taken yet.
-func (c *collector) take(t *testing.T, desc string, match func(event.Event) bool) event.Event {
-	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for time.Now().Before(deadline) {
-		c.mu.Lock()
-		for i, e := range c.events {
-			if !c.taken[i] && match(e) {
-				c.taken[i] = true
-				c.mu.Unlock()
-				return e
-			}
-		}
-		c.mu.Unlock()
-		time.Sleep(20 * time.Millisecond)
-	}
-	var seen []string
-	for _, e := range c.all() {
-		seen = append(seen, "  "+e.String(event.FieldMessage))
-	}
-	t.Fatalf("no event %s; events seen:\n%s", desc, strings.Join(seen, "\n"))
-	return nil
 }
 
 func named(action, name string) func(event.Event) bool {
@@ -156,49 +87,16 @@ func checkFields(t *testing.T, e event.Event, want map[string]any) {
 	}
 }
 
-// running is a sensor started by the test.
-type running struct {
-	cancel context.CancelFunc
-	done   chan error
-}
-
-func start(s *kmod.Sensor, emit plugin.Emitter) *running {
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{cancel: cancel, done: make(chan error, 1)}
-	go func() { r.done <- s.Run(ctx, emit) }()
-	return r
-}
-
-func (r *running) stop(t *testing.T) {
-	t.Helper()
-	if r.cancel == nil {
-		return
-	}
-	r.cancel()
-	r.cancel = nil
-	select {
-	case err := <-r.done:
-		if err != nil {
-			t.Errorf("Run = %v after cancel", err)
-		}
-	case <-time.After(waitLimit):
-		t.Fatal("Run did not return after cancel")
-	}
-}
-
 // waitFile waits until path exists with content other than before.
-func waitFile(t *testing.T, path string, before []byte, r *running) {
+func waitFile(t *testing.T, path string, before []byte, r *sensetest.Running) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(sensetest.WaitLimit)
 	for time.Now().Before(deadline) {
 		if b, err := os.ReadFile(path); err == nil && string(b) != string(before) {
 			return
 		}
-		select {
-		case err := <-r.done:
-			r.done <- err
+		if done, err := r.Returned(); done {
 			t.Fatalf("Run returned %v", err)
-		default:
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -267,12 +165,12 @@ func TestPollModules(t *testing.T) {
 		"fat 86016 1 vfat, Live 0xffffffffc0300000\n"+
 			"vfat 20480 0 - Live 0xffffffffc0310000\n")
 	state := filepath.Join(f.data, "state", "kmod.json")
-	c := &collector{}
+	c := &sensetest.Emitter{}
 	s := f.sensor(t)
-	r := start(s, c)
-	t.Cleanup(func() { r.stop(t) })
+	r := sensetest.Start(s, c)
+	t.Cleanup(func() { r.Stop(t) })
 	waitFile(t, state, nil, r)
-	if evs := c.all(); len(evs) != 0 {
+	if evs := c.All(); len(evs) != 0 {
 		t.Fatalf("first run reported %d events: %v", len(evs), evs[0])
 	}
 
@@ -281,7 +179,7 @@ func TestPollModules(t *testing.T) {
 			"e1000e 327680 0 - Live 0xffffffffc0320000\n"+
 			"rootkit 16384 0 - Live 0xffffffffc0330000 (OE)\n"+
 			"this line is not a module\n")
-	e := c.take(t, "rootkit loaded", named(kmod.ActionLoaded, "rootkit"))
+	e := c.Take(t, "rootkit loaded", named(kmod.ActionLoaded, "rootkit"))
 	checkFields(t, e, map[string]any{
 		event.FieldCategory:         "driver",
 		"event.type":                []string{"start"},
@@ -298,7 +196,7 @@ func TestPollModules(t *testing.T) {
 		"vigil.offline":             nil,
 		event.FieldProcessPID:       nil,
 	})
-	e = c.take(t, "e1000e loaded", named(kmod.ActionLoaded, "e1000e"))
+	e = c.Take(t, "e1000e loaded", named(kmod.ActionLoaded, "e1000e"))
 	checkFields(t, e, map[string]any{
 		"vigil.kmod.path":           "/lib/modules/" + f.release + "/kernel/drivers/net/ethernet/intel/e1000e/e1000e.ko.xz",
 		"vigil.kmod.path_source":    "modules.dep",
@@ -307,18 +205,18 @@ func TestPollModules(t *testing.T) {
 		"vigil.kmod.signed":         true,
 		"vigil.kmod.taints":         nil,
 	})
-	e = c.take(t, "fat unloaded", named(kmod.ActionUnloaded, "fat"))
+	e = c.Take(t, "fat unloaded", named(kmod.ActionUnloaded, "fat"))
 	checkFields(t, e, map[string]any{"event.type": []string{"end"}, "vigil.kmod.size": 86016})
-	c.take(t, "vfat unloaded (reload)", named(kmod.ActionUnloaded, "vfat"))
-	c.take(t, "vfat loaded (reload)", named(kmod.ActionLoaded, "vfat"))
-	if c.lostCount() == 0 {
+	c.Take(t, "vfat unloaded (reload)", named(kmod.ActionUnloaded, "vfat"))
+	c.Take(t, "vfat loaded (reload)", named(kmod.ActionLoaded, "vfat"))
+	if c.LostCount() == 0 {
 		t.Error("the bad line was not counted as lost")
 	}
 	// The bad lines are counted once each, however often they are read.
 	time.Sleep(300 * time.Millisecond)
 	waitCounters(t, s, map[string]uint64{"malformed_module_lines": 1, "malformed_modules_dep_lines": 1, "modules": 3})
-	r.stop(t)
-	if n := len(c.all()); n != 5 {
+	r.Stop(t)
+	if n := len(c.All()); n != 5 {
 		t.Errorf("%d events, want 5", n)
 	}
 
@@ -329,16 +227,16 @@ func TestPollModules(t *testing.T) {
 			"e1000e 327680 0 - Live 0xffffffffc0510000\n"+
 			"nf_tables 307200 0 - Live 0xffffffffc0520000\n")
 	f.write(t, "proc/sys/kernel/random/boot_id", "boot-two\n")
-	c2 := &collector{}
-	r2 := start(f.sensor(t), c2)
-	t.Cleanup(func() { r2.stop(t) })
+	c2 := &sensetest.Emitter{}
+	r2 := sensetest.Start(f.sensor(t), c2)
+	t.Cleanup(func() { r2.Stop(t) })
 	waitFile(t, state, saved, r2)
-	e = c2.take(t, "rootkit unloaded offline", named(kmod.ActionUnloaded, "rootkit"))
+	e = c2.Take(t, "rootkit unloaded offline", named(kmod.ActionUnloaded, "rootkit"))
 	checkFields(t, e, map[string]any{"vigil.offline": true, "vigil.kmod.rebooted": true, "vigil.kmod.taints": "OE"})
-	e = c2.take(t, "nf_tables loaded offline", named(kmod.ActionLoaded, "nf_tables"))
+	e = c2.Take(t, "nf_tables loaded offline", named(kmod.ActionLoaded, "nf_tables"))
 	checkFields(t, e, map[string]any{"vigil.offline": true, "vigil.kmod.path_source": "modules.dep"})
-	r2.stop(t)
-	if n := len(c2.all()); n != 2 {
+	r2.Stop(t)
+	if n := len(c2.All()); n != 2 {
 		t.Errorf("%d events at the second start, want 2 (addresses change across reboots)", n)
 	}
 }
@@ -415,9 +313,9 @@ func openFDs(t *testing.T) int {
 func TestFailedAttempts(t *testing.T) {
 	goroutines, fds := runtime.NumGoroutine(), openFDs(t)
 	s := tracing(t, t.TempDir())
-	c := &collector{}
-	r := start(s, c)
-	t.Cleanup(func() { r.stop(t) })
+	c := &sensetest.Emitter{}
+	r := sensetest.Start(s, c)
+	t.Cleanup(func() { r.Stop(t) })
 	// Wait until the programs are attached: the first attempt may come
 	// before; try until one is seen.
 	junk := []byte("\x7fELF not really a module")
@@ -431,7 +329,7 @@ func TestFailedAttempts(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer fh.Close()
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(sensetest.WaitLimit)
 	var finitErr error
 	var tid int
 	for {
@@ -442,7 +340,7 @@ func TestFailedAttempts(t *testing.T) {
 			t.Fatal("the kernel loaded junk as a module")
 		}
 		found := false
-		for _, e := range c.all() {
+		for _, e := range c.All() {
 			if e.String("vigil.kmod.path") == file {
 				found = true
 			}
@@ -454,7 +352,7 @@ func TestFailedAttempts(t *testing.T) {
 	}
 	exe, _ := os.Executable()
 	comm, _ := os.ReadFile("/proc/self/comm")
-	e := c.take(t, "finit_module failed", func(e event.Event) bool {
+	e := c.Take(t, "finit_module failed", func(e event.Event) bool {
 		return e.String(event.FieldAction) == kmod.ActionLoadFailed && e.String("vigil.kmod.path") == file &&
 			e.String("process.thread.id") == strconv.Itoa(tid)
 	})
@@ -483,7 +381,7 @@ func TestFailedAttempts(t *testing.T) {
 	// init_module: the image from memory.
 	var initErr error
 	onThread(func() { initErr = unix.InitModule(junk, "p=2") })
-	e = c.take(t, "init_module failed", func(e event.Event) bool {
+	e = c.Take(t, "init_module failed", func(e event.Event) bool {
 		return e.String(event.FieldAction) == kmod.ActionLoadFailed && e.String("vigil.kmod.syscall") == "init_module" &&
 			e.String("vigil.kmod.params") == "p=2"
 	})
@@ -496,7 +394,7 @@ func TestFailedAttempts(t *testing.T) {
 	// delete_module of a module that is not there.
 	var delErr error
 	onThread(func() { delErr = unix.DeleteModule("vigil_nosuch", unix.O_NONBLOCK) })
-	e = c.take(t, "delete_module failed", named(kmod.ActionUnloadFailed, "vigil_nosuch"))
+	e = c.Take(t, "delete_module failed", named(kmod.ActionUnloadFailed, "vigil_nosuch"))
 	checkFields(t, e, map[string]any{
 		"event.type":              []string{"end"},
 		event.FieldOutcome:        "failure",
@@ -515,7 +413,7 @@ func TestFailedAttempts(t *testing.T) {
 	}
 	onThread(func() { _ = unix.FinitModule(mfd, "", 0) })
 	unix.Close(mfd)
-	e = c.take(t, "memfd finit_module failed", func(e event.Event) bool {
+	e = c.Take(t, "memfd finit_module failed", func(e event.Event) bool {
 		return e.String(event.FieldAction) == kmod.ActionLoadFailed && e.String("vigil.kmod.path") == "/memfd:vigil-fileless"
 	})
 	checkFields(t, e, map[string]any{"vigil.kmod.file_deleted": true, "vigil.kmod.unusual_path": true, "vigil.kmod.params": nil})
@@ -549,7 +447,7 @@ func TestFailedAttempts(t *testing.T) {
 	if err != nil {
 		t.Fatalf("helper: %v %s", err, out)
 	}
-	e = c.take(t, "helper's finit_module failed", func(e event.Event) bool {
+	e = c.Take(t, "helper's finit_module failed", func(e event.Event) bool {
 		return e.String(event.FieldAction) == kmod.ActionLoadFailed && e.String("vigil.kmod.path") == deep
 	})
 	checkFields(t, e, map[string]any{
@@ -560,11 +458,11 @@ func TestFailedAttempts(t *testing.T) {
 		"vigil.kmod.unusual_path": true,
 	})
 
-	r.stop(t)
-	if n := c.lostCount(); n != 0 {
+	r.Stop(t)
+	if n := c.LostCount(); n != 0 {
 		t.Errorf("%d lost", n)
 	}
-	for _, e := range c.all() {
+	for _, e := range c.All() {
 		t.Log(e.String(event.FieldMessage))
 		if err := validate(e); err != nil {
 			t.Error(err)
@@ -590,7 +488,7 @@ func validate(e event.Event) error {
 // were.
 func settle(t *testing.T, goroutines, fds int) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(sensetest.WaitLimit)
 	for {
 		g, f := runtime.NumGoroutine(), openFDs(t)
 		if g <= goroutines && f <= fds {
@@ -649,16 +547,16 @@ func TestRealModuleLoad(t *testing.T) {
 	}
 	data := t.TempDir()
 	s := tracing(t, data)
-	c := &collector{}
-	r := start(s, c)
-	t.Cleanup(func() { r.stop(t) })
+	c := &sensetest.Emitter{}
+	r := sensetest.Start(s, c)
+	t.Cleanup(func() { r.Stop(t) })
 	// The programs are attached before the snapshot is written.
 	waitFile(t, filepath.Join(data, "state", "kmod.json"), nil, r)
 	t.Cleanup(func() { _ = exec.Command(modprobe, "-r", name).Run() })
 	if out, err := exec.Command(modprobe, name).CombinedOutput(); err != nil {
 		t.Fatalf("modprobe %s: %v %s", name, err, out)
 	}
-	e := c.take(t, name+" loaded", named(kmod.ActionLoaded, name))
+	e := c.Take(t, name+" loaded", named(kmod.ActionLoaded, name))
 	checkFields(t, e, map[string]any{
 		event.FieldOutcome:          "success",
 		"process.name":              "modprobe",
@@ -674,7 +572,7 @@ func TestRealModuleLoad(t *testing.T) {
 	if out, err := exec.Command(modprobe, "-r", name).CombinedOutput(); err != nil {
 		t.Fatalf("modprobe -r %s: %v %s", name, err, out)
 	}
-	e = c.take(t, name+" unloaded", named(kmod.ActionUnloaded, name))
+	e = c.Take(t, name+" unloaded", named(kmod.ActionUnloaded, name))
 	checkFields(t, e, map[string]any{
 		"process.name":           "modprobe",
 		"vigil.kmod.syscall":     "delete_module",
@@ -685,7 +583,7 @@ func TestRealModuleLoad(t *testing.T) {
 // waitCounters waits until the counters of s have the values of want.
 func waitCounters(t *testing.T, s *kmod.Sensor, want map[string]uint64) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(sensetest.WaitLimit)
 	for {
 		got := s.Counters()
 		ok := true
@@ -717,15 +615,15 @@ func TestUnreadableSnapshot(t *testing.T) {
 	if err := os.WriteFile(state, garbage, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c := &collector{}
+	c := &sensetest.Emitter{}
 	s := f.sensor(t)
-	r := start(s, c)
-	t.Cleanup(func() { r.stop(t) })
+	r := sensetest.Start(s, c)
+	t.Cleanup(func() { r.Stop(t) })
 	waitFile(t, state, garbage, r)
-	r.stop(t)
+	r.Stop(t)
 	waitCounters(t, s, map[string]uint64{"snapshot_errors": 1, "modules": 1})
-	if c.lostCount() != 1 || len(c.all()) != 0 {
-		t.Errorf("%d lost and %d events, want 1 and none", c.lostCount(), len(c.all()))
+	if c.LostCount() != 1 || len(c.All()) != 0 {
+		t.Errorf("%d lost and %d events, want 1 and none", c.LostCount(), len(c.All()))
 	}
 }
 
@@ -735,39 +633,33 @@ func TestUnreadableSnapshot(t *testing.T) {
 // and reports both in its counters.
 func TestLostRecordsCounted(t *testing.T) {
 	s := tracing(t, t.TempDir())
-	c := &collector{}
-	r := start(s, c)
-	t.Cleanup(func() { r.stop(t) })
+	c := &sensetest.Emitter{}
+	r := sensetest.Start(s, c)
+	t.Cleanup(func() { r.Stop(t) })
 	// Attached once an attempt is seen.
-	deadline := time.Now().Add(waitLimit)
-	for !slices.ContainsFunc(c.all(), named(kmod.ActionUnloadFailed, "vigil_counted")) {
+	deadline := time.Now().Add(sensetest.WaitLimit)
+	for !slices.ContainsFunc(c.All(), named(kmod.ActionUnloadFailed, "vigil_counted")) {
 		if time.Now().After(deadline) {
 			t.Fatal("no failed unload reported")
 		}
 		_ = unix.DeleteModule("vigil_counted", unix.O_NONBLOCK)
 		time.Sleep(20 * time.Millisecond)
 	}
-	gate := make(chan struct{})
-	c.mu.Lock()
-	c.gate = gate
-	c.mu.Unlock()
+	release := c.Hold()
 	// One record holds up the reader; the ring holds about 54 more.
 	for range 500 {
 		_ = unix.DeleteModule("vigil_counted", unix.O_NONBLOCK)
 	}
-	c.mu.Lock()
-	c.gate = nil
-	c.mu.Unlock()
-	close(gate)
+	release()
 	// Without loadable module support there is no table to compare.
 	_, err := os.Stat("/proc/modules")
 	modules := err == nil
-	deadline = time.Now().Add(waitLimit)
+	deadline = time.Now().Add(sensetest.WaitLimit)
 	for {
 		got := s.Counters()
 		if got["lost_records"] > 0 && (got["resyncs"] > 0) == modules {
-			if c.lostCount() < got["lost_records"] {
-				t.Errorf("%d counted lost through the Emitter, %d in the counters", c.lostCount(), got["lost_records"])
+			if c.LostCount() < got["lost_records"] {
+				t.Errorf("%d counted lost through the Emitter, %d in the counters", c.LostCount(), got["lost_records"])
 			}
 			break
 		}
@@ -776,5 +668,5 @@ func TestLostRecordsCounted(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	r.stop(t)
+	r.Stop(t)
 }

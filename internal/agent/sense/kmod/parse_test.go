@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/vigilsec/vigil/internal/agent/plugin"
 )
 
 func TestParseModuleLine(t *testing.T) {
@@ -346,7 +348,7 @@ func TestParseSettings(t *testing.T) {
 		err       string
 	}{
 		{"empty", "", def, ""},
-		{"poll", `{"mechanism":"poll","poll_interval":"1s"}`, Settings{Mechanism: ChoosePoll, PollInterval: Duration(1e9)}, ""},
+		{"poll", `{"mechanism":"poll","poll_interval":"1s"}`, Settings{Mechanism: ChoosePoll, PollInterval: plugin.Duration(1e9)}, ""},
 		{"attempts", `{"failed_attempts":true}`, Settings{Mechanism: ChooseAuto, PollInterval: def.PollInterval, FailedAttempts: true}, ""},
 		{"bad mechanism", `{"mechanism":"kprobe"}`, Settings{}, "not auto, ebpf or poll"},
 		{"fast", `{"poll_interval":"1ms"}`, Settings{}, "between 100ms and 1h"},

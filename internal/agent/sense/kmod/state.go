@@ -1,7 +1,6 @@
 package kmod
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/pki/securefile"
 )
 
@@ -34,13 +34,8 @@ func DecodeSnapshot(data []byte) (*Snapshot, error) {
 		return nil, fmt.Errorf("snapshot of %d bytes is larger than %d", len(data), maxSnapshotBytes)
 	}
 	var s Snapshot
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
+	if err := plugin.DecodeStrict(data, &s); err != nil {
 		return nil, fmt.Errorf("decode snapshot: %w", err)
-	}
-	if dec.More() {
-		return nil, errors.New("decode snapshot: data after the document")
 	}
 	if s.Version != snapshotVersion {
 		return nil, fmt.Errorf("snapshot version %d, want %d", s.Version, snapshotVersion)

@@ -93,9 +93,7 @@
 package netcfg
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -139,38 +137,18 @@ const (
 
 // Settings are the sensor's settings (see the package documentation).
 type Settings struct {
-	KernelRoutes       bool     `json:"kernel_routes"`
-	ReceiveBufferBytes int      `json:"receive_buffer_bytes"`
-	MaxObjects         int      `json:"max_objects"`
-	ResyncInterval     Duration `json:"resync_interval"`
+	KernelRoutes       bool            `json:"kernel_routes"`
+	ReceiveBufferBytes int             `json:"receive_buffer_bytes"`
+	MaxObjects         int             `json:"max_objects"`
+	ResyncInterval     plugin.Duration `json:"resync_interval"`
 }
-
-// Duration is a time.Duration written as a Go duration string ("10m").
-type Duration time.Duration
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("a duration is a string such as \"10m\": %w", err)
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalJSON implements json.Marshaler.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
 
 // DefaultSettings returns the settings used when the policy sets none.
 func DefaultSettings() Settings {
 	return Settings{
 		ReceiveBufferBytes: 4 << 20,
 		MaxObjects:         100_000,
-		ResyncInterval:     Duration(10 * time.Minute),
+		ResyncInterval:     plugin.Duration(10 * time.Minute),
 	}
 }
 
@@ -178,16 +156,8 @@ func DefaultSettings() Settings {
 // defaults, fields not given keep their defaults.
 func ParseSettings(raw json.RawMessage) (Settings, error) {
 	s := DefaultSettings()
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return s, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&s); err != nil {
-		return Settings{}, fmt.Errorf("netcfg settings: %w", err)
-	}
-	if dec.More() {
-		return Settings{}, errors.New("netcfg settings: data after the JSON object")
+	if err := plugin.DecodeSettings(raw, &s); err != nil {
+		return Settings{}, fmt.Errorf("netcfg %w", err)
 	}
 	switch {
 	case s.ReceiveBufferBytes < 4096:
@@ -198,7 +168,7 @@ func ParseSettings(raw json.RawMessage) (Settings, error) {
 		return Settings{}, fmt.Errorf("netcfg settings: max_objects %d is below 16", s.MaxObjects)
 	case s.ResyncInterval < 0:
 		return Settings{}, fmt.Errorf("netcfg settings: resync_interval %s is negative", time.Duration(s.ResyncInterval))
-	case s.ResyncInterval > 0 && s.ResyncInterval < Duration(time.Second):
+	case s.ResyncInterval > 0 && s.ResyncInterval < plugin.Duration(time.Second):
 		return Settings{}, fmt.Errorf("netcfg settings: resync_interval %s is below 1s", time.Duration(s.ResyncInterval))
 	}
 	return s, nil

@@ -3,7 +3,6 @@
 package netcfg_test
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -13,9 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -25,12 +22,10 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/vigilsec/vigil/internal/agent/plugin"
+	"github.com/vigilsec/vigil/internal/agent/sense/internal/sensetest"
 	"github.com/vigilsec/vigil/internal/agent/sense/netcfg"
 	"github.com/vigilsec/vigil/internal/event"
 )
-
-// waitLimit bounds every wait for an event: generous, for a loaded machine.
-const waitLimit = 20 * time.Second
 
 // needKernel skips a test that needs root and network namespaces, unless
 // VIGIL_REQUIRE_KERNEL=1 says they must be there.
@@ -123,7 +118,7 @@ func (n *testNS) addVeth(t *testing.T, name, peer string) netlink.Link {
 // waitLinkLocal waits until l has its IPv6 link-local address.
 func (n *testNS) waitLinkLocal(t *testing.T, l netlink.Link) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(sensetest.WaitLimit)
 	for time.Now().Before(deadline) {
 		addrs, err := n.h.AddrList(l, netlink.FAMILY_V6)
 		if err != nil {
@@ -146,75 +141,6 @@ func must(t *testing.T, what string, err error) {
 	}
 }
 
-// collector is the test's Emitter. While gate is set, Emit waits until it
-// is closed: a sensor stuck on a slow runtime.
-type collector struct {
-	mu     sync.Mutex
-	events []event.Event
-	taken  []bool
-	lost   uint64
-	gate   chan struct{}
-}
-
-func (c *collector) Emit(e event.Event) {
-	c.mu.Lock()
-	gate := c.gate
-	c.mu.Unlock()
-	if gate != nil {
-		<-gate
-	}
-	c.mu.Lock()
-	c.events = append(c.events, e)
-	c.taken = append(c.taken, false)
-	c.mu.Unlock()
-}
-
-func (c *collector) Lost(n uint64) {
-	c.mu.Lock()
-	c.lost += n
-	c.mu.Unlock()
-}
-
-func (c *collector) lostCount() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.lost
-}
-
-// take waits for an event that matches and was not taken yet, and takes
-// it.
-func (c *collector) take(t *testing.T, desc string, match func(event.Event) bool) event.Event {
-	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for time.Now().Before(deadline) {
-		c.mu.Lock()
-		for i, e := range c.events {
-			if !c.taken[i] && match(e) {
-				c.taken[i] = true
-				c.mu.Unlock()
-				return e
-			}
-		}
-		c.mu.Unlock()
-		time.Sleep(20 * time.Millisecond)
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var seen []string
-	for _, e := range c.events {
-		seen = append(seen, e.String(event.FieldMessage))
-	}
-	t.Fatalf("no event %s; events seen:\n  %s", desc, strings.Join(seen, "\n  "))
-	return nil
-}
-
-// all returns the events collected so far.
-func (c *collector) all() []event.Event {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return slices.Clone(c.events)
-}
-
 // action matches events by action and interface name.
 func action(act, ifname string) func(event.Event) bool {
 	return func(e event.Event) bool {
@@ -222,55 +148,26 @@ func action(act, ifname string) func(event.Event) bool {
 	}
 }
 
-// running is a sensor started by the test.
-type running struct {
-	cancel context.CancelFunc
-	done   chan error
-}
-
 // start runs s until the test stops it, after its first snapshot was
 // written (it then watches).
-func start(t *testing.T, s *netcfg.Sensor, emit plugin.Emitter, dataDir string) *running {
+func start(t *testing.T, s *netcfg.Sensor, emit plugin.Emitter, dataDir string) *sensetest.Running {
 	t.Helper()
 	state := filepath.Join(dataDir, "state", "netcfg.json")
 	before, _ := os.Stat(state)
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{cancel: cancel, done: make(chan error, 1)}
-	go func() { r.done <- s.Run(ctx, emit) }()
-	t.Cleanup(func() { r.stop(t) })
-	deadline := time.Now().Add(waitLimit)
+	r := sensetest.Start(s, emit)
+	t.Cleanup(func() { r.Stop(t) })
+	deadline := time.Now().Add(sensetest.WaitLimit)
 	for {
 		if fi, err := os.Stat(state); err == nil && (before == nil || !fi.ModTime().Equal(before.ModTime()) || !os.SameFile(fi, before)) {
 			return r
 		}
-		select {
-		case err := <-r.done:
-			r.done <- err
+		if done, err := r.Returned(); done {
 			t.Fatalf("Run returned %v before watching", err)
-		default:
 		}
 		if time.Now().After(deadline) {
 			t.Fatal("the sensor wrote no snapshot")
 		}
 		time.Sleep(10 * time.Millisecond)
-	}
-}
-
-// stop cancels the sensor and checks that Run returned nil.
-func (r *running) stop(t *testing.T) {
-	t.Helper()
-	if r.cancel == nil {
-		return
-	}
-	r.cancel()
-	r.cancel = nil
-	select {
-	case err := <-r.done:
-		if err != nil {
-			t.Errorf("Run = %v after cancel", err)
-		}
-	case <-time.After(waitLimit):
-		t.Fatal("Run did not return after cancel")
 	}
 }
 
@@ -297,7 +194,7 @@ func openFDs(t *testing.T) int {
 // to what it was: the sensor left nothing behind.
 func settle(t *testing.T, goroutines, fds int) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(sensetest.WaitLimit)
 	for {
 		g, f := runtime.NumGoroutine(), openFDs(t)
 		if g <= goroutines && f <= fds {
@@ -320,13 +217,13 @@ func TestAttackerNIC(t *testing.T) {
 	n := newNamespace(t)
 	goroutines, fds := runtime.NumGoroutine(), openFDs(t)
 	data := t.TempDir()
-	c := &collector{}
+	c := &sensetest.Emitter{}
 	r := start(t, newSensor(t, n, data, ""), c, data)
 
 	// The virtual NIC pair.
 	veth := n.addVeth(t, "vg-scan", "vg-peer")
 	peer := n.link(t, "vg-peer")
-	e := c.take(t, "interface-added vg-scan", action(netcfg.ActionInterfaceAdded, "vg-scan"))
+	e := c.Take(t, "interface-added vg-scan", action(netcfg.ActionInterfaceAdded, "vg-scan"))
 	checkFields(t, e, map[string]any{
 		event.FieldCategory:                   "network",
 		"event.type":                          []string{"creation"},
@@ -342,7 +239,7 @@ func TestAttackerNIC(t *testing.T) {
 		"vigil.netcfg.interface.promiscuous":  false,
 		"vigil.netcfg.interface.parent_index": peer.Attrs().Index,
 	})
-	e = c.take(t, "interface-added vg-peer", action(netcfg.ActionInterfaceAdded, "vg-peer"))
+	e = c.Take(t, "interface-added vg-peer", action(netcfg.ActionInterfaceAdded, "vg-peer"))
 	checkFields(t, e, map[string]any{"vigil.netcfg.interface.type": "veth"})
 	if _, ok := e.Get("vigil.offline"); ok {
 		t.Errorf("a live event is marked offline: %v", e)
@@ -351,7 +248,7 @@ func TestAttackerNIC(t *testing.T) {
 	// A fake address on it, IPv4 and IPv6.
 	v4 := &net.IPNet{IP: n.ip(2), Mask: net.CIDRMask(24, 32)}
 	must(t, "add IPv4 address", n.h.AddrAdd(veth, &netlink.Addr{IPNet: v4}))
-	e = c.take(t, "address-added IPv4", action(netcfg.ActionAddressAdded, "vg-scan"))
+	e = c.Take(t, "address-added IPv4", action(netcfg.ActionAddressAdded, "vg-scan"))
 	checkFields(t, e, map[string]any{
 		"event.type":                         []string{"creation"},
 		"vigil.netcfg.object":                "address",
@@ -365,7 +262,7 @@ func TestAttackerNIC(t *testing.T) {
 	})
 	v6 := n.cidr(t, fmt.Sprintf("fd00:99:%x::2/64", n.net))
 	must(t, "add IPv6 address", n.h.AddrAdd(veth, &netlink.Addr{IPNet: v6, Flags: unix.IFA_F_NODAD}))
-	e = c.take(t, "address-added IPv6", func(e event.Event) bool {
+	e = c.Take(t, "address-added IPv6", func(e event.Event) bool {
 		return action(netcfg.ActionAddressAdded, "vg-scan")(e) && e.String("network.type") == "ipv6" &&
 			e.String("vigil.netcfg.address.scope") == "global"
 	})
@@ -378,7 +275,7 @@ func TestAttackerNIC(t *testing.T) {
 	// Up.
 	must(t, "peer up", n.h.LinkSetUp(peer))
 	must(t, "up", n.h.LinkSetUp(veth))
-	e = c.take(t, "interface-changed state", func(e event.Event) bool {
+	e = c.Take(t, "interface-changed state", func(e event.Event) bool {
 		return action(netcfg.ActionInterfaceChanged, "vg-scan")(e) && e.String("vigil.netcfg.interface.state") == "up"
 	})
 	checkFields(t, e, map[string]any{
@@ -389,51 +286,51 @@ func TestAttackerNIC(t *testing.T) {
 
 	// MTU and alias.
 	must(t, "mtu", n.h.LinkSetMTU(veth, 1400))
-	e = c.take(t, "interface-changed mtu", func(e event.Event) bool {
+	e = c.Take(t, "interface-changed mtu", func(e event.Event) bool {
 		return action(netcfg.ActionInterfaceChanged, "vg-scan")(e) && e.String("vigil.netcfg.interface.mtu") == "1400"
 	})
 	checkFields(t, e, map[string]any{"vigil.netcfg.changes": []string{"mtu"}, "vigil.netcfg.previous.mtu": veth.Attrs().MTU})
 	must(t, "alias", n.h.LinkSetAlias(veth, "ops-tool"))
-	e = c.take(t, "interface-changed alias", func(e event.Event) bool {
+	e = c.Take(t, "interface-changed alias", func(e event.Event) bool {
 		return action(netcfg.ActionInterfaceChanged, "vg-scan")(e) && e.String("interface.alias") == "ops-tool"
 	})
 	checkFields(t, e, map[string]any{"vigil.netcfg.changes": []string{"alias"}, "vigil.netcfg.interface.alias": "ops-tool"})
 
 	// Promiscuous mode through the flag.
 	must(t, "promisc on", n.h.SetPromiscOn(veth))
-	e = c.take(t, "promiscuous-enabled", action(netcfg.ActionPromiscuousEnabled, "vg-scan"))
+	e = c.Take(t, "promiscuous-enabled", action(netcfg.ActionPromiscuousEnabled, "vg-scan"))
 	checkFields(t, e, map[string]any{
 		"event.type":                         []string{"change"},
 		"vigil.netcfg.promiscuous.source":    "flag",
 		"vigil.netcfg.interface.promiscuous": true,
 	})
 	must(t, "promisc off", n.h.SetPromiscOff(veth))
-	c.take(t, "promiscuous-disabled", action(netcfg.ActionPromiscuousDisabled, "vg-scan"))
+	c.Take(t, "promiscuous-disabled", action(netcfg.ActionPromiscuousDisabled, "vg-scan"))
 
 	// Promiscuous mode the way a sniffer gets it: a packet socket.
 	sniffer := packetPromisc(t, n, peer.Attrs().Index)
-	e = c.take(t, "promiscuous-enabled by a packet socket", action(netcfg.ActionPromiscuousEnabled, "vg-peer"))
+	e = c.Take(t, "promiscuous-enabled by a packet socket", action(netcfg.ActionPromiscuousEnabled, "vg-peer"))
 	checkFields(t, e, map[string]any{"vigil.netcfg.promiscuous.source": "count", "vigil.netcfg.interface.promiscuity": 1})
 	must(t, "close the sniffer", unix.Close(sniffer))
-	c.take(t, "promiscuous-disabled after the sniffer", action(netcfg.ActionPromiscuousDisabled, "vg-peer"))
+	c.Take(t, "promiscuous-disabled after the sniffer", action(netcfg.ActionPromiscuousDisabled, "vg-peer"))
 
 	// The peer joins a bridge.
 	br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: "vg-br"}}
 	must(t, "add bridge", n.h.LinkAdd(br))
-	e = c.take(t, "interface-added vg-br", action(netcfg.ActionInterfaceAdded, "vg-br"))
+	e = c.Take(t, "interface-added vg-br", action(netcfg.ActionInterfaceAdded, "vg-br"))
 	checkFields(t, e, map[string]any{"vigil.netcfg.interface.type": "bridge"})
 	must(t, "enslave", n.h.LinkSetMaster(peer, br))
-	e = c.take(t, "interface-changed master", func(e event.Event) bool {
+	e = c.Take(t, "interface-changed master", func(e event.Event) bool {
 		return action(netcfg.ActionInterfaceChanged, "vg-peer")(e) && e.String("vigil.netcfg.interface.master") == "vg-br"
 	})
 	checkFields(t, e, map[string]any{"vigil.netcfg.changes": []string{"master"}, "vigil.netcfg.previous.master_index": 0})
 	must(t, "release", n.h.LinkSetNoMaster(peer))
-	c.take(t, "interface-changed no master", func(e event.Event) bool {
+	c.Take(t, "interface-changed no master", func(e event.Event) bool {
 		return action(netcfg.ActionInterfaceChanged, "vg-peer")(e) && e.String("vigil.netcfg.previous.master") == "vg-br"
 	})
 	must(t, "delete bridge", n.h.LinkDel(br))
-	c.take(t, "interface-removed vg-br", action(netcfg.ActionInterfaceRemoved, "vg-br"))
-	for _, e := range c.all() {
+	c.Take(t, "interface-removed vg-br", action(netcfg.ActionInterfaceRemoved, "vg-br"))
+	for _, e := range c.All() {
 		if e.String("interface.name") == "vg-br" && e.String("vigil.netcfg.interface.mac") == "" {
 			t.Errorf("bridge reported without its address: %s", e.String(event.FieldMessage))
 		}
@@ -443,7 +340,7 @@ func TestAttackerNIC(t *testing.T) {
 	scanNet := n.cidr(t, "10.98.0.0/16")
 	route := &netlink.Route{Dst: scanNet, Gw: n.ip(254), LinkIndex: veth.Attrs().Index, Protocol: unix.RTPROT_STATIC, Priority: 50}
 	must(t, "add route", n.h.RouteAdd(route))
-	e = c.take(t, "route-added", func(e event.Event) bool {
+	e = c.Take(t, "route-added", func(e event.Event) bool {
 		return e.String(event.FieldAction) == netcfg.ActionRouteAdded && e.String("vigil.netcfg.route.destination") == "10.98.0.0/16"
 	})
 	checkFields(t, e, map[string]any{
@@ -463,12 +360,12 @@ func TestAttackerNIC(t *testing.T) {
 	})
 	def := &netlink.Route{Gw: n.ip(254), LinkIndex: veth.Attrs().Index}
 	must(t, "add default route", n.h.RouteAdd(def))
-	e = c.take(t, "default route-added", func(e event.Event) bool {
+	e = c.Take(t, "default route-added", func(e event.Event) bool {
 		return e.String(event.FieldAction) == netcfg.ActionRouteAdded && e.String("vigil.netcfg.route.default") == "true"
 	})
 	checkFields(t, e, map[string]any{"vigil.netcfg.route.destination": "0.0.0.0/0", "vigil.netcfg.route.protocol": "boot"})
 	must(t, "replace default route", n.h.RouteReplace(&netlink.Route{Gw: n.ip(253), LinkIndex: veth.Attrs().Index}))
-	e = c.take(t, "default route-changed", action(netcfg.ActionRouteChanged, ""))
+	e = c.Take(t, "default route-changed", action(netcfg.ActionRouteChanged, ""))
 	checkFields(t, e, map[string]any{
 		"event.type":                    []string{"change"},
 		"vigil.netcfg.route.default":    true,
@@ -477,41 +374,41 @@ func TestAttackerNIC(t *testing.T) {
 	})
 	v6route := &netlink.Route{Dst: n.cidr(t, "fd00:98::/48"), Gw: net.ParseIP(fmt.Sprintf("fd00:99:%x::1", n.net)), LinkIndex: veth.Attrs().Index}
 	must(t, "add IPv6 route", n.h.RouteAdd(v6route))
-	e = c.take(t, "IPv6 route-added", func(e event.Event) bool {
+	e = c.Take(t, "IPv6 route-added", func(e event.Event) bool {
 		return e.String(event.FieldAction) == netcfg.ActionRouteAdded && e.String("vigil.netcfg.route.destination") == "fd00:98::/48"
 	})
 	checkFields(t, e, map[string]any{"network.type": "ipv6", "vigil.netcfg.route.gateway": v6route.Gw.String()})
 
 	// Take it all down again.
 	must(t, "delete route", n.h.RouteDel(route))
-	e = c.take(t, "route-removed", func(e event.Event) bool {
+	e = c.Take(t, "route-removed", func(e event.Event) bool {
 		return e.String(event.FieldAction) == netcfg.ActionRouteRemoved && e.String("vigil.netcfg.route.destination") == "10.98.0.0/16"
 	})
 	checkFields(t, e, map[string]any{"event.type": []string{"deletion"}, "vigil.netcfg.route.gateway": n.ip(254).String()})
 	must(t, "delete IPv4 address", n.h.AddrDel(veth, &netlink.Addr{IPNet: v4}))
-	e = c.take(t, "address-removed", func(e event.Event) bool {
+	e = c.Take(t, "address-removed", func(e event.Event) bool {
 		return action(netcfg.ActionAddressRemoved, "vg-scan")(e) && e.String("vigil.netcfg.address.cidr") == v4.String()
 	})
 	checkFields(t, e, map[string]any{"event.type": []string{"deletion"}})
 	must(t, "delete veth", n.h.LinkDel(veth))
-	c.take(t, "interface-removed vg-scan", action(netcfg.ActionInterfaceRemoved, "vg-scan"))
-	c.take(t, "interface-removed vg-peer", action(netcfg.ActionInterfaceRemoved, "vg-peer"))
+	c.Take(t, "interface-removed vg-scan", action(netcfg.ActionInterfaceRemoved, "vg-scan"))
+	c.Take(t, "interface-removed vg-peer", action(netcfg.ActionInterfaceRemoved, "vg-peer"))
 	// The routes through it went with it, announced or not.
-	c.take(t, "default route-removed", func(e event.Event) bool {
+	c.Take(t, "default route-removed", func(e event.Event) bool {
 		return e.String(event.FieldAction) == netcfg.ActionRouteRemoved && e.String("vigil.netcfg.route.default") == "true" &&
 			e.String("interface.name") == "vg-scan"
 	})
-	c.take(t, "IPv6 route-removed", func(e event.Event) bool {
+	c.Take(t, "IPv6 route-removed", func(e event.Event) bool {
 		return e.String(event.FieldAction) == netcfg.ActionRouteRemoved && e.String("vigil.netcfg.route.destination") == "fd00:98::/48"
 	})
-	c.take(t, "IPv6 address-removed", func(e event.Event) bool {
+	c.Take(t, "IPv6 address-removed", func(e event.Event) bool {
 		return action(netcfg.ActionAddressRemoved, "vg-scan")(e) && e.String("vigil.netcfg.address.cidr") == v6.String()
 	})
 
-	r.stop(t)
+	r.Stop(t)
 	// Routes the kernel makes by itself are not reported by default, and
 	// nothing outside the namespace leaks in.
-	for _, e := range c.all() {
+	for _, e := range c.All() {
 		t.Log(e.String(event.FieldMessage))
 		if e.String("vigil.netcfg.route.protocol") == "kernel" {
 			t.Errorf("kernel route reported: %s", e.String(event.FieldMessage))
@@ -523,7 +420,7 @@ func TestAttackerNIC(t *testing.T) {
 			t.Errorf("event without message: %v", e)
 		}
 	}
-	if lost := c.lostCount(); lost != 0 {
+	if lost := c.LostCount(); lost != 0 {
 		t.Errorf("lost %d without an overflow", lost)
 	}
 	settle(t, goroutines, fds)
@@ -595,10 +492,10 @@ func TestChangesWhileStopped(t *testing.T) {
 	n.waitLinkLocal(t, keep)
 	n.waitLinkLocal(t, n.link(t, "vg-keep-p"))
 
-	first := &collector{}
+	first := &sensetest.Emitter{}
 	r := start(t, newSensor(t, n, data, ""), first, data)
-	r.stop(t)
-	if evs := first.all(); len(evs) != 0 {
+	r.Stop(t)
+	if evs := first.All(); len(evs) != 0 {
 		t.Errorf("first run (no snapshot yet) reported %d events, first %v", len(evs), evs[0])
 	}
 
@@ -610,7 +507,7 @@ func TestChangesWhileStopped(t *testing.T) {
 	must(t, "mtu", n.h.LinkSetMTU(keep, 1280))
 	must(t, "promisc", n.h.SetPromiscOn(keep))
 
-	second := &collector{}
+	second := &sensetest.Emitter{}
 	r = start(t, newSensor(t, n, data, ""), second, data)
 	want := []struct {
 		desc  string
@@ -635,13 +532,13 @@ func TestChangesWhileStopped(t *testing.T) {
 		{"promiscuous-enabled", action(netcfg.ActionPromiscuousEnabled, "vg-keep")},
 	}
 	for _, w := range want {
-		e := second.take(t, w.desc, w.match)
+		e := second.Take(t, w.desc, w.match)
 		if e.String("vigil.offline") != "true" {
 			t.Errorf("%s: not marked offline: %v", w.desc, e)
 		}
 	}
-	r.stop(t)
-	if evs := second.all(); len(evs) != len(want) {
+	r.Stop(t)
+	if evs := second.All(); len(evs) != len(want) {
 		for _, e := range evs {
 			t.Log(e.String(event.FieldMessage))
 		}
@@ -649,10 +546,10 @@ func TestChangesWhileStopped(t *testing.T) {
 	}
 
 	// The snapshot now holds the new state: a third start reports nothing.
-	third := &collector{}
+	third := &sensetest.Emitter{}
 	r = start(t, newSensor(t, n, data, ""), third, data)
-	r.stop(t)
-	if evs := third.all(); len(evs) != 0 {
+	r.Stop(t)
+	if evs := third.All(); len(evs) != 0 {
 		t.Errorf("third start reported %d events, first: %s", len(evs), evs[0].String(event.FieldMessage))
 	}
 }
@@ -664,32 +561,26 @@ func TestOverflowResync(t *testing.T) {
 	n := newNamespace(t)
 	goroutines, fds := runtime.NumGoroutine(), openFDs(t)
 	data := t.TempDir()
-	c := &collector{}
+	c := &sensetest.Emitter{}
 	s := newSensor(t, n, data, `{"receive_buffer_bytes": 4096}`)
 	r := start(t, s, c, data)
 
-	gate := make(chan struct{})
-	c.mu.Lock()
-	c.gate = gate
-	c.mu.Unlock()
+	release := c.Hold()
 	veth := n.addVeth(t, "vg-many", "vg-many-p")
 	const count = 400
 	for i := range count {
 		ip := net.IPv4(10, 95, byte(i/250), byte(1+i%250)).To4()
 		must(t, "add address", n.h.AddrAdd(veth, &netlink.Addr{IPNet: &net.IPNet{IP: ip, Mask: net.CIDRMask(32, 32)}}))
 	}
-	c.mu.Lock()
-	c.gate = nil
-	c.mu.Unlock()
-	close(gate)
+	release()
 
 	for i := range count {
 		ip := net.IPv4(10, 95, byte(i/250), byte(1+i%250)).String()
-		c.take(t, "address-added "+ip, func(e event.Event) bool {
+		c.Take(t, "address-added "+ip, func(e event.Event) bool {
 			return e.String(event.FieldAction) == netcfg.ActionAddressAdded && e.String("vigil.netcfg.address.ip") == ip
 		})
 	}
-	if c.lostCount() == 0 {
+	if c.LostCount() == 0 {
 		t.Error("no loss counted although the socket overflowed")
 	}
 	counts := s.Counters()
@@ -699,10 +590,10 @@ func TestOverflowResync(t *testing.T) {
 	if counts["addresses"] < count || counts["interfaces"] < 3 {
 		t.Errorf("state sizes with %d addresses on a veth pair: %v", count, counts)
 	}
-	r.stop(t)
+	r.Stop(t)
 	resynced := 0
 	seen := map[string]int{}
-	for _, e := range c.all() {
+	for _, e := range c.All() {
 		if e.String(event.FieldAction) == netcfg.ActionAddressAdded {
 			seen[e.String("vigil.netcfg.address.cidr")]++
 		}
@@ -718,7 +609,7 @@ func TestOverflowResync(t *testing.T) {
 	if resynced == 0 {
 		t.Error("no event found by resynchronisation")
 	}
-	t.Logf("lost %d, %d events found by resynchronisation", c.lostCount(), resynced)
+	t.Logf("lost %d, %d events found by resynchronisation", c.LostCount(), resynced)
 	settle(t, goroutines, fds)
 }
 
@@ -748,13 +639,13 @@ func checkFields(t *testing.T, e event.Event, want map[string]any) {
 func TestKernelRoutesSetting(t *testing.T) {
 	n := newNamespace(t)
 	data := t.TempDir()
-	c := &collector{}
+	c := &sensetest.Emitter{}
 	r := start(t, newSensor(t, n, data, `{"kernel_routes": true}`), c, data)
 	veth := n.addVeth(t, "vg-k", "vg-k-p")
 	must(t, "up", n.h.LinkSetUp(veth))
 	must(t, "address", n.h.AddrAdd(veth, &netlink.Addr{IPNet: &net.IPNet{IP: n.ip(2), Mask: net.CIDRMask(24, 32)}}))
 	prefix := fmt.Sprintf("10.99.%d.0/24", n.net)
-	e := c.take(t, "kernel prefix route", func(e event.Event) bool {
+	e := c.Take(t, "kernel prefix route", func(e event.Event) bool {
 		return e.String(event.FieldAction) == netcfg.ActionRouteAdded && e.String("vigil.netcfg.route.destination") == prefix
 	})
 	checkFields(t, e, map[string]any{
@@ -763,11 +654,11 @@ func TestKernelRoutesSetting(t *testing.T) {
 		"vigil.netcfg.route.source":   n.ip(2).String(),
 		"interface.name":              "vg-k",
 	})
-	c.take(t, "kernel local route", func(e event.Event) bool {
+	c.Take(t, "kernel local route", func(e event.Event) bool {
 		return e.String(event.FieldAction) == netcfg.ActionRouteAdded && e.String("vigil.netcfg.route.table_name") == "local" &&
 			e.String("vigil.netcfg.route.destination") == n.ip(2).String()+"/32" && e.String("vigil.netcfg.route.type") == "local"
 	})
-	r.stop(t)
+	r.Stop(t)
 }
 
 // TestSnapshotSavedWhileRunning: a change is saved shortly after it
@@ -776,12 +667,12 @@ func TestKernelRoutesSetting(t *testing.T) {
 func TestSnapshotSavedWhileRunning(t *testing.T) {
 	n := newNamespace(t)
 	data := t.TempDir()
-	c := &collector{}
+	c := &sensetest.Emitter{}
 	r := start(t, newSensor(t, n, data, ""), c, data)
 	n.addVeth(t, "vg-saved", "vg-saved-p")
-	c.take(t, "interface-added", action(netcfg.ActionInterfaceAdded, "vg-saved"))
+	c.Take(t, "interface-added", action(netcfg.ActionInterfaceAdded, "vg-saved"))
 	state := filepath.Join(data, "state", "netcfg.json")
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(sensetest.WaitLimit)
 	for {
 		b, err := os.ReadFile(state)
 		if err == nil && strings.Contains(string(b), `"vg-saved"`) {
@@ -792,7 +683,7 @@ func TestSnapshotSavedWhileRunning(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	r.stop(t)
+	r.Stop(t)
 }
 
 // TestForgedNotification: a process with CAP_NET_ADMIN in the namespace
@@ -801,7 +692,7 @@ func TestSnapshotSavedWhileRunning(t *testing.T) {
 func TestForgedNotification(t *testing.T) {
 	n := newNamespace(t)
 	data := t.TempDir()
-	c := &collector{}
+	c := &sensetest.Emitter{}
 	s := newSensor(t, n, data, "")
 	r := start(t, s, c, data)
 
@@ -825,7 +716,7 @@ func TestForgedNotification(t *testing.T) {
 	if t.Failed() {
 		t.FailNow()
 	}
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(sensetest.WaitLimit)
 	for s.Counters()["forged_messages"] == 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("the forged notification was not counted: %v", s.Counters())
@@ -834,14 +725,14 @@ func TestForgedNotification(t *testing.T) {
 	}
 	// A real change after it is still seen, and the forged one is not.
 	n.addVeth(t, "vg-real", "vg-real-p")
-	c.take(t, "interface-added vg-real", action(netcfg.ActionInterfaceAdded, "vg-real"))
-	r.stop(t)
-	for _, e := range c.all() {
+	c.Take(t, "interface-added vg-real", action(netcfg.ActionInterfaceAdded, "vg-real"))
+	r.Stop(t)
+	for _, e := range c.All() {
 		if e.String("interface.name") == "vg-forged" {
 			t.Errorf("forged interface reported: %s", e.String(event.FieldMessage))
 		}
 	}
-	if lost := c.lostCount(); lost != 0 {
+	if lost := c.LostCount(); lost != 0 {
 		t.Errorf("a forged notification counted as %d lost", lost)
 	}
 }

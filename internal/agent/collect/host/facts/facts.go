@@ -56,7 +56,7 @@ func (r Reader) Read(ctx context.Context) (*busv1.HostFacts, error) {
 	if f.MachineId, err = firstLine(at("etc/machine-id"), at("var/lib/dbus/machine-id")); err != nil {
 		errs = append(errs, fmt.Errorf("machine id: %w", err))
 	}
-	if osr, err := readOSRelease(at("etc/os-release"), at("usr/lib/os-release")); err != nil {
+	if osr, err := ReadOSRelease(root); err != nil {
 		errs = append(errs, err)
 	} else {
 		f.Platform, f.PlatformVersion = osr["ID"], osr["VERSION_ID"]
@@ -168,10 +168,14 @@ func firstLine(paths ...string) (string, error) {
 	return "", errors.Join(errs...)
 }
 
-// readOSRelease parses the first os-release file found.
-func readOSRelease(paths ...string) (map[string]string, error) {
+// ReadOSRelease parses the os-release file of the host at root:
+// etc/os-release, else usr/lib/os-release, as os-release(5) says. A
+// file that is only partly read gives what could be read; the error
+// says why neither could.
+func ReadOSRelease(root string) (map[string]string, error) {
 	var errs []error
-	for _, p := range paths {
+	for _, rel := range []string{"etc/os-release", "usr/lib/os-release"} {
+		p := filepath.Join(root, rel)
 		data, err := readSmall(p)
 		if err != nil {
 			errs = append(errs, err)

@@ -54,3 +54,15 @@ func FuzzParseOSRelease(f *testing.F) {
 		}
 	})
 }
+
+func TestReadOSRelease(t *testing.T) {
+	for root, want := range map[string]string{"testdata/root": "debian", "testdata/fallback": "rocky"} {
+		m, err := facts.ReadOSRelease(root)
+		if err != nil || m["ID"] != want {
+			t.Errorf("ReadOSRelease(%s) = %v, %v; want ID %s", root, m, err, want)
+		}
+	}
+	if m, err := facts.ReadOSRelease(t.TempDir()); err == nil || m != nil {
+		t.Errorf("ReadOSRelease of an empty root = %v, %v; want an error", m, err)
+	}
+}

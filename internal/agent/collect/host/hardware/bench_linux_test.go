@@ -1,19 +1,12 @@
 package hardware
 
 import (
-	"context"
 	"testing"
 
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 )
 
-// BenchmarkHostAssets measures one inventory of this host.
-func BenchmarkHostAssets(b *testing.B) {
-	c := New()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := c.Assets(context.Background(), plugin.Env{Root: "/"}); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+// BenchmarkHostAssets measures one inventory of this host (see
+// collecttest.Benchmark).
+func BenchmarkHostAssets(b *testing.B) { collecttest.Benchmark(b, New(), plugin.Env{Root: "/"}) }

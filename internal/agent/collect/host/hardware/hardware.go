@@ -203,7 +203,7 @@ func (c *Collector) host(ctx context.Context, root string, log *slog.Logger) (ev
 	set(e, "host.architecture", f.GetArch())
 	set(e, "host.os.type", f.GetOs())
 	set(e, "host.os.kernel", f.GetKernel())
-	if osr := readOSRelease(root); osr != nil {
+	if osr, _ := facts.ReadOSRelease(root); osr != nil {
 		set(e, "host.os.platform", osr["ID"])
 		set(e, "host.os.name", osr["NAME"])
 		set(e, "host.os.full", osr["PRETTY_NAME"])
@@ -253,21 +253,6 @@ func (c *Collector) host(ctx context.Context, root string, log *slog.Logger) (ev
 // noInterfaces keeps host/facts from listing interfaces: they are items
 // of their own here.
 func noInterfaces() ([]facts.Interface, error) { return nil, nil }
-
-// readOSRelease parses /etc/os-release, else /usr/lib/os-release; nil
-// when neither can be read.
-func readOSRelease(root string) map[string]string {
-	for _, rel := range []string{"etc/os-release", "usr/lib/os-release"} {
-		b, ok, err := readOptional(root, rel, 64<<10)
-		if !ok || err != nil {
-			continue
-		}
-		if m, _ := facts.ParseOSRelease(b); len(m) > 0 {
-			return m
-		}
-	}
-	return nil
-}
 
 // bootTime returns the boot time rounded to the minute, keeping the value
 // reported before while the new reading is within two minutes of the

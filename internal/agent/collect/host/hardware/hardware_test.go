@@ -1,10 +1,7 @@
 package hardware_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"flag"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -13,11 +10,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vigilsec/vigil/internal/agent/collect/host/hardware"
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/event"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // fixtureInterfaces stands for the netlink listing in fixture runs: an
 // Ethernet card with a changed MAC on a bridge, the bridge, a VLAN, a
@@ -40,39 +36,7 @@ func fixtureInterfaces() ([]hardware.Interface, error) {
 func run(t *testing.T, root string) ([]event.Asset, *hardware.Collector) {
 	t.Helper()
 	c := &hardware.Collector{Interfaces: fixtureInterfaces}
-	assets, err := c.Assets(context.Background(), plugin.Env{Root: root})
-	if err != nil {
-		t.Fatalf("Assets(%s): %v", root, err)
-	}
-	checkValid(t, assets, c.Kinds())
-	return assets, c
-}
-
-// checkValid checks what the runtime requires of an inventory.
-func checkValid(t *testing.T, assets []event.Asset, kinds []string) {
-	t.Helper()
-	seen := map[string]bool{}
-	for _, a := range assets {
-		if err := a.Validate(); err != nil {
-			t.Errorf("%s/%s: %v", a.Kind, a.Key, err)
-		}
-		if !contains(kinds, a.Kind) {
-			t.Errorf("%s/%s: kind not declared", a.Kind, a.Key)
-		}
-		if seen[a.ID()] {
-			t.Errorf("%s/%s: key not unique", a.Kind, a.Key)
-		}
-		seen[a.ID()] = true
-	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return collecttest.Assets(t, c, plugin.Env{Root: root}), c
 }
 
 // find returns the asset of kind and key.
@@ -88,27 +52,7 @@ func find(assets []event.Asset, kind, key string) (event.Event, bool) {
 // golden compares the assets with testdata/golden/NAME.json.
 func golden(t *testing.T, name string, assets []event.Asset) {
 	t.Helper()
-	got, err := json.MarshalIndent(assets, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", "golden", name+".json")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("golden file (go test -update writes it): %v", err)
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s differs from the golden file (-want +got):\n%s", path, cmp.Diff(string(want), string(got)))
-	}
+	collecttest.Golden(t, filepath.Join("testdata", "golden", name+".json"), assets)
 }
 
 // expect checks fields of one asset.
@@ -275,15 +219,7 @@ func TestSizes(t *testing.T) {
 func TestStable(t *testing.T) {
 	digest := func() string {
 		assets, _ := run(t, "testdata/metal")
-		items := map[string][32]byte{}
-		for _, a := range assets {
-			h, err := a.Hash()
-			if err != nil {
-				t.Fatal(err)
-			}
-			items[a.ID()] = h
-		}
-		return event.InventoryDigest(items)
+		return collecttest.Digest(t, assets)
 	}
 	if a, b := digest(), digest(); a != b {
 		t.Errorf("digests differ: %s, %s", a, b)

@@ -2,7 +2,6 @@ package hardware
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -12,37 +11,15 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/event"
 )
 
-// tool runs a command of this host, skipping the test when it is not
-// installed.
-func tool(t *testing.T, name string, args ...string) []byte {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		t.Skipf("%s is not installed", name)
-	}
-	out, err := exec.Command(name, args...).Output()
-	if err != nil {
-		t.Fatalf("%s %v: %v", name, args, err)
-	}
-	return out
-}
-
 // hostAssets collects this host's inventory.
 func hostAssets(t *testing.T) []event.Asset {
 	t.Helper()
-	assets, err := New().Assets(context.Background(), plugin.Env{Root: "/"})
-	if err != nil {
-		t.Fatalf("Assets: %v", err)
-	}
-	for _, a := range assets {
-		if err := a.Validate(); err != nil {
-			t.Errorf("%s/%s: %v", a.Kind, a.Key, err)
-		}
-	}
-	return assets
+	return collecttest.Assets(t, New(), plugin.Env{Root: "/"})
 }
 
 // settled collects this host's items of kind and runs the tool between
@@ -80,7 +57,7 @@ func TestRealDisks(t *testing.T) {
 			Size int64  `json:"size"`
 		} `json:"blockdevices"`
 	}
-	disks, out := settled(t, event.AssetDisk, func() []byte { return tool(t, "lsblk", "-b", "-d", "-J", "-o", "NAME,SIZE") })
+	disks, out := settled(t, event.AssetDisk, func() []byte { return collecttest.Tool(t, nil, "lsblk", "-b", "-d", "-J", "-o", "NAME,SIZE") })
 	if err := json.Unmarshal(out, &ls); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +102,7 @@ func TestRealMounts(t *testing.T) {
 		} `json:"filesystems"`
 	}
 	mounts, out := settled(t, event.AssetMount, func() []byte {
-		return tool(t, "findmnt", "-J", "-l", "-b", "-o", "TARGET,SOURCE,FSTYPE,VFS-OPTIONS,FS-OPTIONS,SIZE")
+		return collecttest.Tool(t, nil, "findmnt", "-J", "-l", "-b", "-o", "TARGET,SOURCE,FSTYPE,VFS-OPTIONS,FS-OPTIONS,SIZE")
 	})
 	if err := json.Unmarshal(out, &fm); err != nil {
 		t.Fatal(err)
@@ -190,7 +167,7 @@ func TestRealHost(t *testing.T) {
 				Data  string `json:"data"`
 			} `json:"lscpu"`
 		}
-		if err := json.Unmarshal(tool(t, "lscpu", "-J"), &ls); err != nil {
+		if err := json.Unmarshal(collecttest.Tool(t, nil, "lscpu", "-J"), &ls); err != nil {
 			t.Fatal(err)
 		}
 		m := map[string]string{}
@@ -211,7 +188,7 @@ func TestRealHost(t *testing.T) {
 		}
 	})
 	t.Run("free", func(t *testing.T) {
-		for line := range strings.SplitSeq(string(tool(t, "free", "-b")), "\n") {
+		for line := range strings.SplitSeq(string(collecttest.Tool(t, nil, "free", "-b")), "\n") {
 			if f := strings.Fields(line); len(f) > 1 && f[0] == "Mem:" {
 				total, _ := strconv.ParseInt(f[1], 10, 64)
 				if got, _ := host.Get("vigil.memory.total"); got != total {
@@ -223,7 +200,7 @@ func TestRealHost(t *testing.T) {
 		t.Fatal("no Mem: line in free's output")
 	})
 	t.Run("uname", func(t *testing.T) {
-		kernel := string(bytes.TrimSpace(tool(t, "uname", "-r")))
+		kernel := string(bytes.TrimSpace(collecttest.Tool(t, nil, "uname", "-r")))
 		if got := host.String("host.os.kernel"); got != kernel {
 			t.Errorf("kernel %q, uname says %q", got, kernel)
 		}
@@ -257,21 +234,7 @@ func TestRealHost(t *testing.T) {
 // tries: other programs may change the host between two runs).
 func TestRealStable(t *testing.T) {
 	c := New()
-	digest := func() string {
-		assets, err := c.Assets(context.Background(), plugin.Env{Root: "/"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		items := map[string][32]byte{}
-		for _, a := range assets {
-			h, err := a.Hash()
-			if err != nil {
-				t.Fatal(err)
-			}
-			items[a.ID()] = h
-		}
-		return event.InventoryDigest(items)
-	}
+	digest := func() string { return collecttest.Digest(t, collecttest.Assets(t, c, plugin.Env{Root: "/"})) }
 	for range 3 {
 		if digest() == digest() {
 			return

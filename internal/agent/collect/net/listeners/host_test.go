@@ -1,7 +1,6 @@
 package listeners_test
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"regexp"
@@ -9,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vigilsec/vigil/internal/agent/collect/internal/pkgowner/assettest"
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/collect/net/listeners"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/event"
@@ -54,11 +53,7 @@ func ssListeners(t *testing.T) map[string][]string {
 // ours returns the collector's listeners in the form of ssListeners.
 func ours(t *testing.T, c *listeners.Collector) map[string][]string {
 	t.Helper()
-	assets, err := c.Assets(context.Background(), plugin.Env{Root: "/"})
-	if err != nil {
-		t.Fatalf("Assets: %v", err)
-	}
-	assettest.Check(t, c, assets)
+	assets := collecttest.Assets(t, c, plugin.Env{Root: "/"})
 	got := map[string][]string{}
 	for _, a := range assets {
 		got[a.Key] = nil
@@ -133,7 +128,7 @@ func selfComm(t *testing.T) string {
 	return strings.TrimSpace(string(b))
 }
 
-// BenchmarkHost runs the collector on this host (see assettest.Benchmark).
+// BenchmarkHost runs the collector on this host (see collecttest.Benchmark).
 func BenchmarkHost(b *testing.B) {
-	assettest.Benchmark(b, listeners.New(), plugin.Env{Root: "/"})
+	collecttest.Benchmark(b, listeners.New(), plugin.Env{Root: "/"})
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/vigilsec/vigil/internal/agent/collect/internal/pkgowner/assettest"
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/collect/net/listeners"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/event"
@@ -19,12 +19,8 @@ import (
 
 func TestFixtureGolden(t *testing.T) {
 	c := listeners.New()
-	assets, err := c.Assets(context.Background(), plugin.Env{Root: "testdata/root"})
-	if err != nil {
-		t.Fatalf("Assets: %v", err)
-	}
-	assettest.Check(t, c, assets)
-	assettest.Golden(t, "testdata/golden/root.json", assets)
+	assets := collecttest.Assets(t, c, plugin.Env{Root: "testdata/root"})
+	collecttest.Golden(t, "testdata/golden/root.json", assets)
 	var keys []string
 	for _, a := range assets {
 		keys = append(keys, a.Key)

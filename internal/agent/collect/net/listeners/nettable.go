@@ -3,13 +3,11 @@ package listeners
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"net/netip"
-	"strconv"
 
+	"github.com/vigilsec/vigil/internal/agent/proctable/procparse"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts/textfile"
 )
 
@@ -26,9 +24,6 @@ const (
 	TCP = "tcp"
 	UDP = "udp"
 )
-
-// ErrMalformed is wrapped by the errors of ParseNetTable.
-var ErrMalformed = errors.New("malformed socket table")
 
 // Socket is one line of /proc/net/{tcp,tcp6,udp,udp6}.
 type Socket struct {
@@ -58,10 +53,9 @@ func (s Socket) Listening() bool {
 }
 
 // ParseNetTable parses a socket table of /proc/net: a header line, then
-// one socket a line ("sl local_address rem_address st tx_queue:rx_queue
-// tr:tm->when retrnsmt uid timeout inode ..."). Addresses are hex words
-// in host byte order: one for IPv4 tables, four for IPv6 ones (ipv6).
-// A line that cannot be read is skipped and counted in the problems.
+// one socket a line (procparse.ParseInetLine; ipv6 for a tcp6 or udp6
+// table). A line that cannot be read is skipped and counted in the
+// problems.
 func ParseNetTable(data []byte, transport string, ipv6 bool) ([]Socket, textfile.Problems) {
 	var out []Socket
 	probs, _ := scanNetTable(bytes.NewReader(data), transport, ipv6, func(s Socket) { out = append(out, s) })
@@ -83,82 +77,15 @@ func scanNetTable(r io.Reader, transport string, ipv6 bool, fn func(Socket)) (te
 		if n == 1 || textfile.Blank(line) { // the header
 			continue
 		}
-		s, err := parseSocketLine(line, ipv6)
+		s, err := procparse.ParseInetLine(line, ipv6)
 		if err != nil {
 			probs.Skip(n, err.Error())
 			continue
 		}
-		s.Transport = transport
-		fn(s)
+		fn(Socket{Transport: transport, Local: s.Local, State: s.State, UID: s.UID, Inode: s.Inode})
 	}
 	if err := sc.Err(); err != nil {
-		return probs, fmt.Errorf("%w: %w", ErrMalformed, err)
+		return probs, fmt.Errorf("%w: %w", procparse.ErrMalformed, err)
 	}
 	return probs, nil
-}
-
-// parseSocketLine parses the first ten fields of one table line.
-func parseSocketLine(line []byte, ipv6 bool) (Socket, error) {
-	var s Socket
-	var f [10][]byte
-	rest := line
-	for i := range f {
-		rest = bytes.TrimLeft(rest, " \t")
-		end := bytes.IndexAny(rest, " \t")
-		if end < 0 {
-			end = len(rest)
-		}
-		if end == 0 {
-			return s, fmt.Errorf("%w: %d fields, want at least 10", ErrMalformed, i)
-		}
-		f[i], rest = rest[:end], rest[end:]
-	}
-	var err error
-	if s.Local, err = parseHexAddrPort(f[1], ipv6); err != nil {
-		return s, err
-	}
-	st, err := strconv.ParseUint(string(f[3]), 16, 8)
-	if err != nil {
-		return s, fmt.Errorf("%w: state is not a hex byte", ErrMalformed)
-	}
-	s.State = uint8(st)
-	uid, err := strconv.ParseUint(string(f[7]), 10, 32)
-	if err != nil {
-		return s, fmt.Errorf("%w: uid is not a number", ErrMalformed)
-	}
-	s.UID = uint32(uid)
-	if s.Inode, err = strconv.ParseUint(string(f[9]), 10, 64); err != nil {
-		return s, fmt.Errorf("%w: inode is not a number", ErrMalformed)
-	}
-	return s, nil
-}
-
-// parseHexAddrPort parses "0100007F:0016": the address as the kernel
-// prints it (each 32-bit word in host byte order, %08X) and the port.
-func parseHexAddrPort(b []byte, ipv6 bool) (netip.AddrPort, error) {
-	addr, port, ok := bytes.Cut(b, []byte(":"))
-	words := 1
-	if ipv6 {
-		words = 4
-	}
-	if !ok || len(addr) != 8*words || len(port) != 4 {
-		return netip.AddrPort{}, fmt.Errorf("%w: address is not %d hex words and a port", ErrMalformed, words)
-	}
-	var raw [16]byte
-	for w := range words {
-		v, err := strconv.ParseUint(string(addr[8*w:8*w+8]), 16, 32)
-		if err != nil {
-			return netip.AddrPort{}, fmt.Errorf("%w: address is not hex", ErrMalformed)
-		}
-		binary.NativeEndian.PutUint32(raw[4*w:], uint32(v))
-	}
-	p, err := strconv.ParseUint(string(port), 16, 16)
-	if err != nil {
-		return netip.AddrPort{}, fmt.Errorf("%w: port is not hex", ErrMalformed)
-	}
-	ip := netip.AddrFrom4([4]byte(raw[:4]))
-	if ipv6 {
-		ip = netip.AddrFrom16(raw)
-	}
-	return netip.AddrPortFrom(ip, uint16(p)), nil
 }

@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/vigilsec/vigil/internal/agent/collect/internal/pkgowner/assettest"
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/collect/os/services"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts/rootfs"
@@ -62,7 +62,7 @@ func TestHostMatchesSystemctl(t *testing.T) {
 	}
 }
 
-// BenchmarkHost runs the collector on this host (see assettest.Benchmark).
+// BenchmarkHost runs the collector on this host (see collecttest.Benchmark).
 func BenchmarkHost(b *testing.B) {
-	assettest.Benchmark(b, services.New(), plugin.Env{Root: "/"})
+	collecttest.Benchmark(b, services.New(), plugin.Env{Root: "/"})
 }

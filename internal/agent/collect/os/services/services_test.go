@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/vigilsec/vigil/internal/agent/collect/internal/pkgowner/assettest"
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/collect/os/services"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts/rootfs"
@@ -20,11 +20,7 @@ import (
 func fixture(t *testing.T) (map[string]event.Event, []event.Asset) {
 	t.Helper()
 	c := services.New()
-	assets, err := c.Assets(context.Background(), plugin.Env{Root: "testdata/root"})
-	if err != nil {
-		t.Fatalf("Assets: %v", err)
-	}
-	assettest.Check(t, c, assets)
+	assets := collecttest.Assets(t, c, plugin.Env{Root: "testdata/root"})
 	by := map[string]event.Event{}
 	for _, a := range assets {
 		by[a.Key] = a.Fields
@@ -34,7 +30,7 @@ func fixture(t *testing.T) (map[string]event.Event, []event.Asset) {
 
 func TestFixtureGolden(t *testing.T) {
 	by, assets := fixture(t)
-	assettest.Golden(t, "testdata/golden/root.json", assets)
+	collecttest.Golden(t, "testdata/golden/root.json", assets)
 	for key, want := range map[string]map[string]any{
 		"nginx.service": {
 			"vigil.service.enablement": "enabled", "service.state": "running", "user.name": "www-data",

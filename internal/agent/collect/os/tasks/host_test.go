@@ -1,7 +1,6 @@
 package tasks_test
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path"
@@ -12,7 +11,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/vigilsec/vigil/internal/agent/collect/internal/pkgowner/assettest"
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/collect/os/tasks"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/event"
@@ -24,11 +23,7 @@ func hostAssets(t *testing.T) []event.Asset {
 		t.Skip("needs root to read the users' crontabs")
 	}
 	c := tasks.New()
-	assets, err := c.Assets(context.Background(), plugin.Env{Root: "/"})
-	if err != nil {
-		t.Fatalf("Assets: %v", err)
-	}
-	assettest.Check(t, c, assets)
+	assets := collecttest.Assets(t, c, plugin.Env{Root: "/"})
 	return assets
 }
 
@@ -136,7 +131,7 @@ func TestHostCrontabsMatchCrontab(t *testing.T) {
 	}
 }
 
-// BenchmarkHost runs the collector on this host (see assettest.Benchmark).
+// BenchmarkHost runs the collector on this host (see collecttest.Benchmark).
 func BenchmarkHost(b *testing.B) {
-	assettest.Benchmark(b, tasks.New(), plugin.Env{Root: "/"})
+	collecttest.Benchmark(b, tasks.New(), plugin.Env{Root: "/"})
 }

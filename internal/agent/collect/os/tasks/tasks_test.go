@@ -1,13 +1,12 @@
 package tasks_test
 
 import (
-	"context"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/vigilsec/vigil/internal/agent/collect/internal/pkgowner/assettest"
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/collect/os/tasks"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/event"
@@ -15,12 +14,8 @@ import (
 
 func TestFixtureGolden(t *testing.T) {
 	c := tasks.New()
-	assets, err := c.Assets(context.Background(), plugin.Env{Root: "testdata/root"})
-	if err != nil {
-		t.Fatalf("Assets: %v", err)
-	}
-	assettest.Check(t, c, assets)
-	assettest.Golden(t, "testdata/golden/root.json", assets)
+	assets := collecttest.Assets(t, c, plugin.Env{Root: "testdata/root"})
+	collecttest.Golden(t, "testdata/golden/root.json", assets)
 
 	byCmd := map[string][]event.Event{}
 	byKey := map[string]event.Event{}

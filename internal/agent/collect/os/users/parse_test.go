@@ -1,69 +1,18 @@
 package users
 
 import (
-	"encoding/binary"
-	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vigilsec/vigil/internal/agent/sense/accounts/rootfs"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts/sudoers"
 	"github.com/vigilsec/vigil/internal/agent/sense/authlog/utmp"
 )
-
-func TestDecodeLastlog(t *testing.T) {
-	rec32 := func(sec uint32, line, host string) []byte {
-		b := make([]byte, LastlogSize32)
-		binary.LittleEndian.PutUint32(b, sec)
-		copy(b[4:36], line)
-		copy(b[36:], host)
-		return b
-	}
-	rec64 := func(sec uint64, line string) []byte {
-		b := make([]byte, LastlogSize64)
-		binary.BigEndian.PutUint64(b, sec)
-		copy(b[8:40], line)
-		return b
-	}
-	tests := []struct {
-		name    string
-		in      []byte
-		order   binary.ByteOrder
-		want    Lastlog
-		wantErr bool
-	}{
-		{"32-bit", rec32(1709251200, "pts/0", "10.0.0.1"), binary.LittleEndian,
-			Lastlog{Time: time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC), Line: "pts/0", Host: "10.0.0.1"}, false},
-		{"never", make([]byte, LastlogSize32), binary.LittleEndian, Lastlog{}, false},
-		{"after 2038 in 32 bits", rec32(0xF0000000, "tty1", ""), binary.LittleEndian,
-			Lastlog{Time: time.Unix(0xF0000000, 0).UTC(), Line: "tty1"}, false},
-		{"64-bit big-endian", rec64(1714990000, "ttyS0"), binary.BigEndian,
-			Lastlog{Time: time.Unix(1714990000, 0).UTC(), Line: "ttyS0"}, false},
-		{"64-bit negative", rec64(1<<63, ""), binary.BigEndian, Lastlog{}, true},
-		{"control byte", rec32(1, "pts/\x01", ""), binary.LittleEndian, Lastlog{}, true},
-		{"not UTF-8", rec32(1, "", "\xff\xfe"), binary.LittleEndian, Lastlog{}, true},
-		{"wrong size", make([]byte, 300), binary.LittleEndian, Lastlog{}, true},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := DecodeLastlog(tt.in, tt.order)
-			if (err != nil) != tt.wantErr {
-				t.Fatalf("err = %v, wantErr %v", err, tt.wantErr)
-			}
-			if err != nil && !errors.Is(err, ErrCorruptLastlog) {
-				t.Errorf("error %v is not ErrCorruptLastlog", err)
-			}
-			if d := cmp.Diff(tt.want, got); d != "" {
-				t.Errorf("(-want +got):\n%s", d)
-			}
-		})
-	}
-	if lastlogSize("amd64") != LastlogSize32 || lastlogSize("arm64") != LastlogSize64 || !utmpLayout("386") || utmpLayout("riscv64") {
-		t.Error("record sizes by architecture")
-	}
-}
 
 // policy parses sudoers text into a policy (no includes).
 func policy(text string) sudoPolicy {
@@ -162,25 +111,10 @@ func TestDefaultsBinding(t *testing.T) {
 	}
 }
 
-func FuzzDecodeLastlog(f *testing.F) {
-	f.Add(make([]byte, LastlogSize32))
-	f.Add(make([]byte, LastlogSize64))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, order := range []binary.ByteOrder{binary.LittleEndian, binary.BigEndian} {
-			l, err := DecodeLastlog(data, order)
-			if err != nil {
-				continue
-			}
-			if !utf8.ValidString(l.Line) || !utf8.ValidString(l.Host) || len(l.Line) > 32 || len(l.Host) > 256 {
-				t.Fatalf("record %+v", l)
-			}
-		}
-	})
-}
-
 func FuzzWtmp(f *testing.F) {
-	b := make([]byte, utmp.RecordSize)
-	if err := utmp.Encode(utmp.Record{Type: utmp.UserProcess, User: "alice", Time: time.Unix(1700000000, 0)}, b, binary.NativeEndian); err != nil {
+	size := utmp.Native.RecordSize()
+	b := make([]byte, size)
+	if err := utmp.Native.Encode(utmp.Record{Type: utmp.UserProcess, User: "alice", Time: time.Unix(1700000000, 0)}, b); err != nil {
 		f.Fatal(err)
 	}
 	f.Add(b)
@@ -188,7 +122,7 @@ func FuzzWtmp(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		l := logins{byUID: map[int64]time.Time{}, byName: map[string]time.Time{}}
 		corrupt := l.addWtmp(data)
-		if corrupt > len(data)/utmp.RecordSize+1 || len(l.byName) > len(data)/utmp.RecordSize {
+		if corrupt > len(data)/size+1 || len(l.byName) > len(data)/size {
 			t.Fatalf("%d corrupt, %d names from %d bytes", corrupt, len(l.byName), len(data))
 		}
 	})
@@ -207,4 +141,44 @@ func FuzzSudoRules(f *testing.F) {
 		}
 		pol.rulesForGroup("wheel", 10)
 	})
+}
+
+// TestWtmpTail: of a wtmp longer than maxWtmp, the records of its tail
+// are read whole, however maxWtmp falls on a record.
+func TestWtmpTail(t *testing.T) {
+	size := utmp.Native.RecordSize()
+	var data []byte
+	base := time.Date(2024, 5, 1, 0, 0, 0, 0, time.UTC)
+	for i := range 20 {
+		b := make([]byte, size)
+		r := utmp.Record{Type: utmp.UserProcess, PID: int32(100 + i), Line: "pts/1", User: fmt.Sprintf("u%d", i%4), Time: base.Add(time.Duration(i) * time.Hour)}
+		if err := utmp.Native.Encode(r, b); err != nil {
+			t.Fatal(err)
+		}
+		data = append(data, b...)
+	}
+	root := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(root, "var/log"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "var/log/wtmp"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := rootfs.New(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func(old int64) { maxWtmp = old }(maxWtmp)
+	maxWtmp = int64(6*size + size/3) // six records and a third
+	l, err := readLogins(fsys, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]time.Time{}
+	for i := 14; i < 20; i++ {
+		want[fmt.Sprintf("u%d", i%4)] = base.Add(time.Duration(i) * time.Hour)
+	}
+	if l.Corrupt != 0 || !cmp.Equal(want, l.byName) {
+		t.Errorf("%d corrupt, logins %v; want none corrupt, %v", l.Corrupt, l.byName, want)
+	}
 }

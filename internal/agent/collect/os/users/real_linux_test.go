@@ -4,10 +4,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -16,48 +14,25 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts/rootfs"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts/tracker/trackertest"
 	"github.com/vigilsec/vigil/internal/event"
 )
 
-// run runs a tool of this host, skipping the test when it is missing.
-func run(t *testing.T, env []string, name string, args ...string) []byte {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		t.Skipf("%s is not installed", name)
-	}
-	cmd := exec.Command(name, args...)
-	cmd.Env = append(os.Environ(), env...)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("%s %v: %v", name, args, err)
-	}
-	return out
-}
-
 // hostAssets collects this host's accounts.
 func hostAssets(t *testing.T) []event.Asset {
 	t.Helper()
 	trackertest.RequireRoot(t)
-	assets, err := New().Assets(context.Background(), plugin.Env{Root: "/"})
-	if err != nil {
-		t.Fatalf("Assets: %v", err)
-	}
-	for _, a := range assets {
-		if err := a.Validate(); err != nil {
-			t.Errorf("%s/%s: %v", a.Kind, a.Key, err)
-		}
-	}
-	return assets
+	return collecttest.Assets(t, New(), plugin.Env{Root: "/"})
 }
 
 // getent lists a database from the files backend ("getent -s files"),
 // keyed by name, as colon-separated fields.
 func getent(t *testing.T, db string) map[string][]string {
 	t.Helper()
-	out := run(t, nil, "getent", "-s", "files", db)
+	out := collecttest.Tool(t, nil, "getent", "-s", "files", db)
 	m := map[string][]string{}
 	for line := range strings.SplitSeq(strings.TrimSpace(string(out)), "\n") {
 		f := strings.Split(line, ":")
@@ -100,7 +75,7 @@ func TestRealGetentPasswd(t *testing.T) {
 	}
 	// Every user the system resolves from its files is listed; other
 	// sources (systemd's dynamic users, LDAP) are not local accounts.
-	all := run(t, nil, "getent", "passwd")
+	all := collecttest.Tool(t, nil, "getent", "passwd")
 	for line := range strings.SplitSeq(string(all), "\n") {
 		name, _, _ := strings.Cut(line, ":")
 		if _, local := want[name]; local {
@@ -181,7 +156,7 @@ func lastlogTool(t *testing.T, root string) map[string]time.Time {
 	if root != "/" {
 		args = append(args, "-R", root)
 	}
-	out := run(t, []string{"TZ=UTC", "LC_ALL=C"}, "lastlog", args...)
+	out := collecttest.Tool(t, []string{"TZ=UTC", "LC_ALL=C"}, "lastlog", args...)
 	m := map[string]time.Time{}
 	for line := range strings.SplitSeq(string(out), "\n") {
 		f := strings.Fields(line)
@@ -203,7 +178,7 @@ func lastlogTool(t *testing.T, root string) map[string]time.Time {
 // user.
 func lastTool(t *testing.T, wtmp string) map[string]time.Time {
 	t.Helper()
-	out := run(t, []string{"TZ=UTC", "LC_ALL=C"}, "last", "-w", "--time-format", "iso", "-f", wtmp)
+	out := collecttest.Tool(t, []string{"TZ=UTC", "LC_ALL=C"}, "last", "-w", "--time-format", "iso", "-f", wtmp)
 	m := map[string]time.Time{}
 	for line := range strings.SplitSeq(string(out), "\n") {
 		f := strings.Fields(line)
@@ -260,9 +235,6 @@ func checkLogins(t *testing.T, root string) {
 		}
 	})
 	t.Run("wtmp", func(t *testing.T) {
-		if !utmpLayout(runtime.GOARCH) {
-			t.Skip("wtmp is not read on this architecture")
-		}
 		tool := lastTool(t, filepath.Join(root, "var/log/wtmp"))
 		if d := cmp.Diff(tool, l.byName); d != "" {
 			t.Errorf("wtmp logins (-last +collector):\n%s", d)
@@ -296,7 +268,7 @@ func TestRealSSHKeygen(t *testing.T) {
 		}
 	}
 	for file, got := range listed {
-		out := run(t, nil, "ssh-keygen", "-l", "-E", "sha256", "-f", filepath.Join("testdata/root", file))
+		out := collecttest.Tool(t, nil, "ssh-keygen", "-l", "-E", "sha256", "-f", filepath.Join("testdata/root", file))
 		var want []string
 		for line := range strings.SplitSeq(strings.TrimSpace(string(out)), "\n") {
 			// "256 SHA256:xxx comment (ED25519)"

@@ -1,8 +1,6 @@
 package users
 
 import (
-	"fmt"
-	"path"
 	"strconv"
 	"strings"
 
@@ -10,12 +8,8 @@ import (
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts/sudoers"
 )
 
-// sudoMaxDepth is sudo's limit on nested includes; aliasMaxDepth bounds
-// aliases naming aliases.
-const (
-	sudoMaxDepth  = 128
-	aliasMaxDepth = 16
-)
+// aliasMaxDepth bounds aliases naming aliases.
+const aliasMaxDepth = 16
 
 // sudoLine is one entry of the policy with the file it is in.
 type sudoLine struct {
@@ -35,92 +29,31 @@ type sudoPolicy struct {
 	Malformed int
 }
 
-// readSudoers reads path and what it includes as sudo does: #include
-// and @include of a file (a relative path from the including file's
-// directory, %h the short host name), #includedir and @includedir of a
-// directory (its files without '.' in the name and not ending in '~',
-// in name order), each file once, 128 levels deep at most. A missing
-// file is skipped as sudo skips it; one that cannot be read is an error.
+// readSudoers reads file and what it includes as sudo does
+// (sudoers.Walk).
 func readSudoers(fsys *rootfs.FS, file, host string, maxBytes int64) (sudoPolicy, error) {
 	pol := sudoPolicy{Aliases: map[string][]string{}}
-	visited := map[string]bool{}
-	var visit func(p string, depth int) error
-	visit = func(p string, depth int) error {
-		if depth > sudoMaxDepth {
-			pol.Malformed++
-			return nil
-		}
-		data, info, err := fsys.ReadFile(p, maxBytes)
-		if rootfs.IsNotExist(err) {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("sudoers: %w", err)
-		}
-		if visited[info.Path] {
-			return nil
-		}
-		visited[info.Path] = true
-		f := sudoers.Parse(data)
-		pol.Malformed += f.Problems.Skipped
-		for _, e := range f.Entries {
-			switch e.Kind {
-			case sudoers.KindUserSpec:
-				pol.Specs = append(pol.Specs, sudoLine{File: p, Entry: e})
-			case sudoers.KindDefaults:
-				if e.NoPasswd {
-					pol.Defaults = append(pol.Defaults, sudoLine{File: p, Entry: e})
-				}
-			case sudoers.KindAlias:
-				if e.AliasType == "User_Alias" {
-					for _, a := range e.Aliases {
-						pol.Aliases[a.Name] = a.Members
-					}
-				}
-			case sudoers.KindInclude:
-				inc := strings.NewReplacer("%h", host, "%%", "%").Replace(e.Include)
-				if !strings.HasPrefix(inc, "/") {
-					inc = path.Join(path.Dir(p), inc)
-				}
-				if err := includeSudoers(fsys, inc, e.IncludeDir, depth, visit); err != nil {
-					return err
+	skipped, err := sudoers.Walk(fsys, file, host, maxBytes, func(v sudoers.Visit) {
+		switch v.Kind {
+		case sudoers.KindUserSpec:
+			pol.Specs = append(pol.Specs, sudoLine{File: v.File, Entry: v.Entry})
+		case sudoers.KindDefaults:
+			if v.NoPasswd {
+				pol.Defaults = append(pol.Defaults, sudoLine{File: v.File, Entry: v.Entry})
+			}
+		case sudoers.KindAlias:
+			if v.AliasType == "User_Alias" {
+				for _, a := range v.Aliases {
+					pol.Aliases[a.Name] = a.Members
 				}
 			}
 		}
-		return nil
-	}
-	if err := visit(file, 0); err != nil {
+	})
+	if err != nil {
 		return sudoPolicy{}, err
 	}
+	pol.Malformed = skipped.Count
 	return pol, nil
-}
-
-// includeSudoers reads an included file or directory.
-func includeSudoers(fsys *rootfs.FS, inc string, dir bool, depth int, visit func(string, int) error) error {
-	if !dir {
-		return visit(inc, depth+1)
-	}
-	ents, _, err := fsys.ReadDir(inc)
-	if rootfs.IsNotExist(err) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("sudoers: %w", err)
-	}
-	for _, ent := range ents {
-		name := ent.Name()
-		if strings.HasSuffix(name, "~") || strings.Contains(name, ".") {
-			continue
-		}
-		p := path.Join(inc, name)
-		if fi, err := fsys.Stat(p); err != nil || !fi.Mode.IsRegular() {
-			continue
-		}
-		if err := visit(p, depth+1); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // principal is an account as sudo matches it: name, uid and groups
@@ -202,7 +135,7 @@ func (pol *sudoPolicy) matchItem(item string, p principal, depth int) (bool, str
 		// Non-Unix groups and netgroups need a plugin or NIS to resolve.
 		return false, item
 	case strings.HasPrefix(item, "%"):
-		return p.Groups[unquoteName(item[1:])], item
+		return p.Groups[sudoers.Unquote(item[1:])], item
 	case strings.HasPrefix(item, "#"):
 		uid, err := strconv.ParseInt(item[1:], 10, 64)
 		return err == nil && uid == p.UID, item
@@ -214,7 +147,7 @@ func (pol *sudoPolicy) matchItem(item string, p principal, depth int) (bool, str
 		m, _ := pol.matchList(members, p, depth+1)
 		return m, item
 	}
-	return unquoteName(item) == p.Name, item
+	return sudoers.Unquote(item) == p.Name, item
 }
 
 // mentionsGroup reports whether a user list grants group g (by name or
@@ -231,7 +164,7 @@ func (pol *sudoPolicy) mentionsGroup(list []string, name string, gid int64, dept
 				return true, item
 			}
 		case strings.HasPrefix(item, "%"):
-			if unquoteName(item[1:]) == name {
+			if sudoers.Unquote(item[1:]) == name {
 				return true, item
 			}
 		default:
@@ -286,21 +219,4 @@ func defaultsBinding(text string) (string, []string) {
 		}
 	}
 	return binding, out
-}
-
-// unquoteName removes double quotes and backslash escapes from a name in
-// sudoers.
-func unquoteName(s string) string {
-	s = strings.Trim(s, `"`)
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+1 < len(s) {
-			i++
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }

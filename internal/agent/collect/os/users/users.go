@@ -353,7 +353,7 @@ func (c *Collector) userAsset(fsys *rootfs.FS, db *database, u passwd.Entry, cac
 	setText(e, "vigil.account.gecos", u.GECOS)
 	e.Set("vigil.account.home", clip(u.Home))
 	e.Set("vigil.account.shell", clip(u.Shell))
-	e.Set("vigil.account.login_shell", loginShell(u.Shell))
+	e.Set("vigil.account.login_shell", accounts.LoginShell(u.Shell))
 	e.Set("vigil.account.uid0", u.UID == 0)
 	if n := db.userDups[u.Name]; n > 0 {
 		e.Set("vigil.account.duplicates", n)
@@ -453,16 +453,6 @@ func passwordStatus(p shadow.Password) string {
 		return "set"
 	}
 	return "disabled"
-}
-
-// loginShell reports whether a shell lets the account run commands
-// (empty means /bin/sh to login(1)).
-func loginShell(shell string) bool {
-	switch path.Base(shell) {
-	case "nologin", "false", "sync", "halt", "shutdown":
-		return false
-	}
-	return true
 }
 
 // keysOf reads the account's authorized keys files; cache holds the

@@ -5,13 +5,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/binary"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -19,27 +16,19 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts/tracker/trackertest"
 	"github.com/vigilsec/vigil/internal/agent/sense/authlog/utmp"
 	"github.com/vigilsec/vigil/internal/event"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
-
-// encodeLastlog writes one struct lastlog of this architecture.
-func encodeLastlog(at time.Time, line, host string) []byte {
-	size := lastlogSize(runtime.GOARCH)
-	b := make([]byte, size)
-	off := 4
-	if size == LastlogSize64 {
-		binary.NativeEndian.PutUint64(b, uint64(at.Unix()))
-		off = 8
-	} else {
-		binary.NativeEndian.PutUint32(b, uint32(at.Unix()))
+// encodeLastlog writes one struct lastlog of this machine.
+func encodeLastlog(t testing.TB, at time.Time, line, host string) []byte {
+	b := make([]byte, utmp.Native.LastlogSize())
+	if err := utmp.Native.EncodeLastlog(utmp.Lastlog{Time: at, Line: line, Host: host}, b); err != nil {
+		t.Fatal(err)
 	}
-	copy(b[off:off+32], line)
-	copy(b[off+32:off+288], host)
 	return b
 }
 
@@ -64,12 +53,12 @@ func fixture(t testing.TB) string {
 	if err := os.MkdirAll(filepath.Join(root, "var/log"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	size := lastlogSize(runtime.GOARCH)
+	size := utmp.Native.LastlogSize()
 	ll, err := os.Create(filepath.Join(root, "var/log/lastlog"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	for uid, rec := range map[int64][]byte{0: encodeLastlog(rootLogin, "tty1", ""), 1000: encodeLastlog(aliceTTY, "pts/3", "192.0.2.7")} {
+	for uid, rec := range map[int64][]byte{0: encodeLastlog(t, rootLogin, "tty1", ""), 1000: encodeLastlog(t, aliceTTY, "pts/3", "192.0.2.7")} {
 		if _, err := ll.WriteAt(rec, uid*int64(size)); err != nil {
 			t.Fatal(err)
 		}
@@ -84,13 +73,13 @@ func fixture(t testing.TB) string {
 		{Type: utmp.DeadProcess, PID: 100, Line: "pts/1", ID: "ts/1", Time: bobLogout},
 		{Type: utmp.UserProcess, PID: 200, Line: "pts/2", ID: "ts/2", User: "alice", Host: "10.0.0.3", Time: aliceSSH},
 	} {
-		b := make([]byte, utmp.RecordSize)
-		if err := utmp.Encode(r, b, binary.NativeEndian); err != nil {
+		b := make([]byte, utmp.Native.RecordSize())
+		if err := utmp.Native.Encode(r, b); err != nil {
 			t.Fatal(err)
 		}
 		wtmp = append(wtmp, b...)
 	}
-	corrupt := bytes.Repeat([]byte{0xff}, utmp.RecordSize)
+	corrupt := bytes.Repeat([]byte{0xff}, utmp.Native.RecordSize())
 	wtmp = append(wtmp, corrupt...)
 	if err := os.WriteFile(filepath.Join(root, "var/log/wtmp"), wtmp, 0o664); err != nil {
 		t.Fatal(err)
@@ -102,21 +91,7 @@ func fixture(t testing.TB) string {
 func collect(t *testing.T, root string) ([]event.Asset, *Collector) {
 	t.Helper()
 	c := New()
-	assets, err := c.Assets(context.Background(), plugin.Env{Root: root})
-	if err != nil {
-		t.Fatalf("Assets: %v", err)
-	}
-	seen := map[string]bool{}
-	for _, a := range assets {
-		if err := a.Validate(); err != nil {
-			t.Errorf("%s/%s: %v", a.Kind, a.Key, err)
-		}
-		if seen[a.ID()] {
-			t.Errorf("%s/%s twice", a.Kind, a.Key)
-		}
-		seen[a.ID()] = true
-	}
-	return assets, c
+	return collecttest.Assets(t, c, plugin.Env{Root: root}), c
 }
 
 // item returns the fields of an asset as a JSON-decoded document (as the
@@ -173,7 +148,7 @@ func rules(r ...SudoRule) []any {
 func TestFixture(t *testing.T) {
 	assets, c := collect(t, fixture(t))
 
-	golden(t, "root", assets)
+	collecttest.Golden(t, "testdata/golden/root.json", assets)
 
 	var names []string
 	for _, a := range assets {
@@ -317,32 +292,6 @@ func fingerprintOf(t *testing.T, rel string, n int) string {
 	return ""
 }
 
-// golden compares the assets with testdata/golden/NAME.json.
-func golden(t *testing.T, name string, assets []event.Asset) {
-	t.Helper()
-	got, err := json.MarshalIndent(assets, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	path := filepath.Join("testdata", "golden", name+".json")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("golden file (go test -update writes it): %v", err)
-	}
-	if !bytes.Equal(want, got) {
-		t.Errorf("%s differs from the golden file (-want +got):\n%s", path, cmp.Diff(string(want), string(got)))
-	}
-}
-
 // TestIncomplete: a set that cannot be trusted is an error.
 func TestIncomplete(t *testing.T) {
 	tests := []struct {
@@ -398,15 +347,7 @@ func TestStable(t *testing.T) {
 	root := fixture(t)
 	digest := func() string {
 		assets, _ := collect(t, root)
-		items := map[string][32]byte{}
-		for _, a := range assets {
-			h, err := a.Hash()
-			if err != nil {
-				t.Fatal(err)
-			}
-			items[a.ID()] = h
-		}
-		return event.InventoryDigest(items)
+		return collecttest.Digest(t, assets)
 	}
 	if a, b := digest(), digest(); a != b {
 		t.Errorf("digests differ: %s %s", a, b)

@@ -19,7 +19,6 @@ import (
 	"github.com/vigilsec/vigil/internal/agent/collect/net/listeners"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/procid"
-	"github.com/vigilsec/vigil/internal/agent/proctable"
 	"github.com/vigilsec/vigil/internal/agent/proctable/exehash"
 	"github.com/vigilsec/vigil/internal/agent/proctable/userdb"
 	"github.com/vigilsec/vigil/internal/event"
@@ -40,9 +39,9 @@ const (
 
 // Settings are the collector's policy settings (see the package doc).
 type Settings struct {
-	MinAge     *proctable.Duration `json:"min_age,omitempty"`
-	Hash       *bool               `json:"hash,omitempty"`
-	HashMaxMiB int                 `json:"hash_max_mib,omitempty"`
+	MinAge     *plugin.Duration `json:"min_age,omitempty"`
+	Hash       *bool            `json:"hash,omitempty"`
+	HashMaxMiB int              `json:"hash_max_mib,omitempty"`
 }
 
 // config is the settings with the defaults applied.
@@ -106,7 +105,7 @@ func (c *Collector) Counters() map[string]uint64 {
 // ApplySettings implements plugin.Tunable.
 func (c *Collector) ApplySettings(raw json.RawMessage) error {
 	var s Settings
-	if err := proctable.DecodeSettings(raw, &s); err != nil {
+	if err := plugin.DecodeSettings(raw, &s); err != nil {
 		return fmt.Errorf("%s: %w", Name, err)
 	}
 	cfg := config{minAge: DefaultMinAge, hash: true, hashMaxMiB: defaultHashMaxMiB}

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigilsec/vigil/internal/agent/collect/internal/pkgowner/assettest"
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/event"
 )
@@ -96,7 +96,7 @@ func TestHostMatchesPS(t *testing.T) {
 		t.Fatalf("Assets: %v", err)
 	}
 	after := psList(t)
-	assettest.Check(t, c, assets)
+	collecttest.Check(t, c, assets)
 
 	ours := map[string]bool{} // euid and command line
 	for _, a := range assets {
@@ -176,9 +176,9 @@ func dpkgOwner(t *testing.T, p string) string {
 	return ""
 }
 
-// BenchmarkHost runs the collector on this host (see assettest.Benchmark).
+// BenchmarkHost runs the collector on this host (see collecttest.Benchmark).
 func BenchmarkHost(b *testing.B) {
-	assettest.Benchmark(b, newCollector(b, ""), plugin.Env{Root: "/"})
+	collecttest.Benchmark(b, newCollector(b, ""), plugin.Env{Root: "/"})
 }
 
 // TestHostStable runs the collector twice on this host: the items both

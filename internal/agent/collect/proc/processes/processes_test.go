@@ -8,7 +8,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/vigilsec/vigil/internal/agent/collect/internal/pkgowner/assettest"
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/collect/proc/processes"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/event"
@@ -26,11 +26,7 @@ func newCollector(t testing.TB, settings string) *processes.Collector {
 func fixtureAssets(t *testing.T, settings string) []event.Asset {
 	t.Helper()
 	c := newCollector(t, settings)
-	assets, err := c.Assets(context.Background(), plugin.Env{Root: "testdata/root"})
-	if err != nil {
-		t.Fatalf("Assets: %v", err)
-	}
-	assettest.Check(t, c, assets)
+	assets := collecttest.Assets(t, c, plugin.Env{Root: "testdata/root"})
 	return assets
 }
 
@@ -47,7 +43,7 @@ func byCommandLine(assets []event.Asset) map[string][]event.Asset {
 func TestFixtureGolden(t *testing.T) {
 	// The fixture's exe links point at this host's files: no hashes.
 	assets := fixtureAssets(t, `{"hash":false}`)
-	assettest.Golden(t, "testdata/golden/root.json", assets)
+	collecttest.Golden(t, "testdata/golden/root.json", assets)
 	cl := byCommandLine(assets)
 	// The two workers are one item, with the port of the one that holds it.
 	workers := cl["nginx: worker process"]

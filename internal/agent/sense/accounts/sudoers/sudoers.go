@@ -12,6 +12,9 @@
 //
 // A line that is none of these (a user specification without '=') is
 // skipped and listed in File.Problems.
+//
+// Walk reads a policy and the files it includes, in the order sudo
+// reads them.
 package sudoers
 
 import (
@@ -124,26 +127,9 @@ func include(line string) (path string, dir, ok bool) {
 		if !found || rest != "" && rest[0] != ' ' && rest[0] != '\t' {
 			continue
 		}
-		return unquote(strings.TrimSpace(rest)), strings.HasSuffix(kw, "dir"), true
+		return Unquote(strings.TrimSpace(rest)), strings.HasSuffix(kw, "dir"), true
 	}
 	return "", false, false
-}
-
-// unquote removes double quotes around a path and the backslashes of
-// escaped characters inside them.
-func unquote(s string) string {
-	if len(s) < 2 || s[0] != '"' || s[len(s)-1] != '"' {
-		return s
-	}
-	s = s[1 : len(s)-1]
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if s[i] == '\\' && i+1 < len(s) {
-			i++
-		}
-		b.WriteByte(s[i])
-	}
-	return b.String()
 }
 
 // stripComment cuts line at a '#' that starts a comment: outside double

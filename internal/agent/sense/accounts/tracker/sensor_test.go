@@ -22,7 +22,7 @@ type baseSettings struct{ tracker.Common }
 func parseBaseSettings(raw json.RawMessage) (baseSettings, error) {
 	st := baseSettings{tracker.Common{Rescan: time.Hour, MaxFileBytes: 1 << 20}}
 	var doc tracker.CommonDocument
-	if err := tracker.DecodeSettings(raw, &doc); err != nil {
+	if err := plugin.DecodeSettings(raw, &doc); err != nil {
 		return st, err
 	}
 	return st, doc.Parse(&st.Common)

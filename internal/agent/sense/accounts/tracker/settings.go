@@ -1,9 +1,6 @@
 package tracker
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -49,23 +46,6 @@ func (d CommonDocument) Parse(c *Common) error {
 			return err
 		}
 		c.MaxFileBytes = *d.MaxFileBytes
-	}
-	return nil
-}
-
-// DecodeSettings decodes a settings document strictly into dst: a JSON
-// object, no unknown names, nothing after it. Empty raw leaves dst as is.
-func DecodeSettings(raw []byte, dst any) error {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dst); err != nil {
-		return fmt.Errorf("settings: %w", err)
-	}
-	if dec.More() {
-		return errors.New("settings: data after the JSON object")
 	}
 	return nil
 }

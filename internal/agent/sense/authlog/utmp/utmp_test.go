@@ -2,8 +2,6 @@ package utmp_test
 
 import (
 	"bytes"
-	"encoding/binary"
-	"errors"
 	"net/netip"
 	"os"
 	"os/exec"
@@ -63,11 +61,11 @@ func TestDecodeRecordsOfUtmpdump(t *testing.T) {
 	if err != nil {
 		t.Fatalf("utmpdump -r: %v", err)
 	}
-	if len(out) != len(records)*utmp.RecordSize {
-		t.Fatalf("utmpdump wrote %d bytes, want %d records of %d", len(out), len(records), utmp.RecordSize)
+	if len(out) != len(records)*utmp.Native.RecordSize() {
+		t.Fatalf("utmpdump wrote %d bytes, want %d records of %d", len(out), len(records), utmp.Native.RecordSize())
 	}
 	for i, r := range records {
-		got, err := utmp.Decode(out[i*utmp.RecordSize:(i+1)*utmp.RecordSize], binary.NativeEndian)
+		got, err := utmp.Native.Decode(out[i*utmp.Native.RecordSize() : (i+1)*utmp.Native.RecordSize()])
 		if err != nil {
 			t.Fatalf("record %d: %v", i, err)
 		}
@@ -84,8 +82,8 @@ func TestEncodeReadByUtmpdump(t *testing.T) {
 	file := filepath.Join(t.TempDir(), "wtmp")
 	var data []byte
 	for _, r := range records {
-		b := make([]byte, utmp.RecordSize)
-		if err := utmp.Encode(r.rec, b, binary.NativeEndian); err != nil {
+		b := make([]byte, utmp.Native.RecordSize())
+		if err := utmp.Native.Encode(r.rec, b); err != nil {
 			t.Fatal(err)
 		}
 		data = append(data, b...)
@@ -121,75 +119,10 @@ func TestEncodeReadByUtmpdump(t *testing.T) {
 	}
 }
 
-func TestDecodeCorrupt(t *testing.T) {
-	good := make([]byte, utmp.RecordSize)
-	if err := utmp.Encode(records[0].rec, good, binary.NativeEndian); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := utmp.Decode(good, binary.NativeEndian); err != nil {
-		t.Fatalf("good record: %v", err)
-	}
-	tests := []struct {
-		name   string
-		change func(b []byte) []byte
-	}{
-		{"short", func(b []byte) []byte { return b[:100] }},
-		{"long", func(b []byte) []byte { return append(b, 0) }},
-		{"type 10", func(b []byte) []byte { binary.NativeEndian.PutUint16(b, 10); return b }},
-		{"negative type", func(b []byte) []byte { binary.NativeEndian.PutUint16(b, 0xffff); return b }},
-		{"control byte in user", func(b []byte) []byte { b[44+2] = 0x07; return b }},
-		{"invalid UTF-8 in host", func(b []byte) []byte { b[76] = 0xff; return b }},
-		{"newline in line", func(b []byte) []byte { b[8+1] = '\n'; return b }},
-		{"tv_usec too large", func(b []byte) []byte { binary.NativeEndian.PutUint32(b[344:], 1_000_000); return b }},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			b := tt.change(bytes.Clone(good))
-			if _, err := utmp.Decode(b, binary.NativeEndian); !errors.Is(err, utmp.ErrCorrupt) {
-				t.Errorf("Decode = %v, want ErrCorrupt", err)
-			}
-		})
-	}
-}
-
 func TestTypeString(t *testing.T) {
 	for typ, want := range map[utmp.Type]string{utmp.UserProcess: "USER_PROCESS", utmp.BootTime: "BOOT_TIME", 42: "TYPE_42"} {
 		if got := typ.String(); got != want {
 			t.Errorf("%d: %q, want %q", int16(typ), got, want)
 		}
 	}
-}
-
-func FuzzDecode(f *testing.F) {
-	for _, r := range records {
-		b := make([]byte, utmp.RecordSize)
-		if err := utmp.Encode(r.rec, b, binary.NativeEndian); err != nil {
-			f.Fatal(err)
-		}
-		f.Add(b)
-	}
-	f.Add(make([]byte, utmp.RecordSize))
-	f.Add(bytes.Repeat([]byte{0xff}, utmp.RecordSize))
-	f.Add([]byte("short"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		r, err := utmp.Decode(b, binary.NativeEndian)
-		if err != nil {
-			if !errors.Is(err, utmp.ErrCorrupt) {
-				t.Fatalf("error %v is not ErrCorrupt", err)
-			}
-			return
-		}
-		// What decodes encodes back to a record that decodes the same.
-		again := make([]byte, utmp.RecordSize)
-		if err := utmp.Encode(r, again, binary.NativeEndian); err != nil {
-			t.Fatal(err)
-		}
-		r2, err := utmp.Decode(again, binary.NativeEndian)
-		if err != nil {
-			t.Fatalf("re-encoded record: %v", err)
-		}
-		if d := cmp.Diff(r, r2, cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); d != "" {
-			t.Fatalf("round trip (-first +second):\n%s", d)
-		}
-	})
 }

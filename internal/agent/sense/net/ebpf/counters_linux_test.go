@@ -56,7 +56,7 @@ func TestCountersMove(t *testing.T) {
 		}
 	}
 
-	release := r.out.hold()
+	release := r.out.Hold()
 	released := false
 	defer func() {
 		if !released {
@@ -80,11 +80,8 @@ func TestCountersMove(t *testing.T) {
 	release()
 	released = true
 	waitCounter(t, s, "malformed_dns", 1)
-	r.stop(t)
-	r.out.mu.Lock()
-	reported := r.out.lost
-	r.out.mu.Unlock()
-	if reported < lost {
+	r.Stop(t)
+	if reported := r.out.LostCount(); reported < lost {
 		t.Errorf("%d records reported lost through the Emitter, %d counted", reported, lost)
 	}
 	t.Logf("counters %v", s.Counters())

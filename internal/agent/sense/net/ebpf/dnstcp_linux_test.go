@@ -149,7 +149,7 @@ func TestDNSOverTCP(t *testing.T) {
 		return has("event.action", "dns-answer", "dns.question.name", name)
 	}
 	for i, name := range []string{"one.vigil.test", "two.vigil.test", "six.vigil.test", "len.vigil.test"} {
-		q := r.out.waitFor(t, "dns-query "+name, query(name))
+		q := r.out.Wait(t, "dns-query "+name, query(name))
 		checkFields(t, q, map[string]string{
 			"process.pid": pid, "network.transport": "tcp", "network.protocol": "dns", "dns.type": "query",
 			"dns.question.type": "A", "destination.ip": "127.0.0.1", "destination.port": "53", "source.port": clientPort,
@@ -157,7 +157,7 @@ func TestDNSOverTCP(t *testing.T) {
 		})
 	}
 	for _, name := range []string{"one.vigil.test", "two.vigil.test", "six.vigil.test", "cut.vigil.test", "len.vigil.test"} {
-		a := r.out.waitFor(t, "dns-answer "+name, answer(name))
+		a := r.out.Wait(t, "dns-answer "+name, answer(name))
 		checkFields(t, a, map[string]string{
 			"process.pid": pid, "network.transport": "tcp", "dns.response_code": "NOERROR", "dns.type": "answer",
 			"destination.port": "53", "source.port": clientPort,
@@ -166,7 +166,7 @@ func TestDNSOverTCP(t *testing.T) {
 			t.Errorf("%s: dns.resolved_ip = %v", name, ips)
 		}
 	}
-	if got := r.out.all(query("cut.vigil.test")); len(got) != 0 {
+	if got := r.out.Matching(query("cut.vigil.test")); len(got) != 0 {
 		t.Errorf("the query split across segments was reported: %v", got[0])
 	}
 	if n := s.Counters()["dns_tcp_split"]; n < 1 {
@@ -175,12 +175,12 @@ func TestDNSOverTCP(t *testing.T) {
 	// Nothing twice, and the server's side not at all.
 	time.Sleep(300 * time.Millisecond)
 	for _, name := range []string{"one.vigil.test", "two.vigil.test", "six.vigil.test", "len.vigil.test"} {
-		if n := len(r.out.all(has("dns.question.name", name))); n != 2 {
+		if n := len(r.out.Matching(has("dns.question.name", name))); n != 2 {
 			t.Errorf("%d DNS events for %s, want 2", n, name)
 		}
 	}
 	h.stop()
-	r.stop(t)
+	r.Stop(t)
 	checkEvents(t, r.out)
 }
 

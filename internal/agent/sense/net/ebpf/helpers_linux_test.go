@@ -13,7 +13,6 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +20,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/procid"
+	"github.com/vigilsec/vigil/internal/agent/sense/internal/sensetest"
 	"github.com/vigilsec/vigil/internal/event"
 )
 
@@ -266,77 +266,6 @@ func startTicks(t *testing.T, pid int) uint64 {
 	return st.Starttime
 }
 
-// collector is an Emitter that keeps what it is given.
-type collector struct {
-	mu     sync.Mutex
-	events []event.Event
-	lost   uint64
-	// gate, while set, holds every Emit until it is closed.
-	gate chan struct{}
-}
-
-func (c *collector) Emit(e event.Event) {
-	c.mu.Lock()
-	gate := c.gate
-	c.mu.Unlock()
-	if gate != nil {
-		<-gate
-	}
-	c.mu.Lock()
-	c.events = append(c.events, e)
-	c.mu.Unlock()
-}
-
-// hold makes Emit wait until the returned function is called.
-func (c *collector) hold() (release func()) {
-	gate := make(chan struct{})
-	c.mu.Lock()
-	c.gate = gate
-	c.mu.Unlock()
-	return func() {
-		c.mu.Lock()
-		c.gate = nil
-		c.mu.Unlock()
-		close(gate)
-	}
-}
-
-func (c *collector) Lost(n uint64) {
-	c.mu.Lock()
-	c.lost += n
-	c.mu.Unlock()
-}
-
-// all returns the events so far matching match.
-func (c *collector) all(match func(event.Event) bool) []event.Event {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []event.Event
-	for _, e := range c.events {
-		if match(e) {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// waitFor waits up to 20 s for an event matching match.
-func (c *collector) waitFor(t *testing.T, what string, match func(event.Event) bool) event.Event {
-	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for time.Now().Before(deadline) {
-		if got := c.all(match); len(got) > 0 {
-			return got[0]
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	c.mu.Lock()
-	n := len(c.events)
-	c.mu.Unlock()
-	t.Fatalf("no %s among %d events", what, n)
-	return nil
-}
-
 // has returns a matcher of events whose fields have the given values
 // (compared as strings).
 func has(kv ...string) func(event.Event) bool {
@@ -352,9 +281,8 @@ func has(kv ...string) func(event.Event) bool {
 
 // running is a sensor started by startSensor.
 type running struct {
-	out    *collector
-	cancel context.CancelFunc
-	done   chan error
+	*sensetest.Running
+	out *sensetest.Emitter
 }
 
 // startSensor configures s with settings and runs it.
@@ -374,29 +302,10 @@ func startSensor(t *testing.T, s plugin.Sensor, hostID, settings string) *runnin
 		}
 		t.Fatalf("%s: Probe: %v", s.Name(), err)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{out: &collector{}, cancel: cancel, done: make(chan error, 1)}
-	go func() { r.done <- s.Run(ctx, r.out) }()
-	t.Cleanup(func() { r.stop(t) })
+	r := &running{out: &sensetest.Emitter{}}
+	r.Running = sensetest.Start(s, r.out)
+	t.Cleanup(func() { r.Stop(t) })
 	return r
-}
-
-// stop cancels the sensor and checks that Run returns nil.
-func (r *running) stop(t *testing.T) {
-	t.Helper()
-	if r.cancel == nil {
-		return
-	}
-	r.cancel()
-	r.cancel = nil
-	select {
-	case err := <-r.done:
-		if err != nil {
-			t.Errorf("Run = %v after cancel", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Fatal("Run did not return after cancel")
-	}
 }
 
 // waitReady opens listeners until the sensor reports one: from then on
@@ -412,7 +321,7 @@ func waitReady(t *testing.T, r *running) {
 		port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 		until := time.Now().Add(2 * time.Second)
 		for time.Now().Before(until) {
-			if len(r.out.all(has("event.action", "listen-started", "source.port", port))) > 0 {
+			if len(r.out.Matching(has("event.action", "listen-started", "source.port", port))) > 0 {
 				_ = l.Close()
 				return
 			}

@@ -19,6 +19,7 @@ import (
 	"github.com/cilium/ebpf/link"
 
 	"github.com/vigilsec/vigil/internal/agent/plugin"
+	"github.com/vigilsec/vigil/internal/agent/sense/internal/sensetest"
 	"github.com/vigilsec/vigil/internal/agent/sense/net/ebpf"
 	"github.com/vigilsec/vigil/internal/agent/sense/net/sockdiag"
 	"github.com/vigilsec/vigil/internal/event"
@@ -65,7 +66,7 @@ func TestTCP(t *testing.T) {
 				port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 				me := strconv.Itoa(os.Getpid())
 				myEntity := entityOf(t, testHostID, os.Getpid())
-				started := r.out.waitFor(t, "listen-started", has("event.action", "listen-started", "source.port", port))
+				started := r.out.Wait(t, "listen-started", has("event.action", "listen-started", "source.port", port))
 				checkFields(t, started, map[string]string{
 					"process.pid": me, "process.entity_id": myEntity, "network.transport": "tcp",
 					"network.direction": "listening", "source.ip": loopback, "event.dataset": "net/" + sn.name,
@@ -99,7 +100,7 @@ func TestTCP(t *testing.T) {
 				clientEntity := entityOf(t, testHostID, client.pid)
 				_, clientPort, _ := net.SplitHostPort(client.Ready)
 
-				attempt := r.out.waitFor(t, "connection-attempted",
+				attempt := r.out.Wait(t, "connection-attempted",
 					has("event.action", "connection-attempted", "destination.port", port, "process.pid", clientPID))
 				checkFields(t, attempt, map[string]string{
 					"process.entity_id": clientEntity, "process.executable": self, "network.direction": "egress",
@@ -108,7 +109,7 @@ func TestTCP(t *testing.T) {
 				if attempt.String("process.name") == "" || attempt.String("process.start") == "" {
 					t.Errorf("connection-attempted lacks process.name or process.start: %v", attempt)
 				}
-				accepted := r.out.waitFor(t, "connection-accepted",
+				accepted := r.out.Wait(t, "connection-accepted",
 					has("event.action", "connection-accepted", "destination.port", port, "source.port", clientPort))
 				checkFields(t, accepted, map[string]string{
 					"process.pid": me, "process.entity_id": myEntity, "network.direction": "ingress",
@@ -130,9 +131,9 @@ func TestTCP(t *testing.T) {
 
 				client.stop()
 				_ = l.Close()
-				stopped := r.out.waitFor(t, "listen-stopped", has("event.action", "listen-stopped", "source.port", port))
+				stopped := r.out.Wait(t, "listen-stopped", has("event.action", "listen-stopped", "source.port", port))
 				checkFields(t, stopped, map[string]string{"process.pid": me, "process.entity_id": myEntity})
-				r.stop(t)
+				r.Stop(t)
 				checkEvents(t, r.out)
 			})
 		}
@@ -142,7 +143,7 @@ func TestTCP(t *testing.T) {
 // waitFlow waits until the flow records of process pid, direction dir and
 // service port add up to the bytes it sent and received, then checks
 // that they add up to exactly that.
-func waitFlow(t *testing.T, c *collector, dir, pid, port string, sent, received uint64) {
+func waitFlow(t *testing.T, c *sensetest.Emitter, dir, pid, port string, sent, received uint64) {
 	t.Helper()
 	match := has("event.action", "flow", "network.direction", dir, "process.pid", pid, "destination.port", port)
 	local, peer := "source", "destination"
@@ -150,7 +151,7 @@ func waitFlow(t *testing.T, c *collector, dir, pid, port string, sent, received 
 		local, peer = "destination", "source"
 	}
 	sum := func() (s, r, conns uint64) {
-		for _, e := range c.all(match) {
+		for _, e := range c.Matching(match) {
 			s += uintField(t, e, local+".bytes")
 			r += uintField(t, e, peer+".bytes")
 			conns += uintField(t, e, "vigil.flow.connections")
@@ -169,7 +170,7 @@ func waitFlow(t *testing.T, c *collector, dir, pid, port string, sent, received 
 		t.Errorf("%s flow of pid %s on port %s: %d bytes sent, %d received, %d connections; want %d, %d, 1",
 			dir, pid, port, s, r, conns, sent, received)
 	}
-	for _, e := range c.all(match) {
+	for _, e := range c.Matching(match) {
 		if e.String("event.kind") != "metric" || e.String("event.start") == "" || e.String("event.end") == "" {
 			t.Errorf("flow record: %v", e)
 		}
@@ -204,9 +205,9 @@ func checkFields(t *testing.T, e event.Event, want map[string]string) {
 }
 
 // checkEvents checks what every event must have.
-func checkEvents(t *testing.T, c *collector) {
+func checkEvents(t *testing.T, c *sensetest.Emitter) {
 	t.Helper()
-	for _, e := range c.all(func(event.Event) bool { return true }) {
+	for _, e := range c.Matching(func(event.Event) bool { return true }) {
 		e.Set(event.FieldAgentID, "agent")
 		e.Set(event.FieldID, "id")
 		if err := e.Validate(); err != nil {
@@ -245,7 +246,7 @@ func TestUDPPeer(t *testing.T) {
 				h = startHelper(t, "udp-connected", map[string]string{"VIGIL_NET_ADDR": p1.LocalAddr().String()})
 			}
 			pid := strconv.Itoa(h.pid)
-			e := r.out.waitFor(t, "udp-peer", has("event.action", "udp-peer", "process.pid", pid, "destination.port", port1))
+			e := r.out.Wait(t, "udp-peer", has("event.action", "udp-peer", "process.pid", pid, "destination.port", port1))
 			checkFields(t, e, map[string]string{
 				"destination.ip": "127.0.0.1", "network.transport": "udp", "network.direction": "egress",
 				"process.entity_id": entityOf(t, testHostID, h.pid),
@@ -254,15 +255,15 @@ func TestUDPPeer(t *testing.T) {
 				// The ring buffer keeps the kernel's order: once the third
 				// datagram's peer is reported, a report of the second would
 				// have come before it.
-				r.out.waitFor(t, "udp-peer of the second peer", has("event.action", "udp-peer", "process.pid", pid, "destination.port", port2))
+				r.out.Wait(t, "udp-peer of the second peer", has("event.action", "udp-peer", "process.pid", pid, "destination.port", port2))
 			} else {
 				time.Sleep(500 * time.Millisecond) // several polls
 			}
-			if n := len(r.out.all(has("event.action", "udp-peer", "process.pid", pid, "destination.port", port1))); n != 1 {
+			if n := len(r.out.Matching(has("event.action", "udp-peer", "process.pid", pid, "destination.port", port1))); n != 1 {
 				t.Errorf("%d udp-peer events for one peer, want 1", n)
 			}
 			h.stop()
-			r.stop(t)
+			r.Stop(t)
 			checkEvents(t, r.out)
 		})
 	}
@@ -283,12 +284,12 @@ func TestDNS(t *testing.T) {
 	ns := newNetns(t)
 	h := startHelper(t, "dns", nil, "ip", "netns", "exec", ns)
 	pid := strconv.Itoa(h.pid)
-	q := r.out.waitFor(t, "dns-query", has("event.action", "dns-query", "dns.question.name", "www.vigil.test"))
+	q := r.out.Wait(t, "dns-query", has("event.action", "dns-query", "dns.question.name", "www.vigil.test"))
 	checkFields(t, q, map[string]string{
 		"process.pid": pid, "dns.question.type": "A", "dns.id": strconv.Itoa(0x1234), "destination.ip": "127.0.0.1",
 		"destination.port": "53", "network.protocol": "dns", "dns.type": "query",
 	})
-	a := r.out.waitFor(t, "dns-answer", has("event.action", "dns-answer", "dns.question.name", "www.vigil.test"))
+	a := r.out.Wait(t, "dns-answer", has("event.action", "dns-answer", "dns.question.name", "www.vigil.test"))
 	checkFields(t, a, map[string]string{"process.pid": pid, "dns.response_code": "NOERROR", "dns.type": "answer"})
 	answers, _ := a.Get("dns.answers")
 	list, _ := answers.([]map[string]any)
@@ -301,11 +302,11 @@ func TestDNS(t *testing.T) {
 	}
 	// The server's side of the exchange is not reported again.
 	time.Sleep(300 * time.Millisecond)
-	if n := len(r.out.all(has("dns.question.name", "www.vigil.test"))); n != 2 {
+	if n := len(r.out.Matching(has("dns.question.name", "www.vigil.test"))); n != 2 {
 		t.Errorf("%d DNS events, want 2", n)
 	}
 	h.stop()
-	r.stop(t)
+	r.Stop(t)
 	checkEvents(t, r.out)
 }
 
@@ -364,7 +365,7 @@ func TestDetach(t *testing.T) {
 	if during := count(); during != before+3 {
 		t.Errorf("%d programs on the cgroup hooks while running, want %d", during, before+3)
 	}
-	r.stop(t)
+	r.Stop(t)
 	if after := count(); after != before {
 		t.Errorf("%d programs on the cgroup hooks after Run, want %d", after, before)
 	}

@@ -21,14 +21,14 @@ var ErrUnsupported = errors.New("eBPF network telemetry is not supported on this
 
 // Settings are the sensor's settings (see the package doc).
 type Settings struct {
-	FlowInterval    sockdiag.Duration `json:"flow_interval"`
-	Flows           bool              `json:"flows"`
-	DNS             bool              `json:"dns"`
-	DNSPorts        []int             `json:"dns_ports"`
-	UDP             bool              `json:"udp"`
-	IgnorePorts     []int             `json:"ignore_ports"`
-	IgnoreAddresses []string          `json:"ignore_addresses"`
-	RingBufferKiB   int               `json:"ring_buffer_kib"`
+	FlowInterval    plugin.Duration `json:"flow_interval"`
+	Flows           bool            `json:"flows"`
+	DNS             bool            `json:"dns"`
+	DNSPorts        []int           `json:"dns_ports"`
+	UDP             bool            `json:"udp"`
+	IgnorePorts     []int           `json:"ignore_ports"`
+	IgnoreAddresses []string        `json:"ignore_addresses"`
+	RingBufferKiB   int             `json:"ring_buffer_kib"`
 	// ExactAcceptOwner names the process that accepted each connection
 	// (a worker, a socket-activated service) instead of the listener's
 	// owner, at the cost of a program on every system call's exit.
@@ -38,7 +38,7 @@ type Settings struct {
 // DefaultSettings returns the settings used when the policy sets none.
 func DefaultSettings() Settings {
 	return Settings{
-		FlowInterval:  sockdiag.Duration(60 * time.Second),
+		FlowInterval:  plugin.Duration(60 * time.Second),
 		Flows:         true,
 		DNS:           true,
 		DNSPorts:      []int{53},
@@ -53,7 +53,7 @@ const maxDNSPorts = 16
 // parseSettings decodes and checks raw on top of the defaults.
 func parseSettings(raw []byte) (Settings, sockdiag.Filter, error) {
 	s := DefaultSettings()
-	if err := sockdiag.DecodeSettings(raw, &s); err != nil {
+	if err := plugin.DecodeSettings(raw, &s); err != nil {
 		return Settings{}, sockdiag.Filter{}, err
 	}
 	if err := sockdiag.CheckRange("flow_interval", s.FlowInterval, time.Second, time.Hour); err != nil {

@@ -357,7 +357,7 @@ func TestURingAccept(t *testing.T) {
 				wantPID, wantSource = strconv.Itoa(h.pid), ""
 			}
 			for i, port := range ports {
-				e := r.out.waitFor(t, "connection-accepted "+strconv.Itoa(i+1),
+				e := r.out.Wait(t, "connection-accepted "+strconv.Itoa(i+1),
 					has("event.action", "connection-accepted", "source.port", port))
 				checkFields(t, e, map[string]string{
 					"process.pid": wantPID, "vigil.network.owner_source": wantSource, "event.outcome": "success",
@@ -365,7 +365,7 @@ func TestURingAccept(t *testing.T) {
 				})
 			}
 			h.stop()
-			r.stop(t)
+			r.Stop(t)
 			checkEvents(t, r.out)
 		})
 	}
@@ -403,12 +403,12 @@ func TestURingAcceptMultishot(t *testing.T) {
 			t.Fatalf("accept %d through io_uring: read %q, %v", i+1, b, err)
 		}
 		_, port, _ := net.SplitHostPort(c.LocalAddr().String())
-		e := r.out.waitFor(t, "connection-accepted "+strconv.Itoa(i+1),
+		e := r.out.Wait(t, "connection-accepted "+strconv.Itoa(i+1),
 			has("event.action", "connection-accepted", "source.port", port))
 		checkFields(t, e, map[string]string{"process.pid": strconv.Itoa(h.pid), "vigil.network.owner_source": ""})
 	}
 	h.stop()
-	r.stop(t)
+	r.Stop(t)
 	checkEvents(t, r.out)
 }
 
@@ -444,13 +444,13 @@ func TestURingAcceptFixed(t *testing.T) {
 		t.Fatalf("read %d bytes, %v; want the end of the connection", n, err)
 	}
 	_ = c.Close()
-	e := r.out.waitFor(t, "connection-accepted", has("event.action", "connection-accepted", "source.port", port))
+	e := r.out.Wait(t, "connection-accepted", has("event.action", "connection-accepted", "source.port", port))
 	checkFields(t, e, map[string]string{
 		"process.pid": strconv.Itoa(os.Getpid()), "vigil.network.owner_source": "listener", "event.outcome": "success",
 	})
 	h.stop()
-	r.stop(t)
-	if n := len(r.out.all(has("event.action", "connection-accepted", "source.port", port))); n != 1 {
+	r.Stop(t)
+	if n := len(r.out.Matching(has("event.action", "connection-accepted", "source.port", port))); n != 1 {
 		t.Errorf("%d connection-accepted events, want 1", n)
 	}
 	checkEvents(t, r.out)

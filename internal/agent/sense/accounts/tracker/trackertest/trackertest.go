@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -448,4 +449,92 @@ func (r *Running) WaitStats(t testing.TB, ok func(tracker.Stats) bool) tracker.S
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
+}
+
+// Sensor is a tracker-based sensor as tests configure it.
+type Sensor interface {
+	StatsSensor
+	plugin.Configurer
+	plugin.Tunable
+}
+
+// Configure configures s for the host at root with the data directory
+// data, logging to the test, and applies settings; it returns s.
+func Configure[S Sensor](t testing.TB, s S, root, data, settings string) S {
+	t.Helper()
+	if err := s.Configure(plugin.Env{Root: root, DataDir: data, Logger: Logger(t)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ApplySettings(json.RawMessage(settings)); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// Fixture copies the fixture tree src to a new directory, adds the
+// directories dirs (relative to it), and returns it.
+func Fixture(t testing.TB, src string, dirs ...string) string {
+	t.Helper()
+	root := t.TempDir()
+	CopyTree(t, src, root)
+	for _, d := range dirs {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+// NeedTools skips the test when one of the tools is not installed,
+// unless VIGIL_REQUIRE_KERNEL=1 says it must run.
+func NeedTools(t testing.TB, tools ...string) {
+	t.Helper()
+	for _, tool := range tools {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("VIGIL_REQUIRE_KERNEL") == "1" {
+				t.Fatalf("%s is missing", tool)
+			}
+			t.Skipf("%s is missing", tool)
+		}
+	}
+}
+
+// Run runs a command and returns its output, failing the test when it
+// fails.
+func Run(t testing.TB, name string, args ...string) string {
+	t.Helper()
+	out, err := exec.Command(name, args...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
+	return string(out)
+}
+
+// Is matches the events whose field is want (Emitter.WaitFor).
+func Is(field, want string) func(event.Event) bool {
+	return func(e event.Event) bool { return e.String(field) == want }
+}
+
+// BenchmarkBaseline measures a first start on this host ("/", read
+// only) of the sensors newSensor configures with a data directory,
+// starting and stopping included; µs/reading is the time of the reading
+// itself: every source read, the watches placed, the state saved.
+func BenchmarkBaseline(b *testing.B, newSensor func(data string) StatsSensor) {
+	if os.Geteuid() != 0 {
+		b.Skip("reading the host's files needs root")
+	}
+	var s StatsSensor
+	for b.Loop() {
+		b.StopTimer()
+		s = newSensor(b.TempDir())
+		b.StartTimer()
+		r := Start(b, s)
+		r.Stop(b)
+	}
+	st := s.Stats()
+	b.ReportMetric(float64(st.PassTime.Microseconds())/float64(st.Passes), "µs/reading")
+	b.ReportMetric(float64(st.Records), "records")
+	b.ReportMetric(float64(st.Sources), "sources")
+	b.ReportMetric(float64(st.Watches), "watches")
+	b.ReportMetric(float64(st.MalformedLines), "malformed")
 }
