@@ -26,6 +26,8 @@ type counters struct {
 	// fanReads and fanRecords are the reads and events of the fanotify
 	// sources of the runs before the last one.
 	fanReads, fanRecords atomic.Uint64
+	// webRootErrors counts the failed searches for web roots.
+	webRootErrors atomic.Uint64
 }
 
 func (c *counters) addFanotify(st notify.FanotifyStats) {
@@ -51,7 +53,11 @@ func (s *Sensor) Counters() map[string]uint64 {
 		"save_errors":       c.saveErrors.Load(),
 		"fanotify_reads":    c.fanReads.Load(),
 		"fanotify_records":  c.fanRecords.Load(),
+		"web_root_errors":   c.webRootErrors.Load(),
 	}
+	s.mu.Lock()
+	out["web_roots"] = uint64(len(s.discovered))
+	s.mu.Unlock()
 	if f := s.fan.Load(); f != nil {
 		st := f.Stats()
 		out["fanotify_reads"] += st.Reads

@@ -111,6 +111,7 @@ func newEngine(s *Sensor, emit plugin.Emitter) *engine {
 		extra = append(extra, dd) // the agent's own state changes all the time
 	}
 	e.excl = newExcluder(set.Exclude, extra...)
+	set.WebRoots = append(slices.Clone(set.WebRoots), s.discovered...)
 	e.roots = baseline.Roots(watchPaths(e.root, &set))
 	e.around = map[string]bool{}
 	for _, r := range e.roots {

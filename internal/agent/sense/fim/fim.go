@@ -82,6 +82,10 @@
 //	                 /lib/systemd/system, /usr/lib/systemd/system and
 //	                 every user's ~/.ssh (homes from /etc/passwd)
 //	web_roots        more trees, added to paths (default none)
+//	discover_web_roots  also watch the document roots the host's web
+//	                 servers' configurations name (default true; looked
+//	                 for again every WebRootsInterval, and watched from
+//	                 then on)
 //	exclude          globs left out; with a '/' against the path or an
 //	                 ancestor ("/etc/ssl/certs", "/var/www/*/cache"),
 //	                 without one against each name ("*.swp")
@@ -135,6 +139,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/fim/baseline"
@@ -173,6 +178,14 @@ type Sensor struct {
 	maxInodeMarks int
 	// fan is the fanotify source of the current or last Run.
 	fan atomic.Pointer[notify.Fanotify]
+	// discovered are the web roots found for the current or last Run.
+	discovered []string
+
+	// DiscoverWebRoots, when set, finds the document roots of the host's
+	// web sites (from the web servers' configurations), which the sensor
+	// watches unless the discover_web_roots setting is off. It is given
+	// the sensor's environment.
+	DiscoverWebRoots func(ctx context.Context, env plugin.Env) ([]string, error)
 
 	// hold is held for reading while a Run handles a notice: holding it
 	// stops the handling, so that the kernel's queue fills (tests).
@@ -357,13 +370,76 @@ func (s *Sensor) probeDirs() []string {
 	return out
 }
 
-// Run implements plugin.Sensor.
+// WebRootsInterval is how often the sensor looks for the host's web roots
+// again; when they changed, it watches the new set (the trees are
+// compared with the baseline then, as at a start).
+var WebRootsInterval = 10 * time.Minute
+
+// webRootsWait bounds one search for web roots.
+const webRootsWait = time.Minute
+
+// Run implements plugin.Sensor. It watches the configured trees and the
+// web roots found; when the web roots change, it starts watching again
+// with the new set.
 func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
+	for {
+		roots := s.findWebRoots(ctx)
+		runCtx, cancel := context.WithCancel(ctx)
+		var changed atomic.Bool
+		go func() {
+			tick := time.NewTicker(WebRootsInterval)
+			defer tick.Stop()
+			for {
+				select {
+				case <-runCtx.Done():
+					return
+				case <-tick.C:
+				}
+				if now := s.findWebRoots(runCtx); runCtx.Err() == nil && !slices.Equal(now, roots) {
+					s.log.Info("fim: the web roots changed; watching the new set", "before", roots, "now", now)
+					changed.Store(true)
+					cancel()
+					return
+				}
+			}
+		}()
+		err := s.runOnce(runCtx, emit, roots)
+		cancel()
+		if ctx.Err() != nil || !changed.Load() {
+			return err
+		}
+	}
+}
+
+// findWebRoots returns the web roots to watch (none when discovery is off
+// or finds nothing), sorted.
+func (s *Sensor) findWebRoots(ctx context.Context) []string {
+	s.mu.Lock()
+	find, env, on := s.DiscoverWebRoots, s.env, s.settings.DiscoverWebRoots
+	s.mu.Unlock()
+	if find == nil || (on != nil && !*on) {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, webRootsWait)
+	defer cancel()
+	roots, err := find(ctx, env)
+	if err != nil {
+		s.count.webRootErrors.Add(1)
+		s.log.Warn("fim: web roots not found", "err", err)
+		return nil
+	}
+	slices.Sort(roots)
+	return slices.Compact(roots)
+}
+
+// runOnce watches the configured trees and roots until ctx ends.
+func (s *Sensor) runOnce(ctx context.Context, emit plugin.Emitter, webRoots []string) error {
 	s.mu.Lock()
 	if !s.configured {
 		s.mu.Unlock()
 		return errors.New("fim: not configured")
 	}
+	s.discovered = webRoots
 	e := newEngine(s, emit)
 	s.fallbacks = nil
 	if f := s.fan.Swap(nil); f != nil {

@@ -33,19 +33,22 @@ const (
 // Settings are the sensor's policy settings (a JSON object; every field is
 // optional, see the package documentation for the defaults).
 type Settings struct {
-	Paths          []string `json:"paths,omitempty"`
-	WebRoots       []string `json:"web_roots,omitempty"`
-	Exclude        []string `json:"exclude,omitempty"`
-	MaxFileSize    Size     `json:"max_file_size,omitempty"`
-	DiffMaxSize    Size     `json:"diff_max_size,omitempty"`
-	DiffStoreSize  Size     `json:"diff_store_size,omitempty"`
-	Hash           *bool    `json:"hash,omitempty"`
-	RescanInterval Duration `json:"rescan_interval,omitempty"`
-	ReadRate       Size     `json:"read_rate,omitempty"`
-	HashWorkers    int      `json:"hash_workers,omitempty"`
-	MergeWindow    Duration `json:"merge_window,omitempty"`
-	Mechanism      string   `json:"mechanism,omitempty"`
-	FanotifyMarks  string   `json:"fanotify_marks,omitempty"`
+	Paths    []string `json:"paths,omitempty"`
+	WebRoots []string `json:"web_roots,omitempty"`
+	// DiscoverWebRoots adds the document roots of the host's web servers
+	// (Sensor.DiscoverWebRoots) to the watched trees; default true.
+	DiscoverWebRoots *bool    `json:"discover_web_roots,omitempty"`
+	Exclude          []string `json:"exclude,omitempty"`
+	MaxFileSize      Size     `json:"max_file_size,omitempty"`
+	DiffMaxSize      Size     `json:"diff_max_size,omitempty"`
+	DiffStoreSize    Size     `json:"diff_store_size,omitempty"`
+	Hash             *bool    `json:"hash,omitempty"`
+	RescanInterval   Duration `json:"rescan_interval,omitempty"`
+	ReadRate         Size     `json:"read_rate,omitempty"`
+	HashWorkers      int      `json:"hash_workers,omitempty"`
+	MergeWindow      Duration `json:"merge_window,omitempty"`
+	Mechanism        string   `json:"mechanism,omitempty"`
+	FanotifyMarks    string   `json:"fanotify_marks,omitempty"`
 }
 
 // Defaults of the settings.
@@ -63,16 +66,17 @@ const (
 func defaultSettings() Settings {
 	on := true
 	return Settings{
-		MaxFileSize:    DefaultMaxFileSize,
-		DiffMaxSize:    DefaultDiffMaxSize,
-		DiffStoreSize:  DefaultDiffStoreSize,
-		Hash:           &on,
-		RescanInterval: Duration(DefaultRescanInterval),
-		ReadRate:       DefaultReadRate,
-		HashWorkers:    DefaultHashWorkers,
-		MergeWindow:    Duration(DefaultMergeWindow),
-		Mechanism:      MechanismAuto,
-		FanotifyMarks:  FanotifyMarksInode,
+		MaxFileSize:      DefaultMaxFileSize,
+		DiffMaxSize:      DefaultDiffMaxSize,
+		DiffStoreSize:    DefaultDiffStoreSize,
+		Hash:             &on,
+		DiscoverWebRoots: &on,
+		RescanInterval:   Duration(DefaultRescanInterval),
+		ReadRate:         DefaultReadRate,
+		HashWorkers:      DefaultHashWorkers,
+		MergeWindow:      Duration(DefaultMergeWindow),
+		Mechanism:        MechanismAuto,
+		FanotifyMarks:    FanotifyMarksInode,
 	}
 }
 
@@ -99,6 +103,9 @@ func ParseSettings(raw json.RawMessage) (Settings, error) {
 	}
 	if in.Hash != nil {
 		s.Hash = in.Hash
+	}
+	if in.DiscoverWebRoots != nil {
+		s.DiscoverWebRoots = in.DiscoverWebRoots
 	}
 	if in.RescanInterval != 0 {
 		s.RescanInterval = in.RescanInterval

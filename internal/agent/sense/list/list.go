@@ -4,6 +4,7 @@
 package list
 
 import (
+	"github.com/vigilsec/vigil/internal/agent/collect/app/websites"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts"
 	"github.com/vigilsec/vigil/internal/agent/sense/authlog"
@@ -21,6 +22,10 @@ import (
 
 // All returns a new instance of every sensor.
 func All() []plugin.Sensor {
+	files := fim.New()
+	// The web roots the web servers' configurations name are watched too:
+	// a changed page is a defacement or a webshell.
+	files.DiscoverWebRoots = websites.DocumentRoots
 	return []plugin.Sensor{
 		execebpf.New(),  // process events: first choice
 		proccon.New(),   // process events: the fallback
@@ -28,7 +33,7 @@ func All() []plugin.Sensor {
 		accounts.New(),
 		authlog.New(),
 		persist.New(),
-		fim.New(),
+		files,
 		kmod.New(),
 		netcfg.New(),
 		netebpf.New(),  // network events: first choice

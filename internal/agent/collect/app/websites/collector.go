@@ -141,50 +141,9 @@ func report[T error](c *Collector, file string, ps []T) {
 
 // Assets implements plugin.AssetCollector.
 func (c *Collector) Assets(ctx context.Context, env plugin.Env) ([]event.Asset, error) {
-	c.logger = env.Logger
-	fsys, err := rootfs.New(env.Root)
+	fsys, scan, sites, err := c.sites(ctx, env)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", Name, err)
-	}
-	fsys = fsys.Cached()
-	src := hostSource{fs: fsys}
-	c.containers.Store(0)
-	ins, err := c.instances(ctx, fsys.Root(), src)
-	if err != nil {
-		return nil, fmt.Errorf("%s: processes: %w", Name, err)
-	}
-	lim := c.Limits
-	if lim == (framework.Limits{}) {
-		lim = framework.DefaultLimits
-	}
-	scan := &framework.Scanner{FS: fsys, Limits: lim}
-	var sites []site
-	for _, in := range ins {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		var ss []site
-		var err error
-		switch in.server {
-		case ServerNginx:
-			ss, err = c.nginxSites(src, in)
-		case ServerApache:
-			ss, err = c.apacheSites(src, in)
-		case ServerTomcat:
-			ss, err = c.tomcatSites(src, in)
-		case ServerSpringBoot:
-			ss, err = c.springBootSite(scan, in)
-		}
-		if err != nil {
-			// The main file went away or is unreadable: its sites are
-			// unknown, the others stand.
-			c.unreadable.Add(1)
-			if c.logger != nil {
-				c.logger.Debug("configuration unreadable", "server", in.server, "file", in.config, "error", err)
-			}
-			continue
-		}
-		sites = append(sites, ss...)
+		return nil, err
 	}
 	if err := c.scanSites(ctx, scan, fsys, sites); err != nil {
 		return nil, err
@@ -211,6 +170,57 @@ func (c *Collector) Assets(ctx context.Context, env plugin.Env) ([]event.Asset, 
 		assets = append(assets, a)
 	}
 	return assets, nil
+}
+
+// sites finds the web servers and reads their sites from their
+// configurations, without scanning the sites' roots.
+func (c *Collector) sites(ctx context.Context, env plugin.Env) (*rootfs.FS, *framework.Scanner, []site, error) {
+	c.logger = env.Logger
+	fsys, err := rootfs.New(env.Root)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %w", Name, err)
+	}
+	fsys = fsys.Cached()
+	src := hostSource{fs: fsys}
+	c.containers.Store(0)
+	ins, err := c.instances(ctx, fsys.Root(), src)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: processes: %w", Name, err)
+	}
+	lim := c.Limits
+	if lim == (framework.Limits{}) {
+		lim = framework.DefaultLimits
+	}
+	scan := &framework.Scanner{FS: fsys, Limits: lim}
+	var sites []site
+	for _, in := range ins {
+		if err := ctx.Err(); err != nil {
+			return nil, nil, nil, err
+		}
+		var ss []site
+		var err error
+		switch in.server {
+		case ServerNginx:
+			ss, err = c.nginxSites(src, in)
+		case ServerApache:
+			ss, err = c.apacheSites(src, in)
+		case ServerTomcat:
+			ss, err = c.tomcatSites(src, in)
+		case ServerSpringBoot:
+			ss, err = c.springBootSite(scan, in)
+		}
+		if err != nil {
+			// The main file went away or is unreadable: its sites are
+			// unknown, the others stand.
+			c.unreadable.Add(1)
+			if c.logger != nil {
+				c.logger.Debug("configuration unreadable", "server", in.server, "file", in.config, "error", err)
+			}
+			continue
+		}
+		sites = append(sites, ss...)
+	}
+	return fsys, scan, sites, nil
 }
 
 // scanSites reads the sites' certificates and scans their roots, each
