@@ -1,7 +1,6 @@
 package proctable
 
 import (
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -25,11 +24,6 @@ type Settings struct {
 	HashWait   *plugin.Duration `json:"hash_wait,omitempty"`
 	HashMaxMiB int              `json:"hash_max_mib,omitempty"`
 }
-
-// DecodeSettings decodes raw strictly into dst (plugin.DecodeSettings).
-//
-// Deprecated: use plugin.DecodeSettings.
-func DecodeSettings(raw json.RawMessage, dst any) error { return plugin.DecodeSettings(raw, dst) }
 
 // Validate checks the values.
 func (s Settings) Validate() error {

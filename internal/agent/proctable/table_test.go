@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/procid"
 	"github.com/vigilsec/vigil/internal/agent/proctable/exehash"
 	"github.com/vigilsec/vigil/internal/agent/proctable/procparse"
@@ -440,7 +441,7 @@ func TestProcessesAndAnnotate(t *testing.T) {
 
 func TestSettings(t *testing.T) {
 	var s Settings
-	if err := DecodeSettings([]byte(`{"fork_events":"all","fork_window":"250ms","hash_wait":"0s","hash_max_mib":8}`), &s); err != nil {
+	if err := plugin.DecodeSettings([]byte(`{"fork_events":"all","fork_window":"250ms","hash_wait":"0s","hash_max_mib":8}`), &s); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Validate(); err != nil {

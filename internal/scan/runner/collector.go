@@ -1,15 +1,13 @@
 package runner
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"sync/atomic"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/event"
 )
 
@@ -61,8 +59,8 @@ type Stats struct {
 
 // Record counts one scan: its result, and err when it failed. A child
 // whose priority could not be lowered is logged on log (when set) for
-// the plugin named.
-func (s *Stats) Record(res Result, err error, log *slog.Logger, plugin string) {
+// the plugin named name.
+func (s *Stats) Record(res Result, err error, log *slog.Logger, name string) {
 	s.scans.Add(1)
 	if err != nil {
 		s.failed.Add(1)
@@ -73,7 +71,7 @@ func (s *Stats) Record(res Result, err error, log *slog.Logger, plugin string) {
 	if res.PriorityErr != nil {
 		s.priority.Add(1)
 		if log != nil {
-			log.Warn("scanner priority not lowered", "plugin", plugin, "err", res.PriorityErr)
+			log.Warn("scanner priority not lowered", "plugin", name, "err", res.PriorityErr)
 		}
 	}
 }
@@ -99,45 +97,6 @@ func (s *Stats) Counters() map[string]uint64 {
 	}
 }
 
-// Duration is a time.Duration written as a Go duration string ("2m"),
-// for the collectors' settings.
-type Duration time.Duration
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (d *Duration) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("a duration is a string such as \"2m\": %w", err)
-	}
-	v, err := time.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	*d = Duration(v)
-	return nil
-}
-
-// MarshalJSON implements json.Marshaler.
-func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
-
-// DecodeSettings decodes a collector's settings into v, which holds the
-// defaults: fields not given keep them; unknown fields and data after
-// the object are refused. Empty raw leaves v as it is.
-func DecodeSettings(raw json.RawMessage, v any) error {
-	if len(bytes.TrimSpace(raw)) == 0 {
-		return nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return err
-	}
-	if dec.More() {
-		return errors.New("data after the JSON object")
-	}
-	return nil
-}
-
 // MaxTimeout is the longest scan a collector may ask for: the runtime
 // gives a collector's run five minutes.
 const MaxTimeout = 4 * time.Minute
@@ -145,7 +104,7 @@ const MaxTimeout = 4 * time.Minute
 // CheckSettings checks what the settings of every collector that runs
 // the scanner hold: a time limit between a second and MaxTimeout, and a
 // scanner, when one is named, that Locate finds.
-func CheckSettings(timeout Duration) error {
+func CheckSettings(timeout plugin.Duration) error {
 	if t := time.Duration(timeout); t < time.Second || t > MaxTimeout {
 		return fmt.Errorf("timeout %s is not between 1s and %s", t, MaxTimeout)
 	}

@@ -48,7 +48,7 @@ type Settings struct {
 	// true).
 	Processes bool `json:"processes"`
 	// Timeout is the scan's time limit ("4m").
-	Timeout runner.Duration `json:"timeout,omitempty"`
+	Timeout plugin.Duration `json:"timeout,omitempty"`
 	// MaxFiles bounds the files and folders one scan visits.
 	MaxFiles int `json:"max_files,omitempty"`
 	// MaxFileSize: larger files are not read (bytes).
@@ -57,31 +57,31 @@ type Settings struct {
 
 // DefaultSettings returns the settings used when the policy sets none.
 func DefaultSettings() Settings {
-	return Settings{Processes: true, Timeout: runner.Duration(4 * time.Minute), MaxFiles: 500_000, MaxFileSize: 512 << 20}
+	return Settings{Processes: true, Timeout: plugin.Duration(4 * time.Minute), MaxFiles: 500_000, MaxFileSize: 512 << 20}
 }
 
 // ParseSettings decodes and checks settings; empty raw gives the
 // defaults, fields not given keep their defaults.
 func ParseSettings(raw json.RawMessage) (Settings, error) {
 	s := DefaultSettings()
-	if err := runner.DecodeSettings(raw, &s); err != nil {
-		return Settings{}, fmt.Errorf("%s settings: %w", Name, err)
+	if err := plugin.DecodeSettings(raw, &s); err != nil {
+		return Settings{}, fmt.Errorf("%s: %w", Name, err)
 	}
 	if err := runner.CheckSettings(s.Timeout); err != nil {
-		return Settings{}, fmt.Errorf("%s settings: %w", Name, err)
+		return Settings{}, fmt.Errorf("%s: settings: %w", Name, err)
 	}
 	if s.MaxFiles < 1 || s.MaxFiles > 10_000_000 {
-		return Settings{}, fmt.Errorf("%s settings: max_files %d is not between 1 and 10000000", Name, s.MaxFiles)
+		return Settings{}, fmt.Errorf("%s: settings: max_files %d is not between 1 and 10000000", Name, s.MaxFiles)
 	}
 	if s.MaxFileSize < 1<<20 || s.MaxFileSize > 16<<30 {
-		return Settings{}, fmt.Errorf("%s settings: max_file_size %d is not between 1 MiB and 16 GiB", Name, s.MaxFileSize)
+		return Settings{}, fmt.Errorf("%s: settings: max_file_size %d is not between 1 MiB and 16 GiB", Name, s.MaxFileSize)
 	}
 	if len(s.Roots) > MaxSettingRoots {
-		return Settings{}, fmt.Errorf("%s settings: %d roots, more than %d", Name, len(s.Roots), MaxSettingRoots)
+		return Settings{}, fmt.Errorf("%s: settings: %d roots, more than %d", Name, len(s.Roots), MaxSettingRoots)
 	}
 	for _, r := range s.Roots {
 		if !path.IsAbs(r) || path.Clean(r) != r {
-			return Settings{}, fmt.Errorf("%s settings: root %q is not a clean absolute path", Name, r)
+			return Settings{}, fmt.Errorf("%s: settings: root %q is not a clean absolute path", Name, r)
 		}
 	}
 	return s, nil

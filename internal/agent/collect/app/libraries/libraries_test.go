@@ -287,6 +287,8 @@ func TestSettings(t *testing.T) {
 		{`{"max_file_size":1}`, false},
 		{`{"scanner":"/nonexistent"}`, false},
 		{`{"paths":["/x"]}`, false},
+		{`{"timeout":"1m"} {}`, false},
+		{`{} }`, false},
 		{`{"roots":` + strings.Repeat(`["/a"],`, 0) + `[` + strings.TrimSuffix(strings.Repeat(`"/a",`, libraries.MaxSettingRoots+1), ",") + `]}`, false},
 	}
 	for _, tt := range tests {

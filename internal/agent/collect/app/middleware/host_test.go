@@ -6,7 +6,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -23,6 +22,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/agent/collect/app/middleware"
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/event"
 )
@@ -136,13 +136,8 @@ func TestHost(t *testing.T) {
 
 	// Before the services start: the installed ones that do not run are
 	// items too.
-	ctx := context.Background()
 	c := middleware.New()
-	before, err := c.Assets(ctx, plugin.Env{Root: "/"})
-	if err != nil {
-		t.Fatalf("Assets: %v", err)
-	}
-	checkAssets(t, c, before)
+	before := collecttest.Assets(t, c, plugin.Env{Root: "/"})
 	for _, a := range before {
 		t.Logf("before: %s %s %v", a.Key, a.Version, a.Fields)
 	}
@@ -190,11 +185,7 @@ func TestHost(t *testing.T) {
 		}
 	})
 
-	after, err := c.Assets(ctx, plugin.Env{Root: "/"})
-	if err != nil {
-		t.Fatalf("Assets: %v", err)
-	}
-	checkAssets(t, c, after)
+	after := collecttest.Assets(t, c, plugin.Env{Root: "/"})
 	for _, a := range after {
 		t.Logf("%s %s %v", a.Key, a.Version, a.Fields)
 	}
@@ -643,28 +634,6 @@ func freePort(t *testing.T) int {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
-}
-
-// checkAssets checks what the runtime checks: valid items, unique keys.
-func checkAssets(t *testing.T, c plugin.AssetCollector, assets []event.Asset) {
-	t.Helper()
-	seen := map[string]bool{}
-	for i := range assets {
-		a := &assets[i]
-		if err := a.Validate(); err != nil {
-			t.Errorf("%s: %v", a.Key, err)
-		}
-		if !slices.Contains(c.Kinds(), a.Kind) {
-			t.Errorf("%s: kind %q is not among %v", a.Key, a.Kind, c.Kinds())
-		}
-		if seen[a.ID()] {
-			t.Errorf("key %q twice", a.Key)
-		}
-		seen[a.ID()] = true
-		if _, err := json.Marshal(a); err != nil {
-			t.Errorf("%s: %v", a.Key, err)
-		}
-	}
 }
 
 // BenchmarkAssetsHost runs the collector on this host as it is (start

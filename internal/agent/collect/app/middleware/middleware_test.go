@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"flag"
 	"net/netip"
 	"os"
 	"strings"
@@ -15,34 +13,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vigilsec/vigil/internal/agent/collect/app/middleware"
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/event"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares assets with a golden file, or rewrites it with -update.
-func golden(t *testing.T, file string, assets []event.Asset) {
-	t.Helper()
-	got, err := json.MarshalIndent(assets, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	if *update {
-		if err := os.WriteFile(file, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s (-want +got):\n%s", file, d)
-	}
-}
 
 // fileReadlink reads a link of the fixture tree's /proc: a real link, or
 // a regular file that holds the target.
@@ -75,12 +49,8 @@ func fixtureCollector() *middleware.Collector {
 
 func TestFixtureGolden(t *testing.T) {
 	c := fixtureCollector()
-	assets, err := c.Assets(context.Background(), plugin.Env{Root: "testdata/root"})
-	if err != nil {
-		t.Fatalf("Assets: %v", err)
-	}
-	checkAssets(t, c, assets)
-	golden(t, "testdata/golden/root.json", assets)
+	assets := collecttest.Assets(t, c, plugin.Env{Root: "testdata/root"})
+	collecttest.Golden(t, "testdata/golden/root.json", assets)
 
 	byKey := map[string]event.Event{}
 	for _, a := range assets {
@@ -244,11 +214,7 @@ func TestKeys(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := middleware.New()
 			c.NewSource = func(string) middleware.Source { return &staticSource{procs: tc.procs, listen: tc.listen} }
-			assets, err := c.Assets(context.Background(), plugin.Env{Root: t.TempDir()})
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkAssets(t, c, assets)
+			assets := collecttest.Assets(t, c, plugin.Env{Root: t.TempDir()})
 			var keys []string
 			for _, a := range assets {
 				keys = append(keys, a.Key)

@@ -28,7 +28,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/agent/collect/app/websites/nginxconf"
-	"github.com/vigilsec/vigil/internal/agent/collect/internal/pkgowner/assettest"
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts/rootfs"
 	"github.com/vigilsec/vigil/internal/event"
@@ -554,11 +554,11 @@ func TestHostTomcat(t *testing.T) {
 // BenchmarkHost is one run on this machine: its CPU time is the
 // collector's cost.
 func BenchmarkHost(b *testing.B) {
-	assettest.Benchmark(b, New(), plugin.Env{Root: "/"})
+	collecttest.Benchmark(b, New(), plugin.Env{Root: "/"})
 }
 
 // BenchmarkFixture is one run on the fixture (nginx, httpd, Tomcat and
 // two Spring Boot applications with their roots).
 func BenchmarkFixture(b *testing.B) {
-	assettest.Benchmark(b, New(), plugin.Env{Root: fixture(b)})
+	collecttest.Benchmark(b, New(), plugin.Env{Root: fixture(b)})
 }

@@ -3,7 +3,6 @@ package websites
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"crypto/x509"
@@ -17,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vigilsec/vigil/internal/agent/collect/internal/pkgowner/assettest"
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts/tracker/trackertest"
 	"github.com/vigilsec/vigil/internal/event"
@@ -136,11 +135,7 @@ func fixture(t testing.TB) string {
 func collect(t *testing.T, root string) ([]event.Asset, *Collector) {
 	t.Helper()
 	c := New()
-	assets, err := c.Assets(context.Background(), plugin.Env{Root: root})
-	if err != nil {
-		t.Fatalf("Assets: %v", err)
-	}
-	assettest.Check(t, c, assets)
+	assets := collecttest.Assets(t, c, plugin.Env{Root: root})
 	return assets, c
 }
 
@@ -173,7 +168,7 @@ func frameworks(a event.Asset) []string {
 
 func TestFixtureGolden(t *testing.T) {
 	assets, c := collect(t, fixture(t))
-	assettest.Golden(t, "testdata/golden/root.json", assets)
+	collecttest.Golden(t, "testdata/golden/root.json", assets)
 	counters := c.Counters()
 	// The second shop server and its twin are fine; the stream server
 	// and the container's nginx are not sites; the Internal service's

@@ -1,7 +1,6 @@
 package containerd
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -113,16 +112,12 @@ func (c *Collector) Configure(env plugin.Env) error {
 // ApplySettings implements plugin.Tunable.
 func (c *Collector) ApplySettings(raw json.RawMessage) error {
 	var s Settings
-	if len(bytes.TrimSpace(raw)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&s); err != nil {
-			return fmt.Errorf("%s settings: %w", Name, err)
-		}
-		for _, in := range s.Instances {
-			if !path.IsAbs(in.State) || !path.IsAbs(in.Root) {
-				return fmt.Errorf("%s settings: instance %+v: state and root must be absolute paths", Name, in)
-			}
+	if err := plugin.DecodeSettings(raw, &s); err != nil {
+		return fmt.Errorf("%s: %w", Name, err)
+	}
+	for _, in := range s.Instances {
+		if !path.IsAbs(in.State) || !path.IsAbs(in.Root) {
+			return fmt.Errorf("%s: settings: instance %+v: state and root must be absolute paths", Name, in)
 		}
 	}
 	c.mu.Lock()

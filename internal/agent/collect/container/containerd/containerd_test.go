@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,11 +17,10 @@ import (
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/encoding/protowire"
 
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/event"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // The fixture tree testdata/root holds:
 //
@@ -262,47 +260,6 @@ func fixtureRoot(t *testing.T) string {
 	return root
 }
 
-func golden(t *testing.T, file string, v any) {
-	t.Helper()
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	if *update {
-		os.MkdirAll(filepath.Dir(file), 0o755)
-		if err := os.WriteFile(file, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s (-want +got):\n%s", file, d)
-	}
-}
-
-func checkAssets(t *testing.T, c plugin.AssetCollector, assets []event.Asset) {
-	t.Helper()
-	seen := map[string]bool{}
-	for i := range assets {
-		a := &assets[i]
-		if err := a.Validate(); err != nil {
-			t.Errorf("%s: %v", a.Key, err)
-		}
-		if !slices.Contains(c.Kinds(), a.Kind) {
-			t.Errorf("%s: kind %q is not among %v", a.Key, a.Kind, c.Kinds())
-		}
-		if seen[a.ID()] {
-			t.Errorf("key %q twice", a.Key)
-		}
-		seen[a.ID()] = true
-	}
-}
-
 func item(t *testing.T, assets []event.Asset, kind, key string) event.Event {
 	t.Helper()
 	for _, a := range assets {
@@ -336,12 +293,8 @@ func TestFixtureGolden(t *testing.T) {
 	if err := c.Configure(env); err != nil {
 		t.Fatalf("Configure: %v", err)
 	}
-	assets, err := c.Assets(context.Background(), env)
-	if err != nil {
-		t.Fatalf("Assets: %v", err)
-	}
-	checkAssets(t, c, assets)
-	golden(t, "testdata/golden/root.json", assets)
+	assets := collecttest.Assets(t, c, env)
+	collecttest.Golden(t, "testdata/golden/root.json", assets)
 
 	var keys []string
 	for _, a := range assets {
@@ -508,7 +461,7 @@ func TestLockedDatabase(t *testing.T) {
 
 func TestSettings(t *testing.T) {
 	c := New()
-	for _, bad := range []string{`{"instance": []}`, `{"instances": [{"state": "run/x", "root": "/x"}]}`, `{"instances": {}}`} {
+	for _, bad := range []string{`{"instance": []}`, `{"instances": [{"state": "run/x", "root": "/x"}]}`, `{"instances": {}}`, `{} []`} {
 		if err := c.ApplySettings(json.RawMessage(bad)); err == nil {
 			t.Errorf("settings %s accepted", bad)
 		}

@@ -1,7 +1,6 @@
 package docker
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -91,15 +90,11 @@ func (c *Collector) Configure(env plugin.Env) error {
 // ApplySettings implements plugin.Tunable.
 func (c *Collector) ApplySettings(raw json.RawMessage) error {
 	var s Settings
-	if len(bytes.TrimSpace(raw)) > 0 {
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&s); err != nil {
-			return fmt.Errorf("%s settings: %w", Name, err)
-		}
-		if s.Socket != "" && !path.IsAbs(s.Socket) {
-			return fmt.Errorf("%s settings: socket %q is not an absolute path", Name, s.Socket)
-		}
+	if err := plugin.DecodeSettings(raw, &s); err != nil {
+		return fmt.Errorf("%s: %w", Name, err)
+	}
+	if s.Socket != "" && !path.IsAbs(s.Socket) {
+		return fmt.Errorf("%s: settings: socket %q is not an absolute path", Name, s.Socket)
 	}
 	c.mu.Lock()
 	c.settings = s

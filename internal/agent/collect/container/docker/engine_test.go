@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"net"
 	"net/http"
@@ -19,11 +18,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/event"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // The engine answers in testdata/engine-* are recorded shapes, served by
 // an httptest server on a unix socket; no live engine is involved:
@@ -132,52 +130,6 @@ func serveEngine(t *testing.T, h http.Handler) string {
 	return root
 }
 
-// golden compares v with a golden file, or rewrites it with -update.
-func golden(t *testing.T, file string, v any) {
-	t.Helper()
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(file, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(file)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if d := cmp.Diff(string(want), string(got)); d != "" {
-		t.Errorf("%s (-want +got):\n%s", file, d)
-	}
-}
-
-// checkAssets checks what the runtime checks: valid items of the
-// collector's kinds, unique keys.
-func checkAssets(t *testing.T, c plugin.AssetCollector, assets []event.Asset) {
-	t.Helper()
-	seen := map[string]bool{}
-	for i := range assets {
-		a := &assets[i]
-		if err := a.Validate(); err != nil {
-			t.Errorf("%s: %v", a.Key, err)
-		}
-		if !slices.Contains(c.Kinds(), a.Kind) {
-			t.Errorf("%s: kind %q is not among %v", a.Key, a.Kind, c.Kinds())
-		}
-		if seen[a.ID()] {
-			t.Errorf("key %q twice", a.Key)
-		}
-		seen[a.ID()] = true
-	}
-}
-
 // byName returns the asset of kind and name.
 func byName(t *testing.T, assets []event.Asset, kind, name string) event.Event {
 	t.Helper()
@@ -221,12 +173,8 @@ func TestRecordedEngines(t *testing.T) {
 			if err := c.Configure(env); err != nil {
 				t.Fatalf("Configure: %v", err)
 			}
-			assets, err := c.Assets(context.Background(), env)
-			if err != nil {
-				t.Fatalf("Assets: %v", err)
-			}
-			checkAssets(t, c, assets)
-			golden(t, filepath.Join("testdata/golden", tt.set+".json"), assets)
+			assets := collecttest.Assets(t, c, env)
+			collecttest.Golden(t, filepath.Join("testdata/golden", tt.set+".json"), assets)
 
 			for _, p := range fe.seen()[1:] {
 				if !strings.HasPrefix(p, "/"+tt.api+"/") {
@@ -472,7 +420,7 @@ func TestVarRunLink(t *testing.T) {
 
 func TestSettings(t *testing.T) {
 	c := New()
-	for _, bad := range []string{`{"sock": "/x"}`, `{"socket": "run/docker.sock"}`, `[1]`, `{"socket": 1}`} {
+	for _, bad := range []string{`{"sock": "/x"}`, `{"socket": "run/docker.sock"}`, `[1]`, `{"socket": 1}`, `{"socket": "/run/docker.sock"} {}`} {
 		if err := c.ApplySettings(json.RawMessage(bad)); err == nil {
 			t.Errorf("settings %s accepted", bad)
 		}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/event"
 )
@@ -46,11 +47,7 @@ func TestLiveEngine(t *testing.T) {
 	if err := c.Configure(env); err != nil {
 		t.Fatalf("Configure: %v", err)
 	}
-	assets, err := c.Assets(context.Background(), env)
-	if err != nil {
-		t.Fatalf("Assets: %v", err)
-	}
-	checkAssets(t, c, assets)
+	assets := collecttest.Assets(t, c, env)
 
 	var gotCt, gotIm []string
 	items := map[string]event.Event{}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/vigilsec/vigil/internal/agent/collect/internal/pkgowner/assettest"
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/collect/os/modules"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/event"
@@ -25,12 +25,8 @@ func TestFixtureGolden(t *testing.T) {
 	if err := c.Configure(env); err != nil {
 		t.Fatalf("Configure: %v", err)
 	}
-	assets, err := c.Assets(context.Background(), env)
-	if err != nil {
-		t.Fatalf("Assets: %v", err)
-	}
-	assettest.Check(t, c, assets)
-	assettest.Golden(t, "testdata/golden/root.json", assets)
+	assets := collecttest.Assets(t, c, env)
+	collecttest.Golden(t, "testdata/golden/root.json", assets)
 	by := map[string]event.Asset{}
 	for _, a := range assets {
 		by[a.Key] = a
@@ -166,11 +162,7 @@ func TestHost(t *testing.T) {
 	if err != nil {
 		t.Fatalf("lsmod: %v", err)
 	}
-	assets, err := c.Assets(context.Background(), env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	assettest.Check(t, c, assets)
+	assets := collecttest.Assets(t, c, env)
 	got := map[string]uint64{}
 	for _, a := range assets {
 		size, _ := event.Event(a.Fields).Get("vigil.module.size")
@@ -189,7 +181,7 @@ func TestHost(t *testing.T) {
 	}
 }
 
-// BenchmarkHost runs the collector on this host (see assettest.Benchmark).
+// BenchmarkHost runs the collector on this host (see collecttest.Benchmark).
 func BenchmarkHost(b *testing.B) {
-	assettest.Benchmark(b, modules.New(), plugin.Env{Root: "/"})
+	collecttest.Benchmark(b, modules.New(), plugin.Env{Root: "/"})
 }

@@ -32,21 +32,21 @@ const Name = "os/packages"
 // Settings are the collector's policy settings.
 type Settings struct {
 	// Timeout is the scan's time limit ("2m").
-	Timeout runner.Duration `json:"timeout,omitempty"`
+	Timeout plugin.Duration `json:"timeout,omitempty"`
 }
 
 // DefaultSettings returns the settings used when the policy sets none.
-func DefaultSettings() Settings { return Settings{Timeout: runner.Duration(2 * time.Minute)} }
+func DefaultSettings() Settings { return Settings{Timeout: plugin.Duration(2 * time.Minute)} }
 
 // ParseSettings decodes and checks settings; empty raw gives the
 // defaults, fields not given keep their defaults.
 func ParseSettings(raw json.RawMessage) (Settings, error) {
 	s := DefaultSettings()
-	if err := runner.DecodeSettings(raw, &s); err != nil {
-		return Settings{}, fmt.Errorf("%s settings: %w", Name, err)
+	if err := plugin.DecodeSettings(raw, &s); err != nil {
+		return Settings{}, fmt.Errorf("%s: %w", Name, err)
 	}
 	if err := runner.CheckSettings(s.Timeout); err != nil {
-		return Settings{}, fmt.Errorf("%s settings: %w", Name, err)
+		return Settings{}, fmt.Errorf("%s: settings: %w", Name, err)
 	}
 	return s, nil
 }

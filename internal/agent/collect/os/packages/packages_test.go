@@ -18,7 +18,6 @@ import (
 	"github.com/vigilsec/vigil/internal/agent/collect/os/packages"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/event"
-	"github.com/vigilsec/vigil/internal/scan/runner"
 	"github.com/vigilsec/vigil/internal/scan/scantest"
 )
 
@@ -203,13 +202,14 @@ func TestSettings(t *testing.T) {
 	}{
 		{"", true, packages.DefaultSettings()},
 		{`{}`, true, packages.DefaultSettings()},
-		{`{"timeout":"30s"}`, true, packages.Settings{Timeout: runner.Duration(30e9)}},
+		{`{"timeout":"30s"}`, true, packages.Settings{Timeout: plugin.Duration(30e9)}},
 		{`{"timeout":"1h"}`, false, packages.Settings{}},
 		{`{"timeout":30}`, false, packages.Settings{}},
 		{`{"scanner":"relative/vigil-scan"}`, false, packages.Settings{}},
 		{`{"scanner":"/nonexistent/vigil-scan"}`, false, packages.Settings{}},
 		{`{"unknown":1}`, false, packages.Settings{}},
 		{`{} {}`, false, packages.Settings{}},
+		{`{} }`, false, packages.Settings{}},
 	}
 	for _, tt := range tests {
 		got, err := packages.ParseSettings(json.RawMessage(tt.raw))

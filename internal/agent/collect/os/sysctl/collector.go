@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/agent/plugin"
-	"github.com/vigilsec/vigil/internal/agent/proctable"
 	"github.com/vigilsec/vigil/internal/event"
 )
 
@@ -81,7 +80,7 @@ func (c *Collector) Counters() map[string]uint64 {
 // ApplySettings implements plugin.Tunable.
 func (c *Collector) ApplySettings(raw json.RawMessage) error {
 	var s Settings
-	if err := proctable.DecodeSettings(raw, &s); err != nil {
+	if err := plugin.DecodeSettings(raw, &s); err != nil {
 		return fmt.Errorf("%s: %w", Name, err)
 	}
 	if len(s.ExtraKeys) > maxExtraKeys {

@@ -1,7 +1,6 @@
 package sysctl_test
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -9,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vigilsec/vigil/internal/agent/collect/internal/pkgowner/assettest"
+	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/collect/os/sysctl"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/event"
@@ -21,11 +20,7 @@ func collect(t *testing.T, root, settings string) (*sysctl.Collector, map[string
 	if err := c.ApplySettings(json.RawMessage(settings)); err != nil {
 		t.Fatalf("ApplySettings: %v", err)
 	}
-	assets, err := c.Assets(context.Background(), plugin.Env{Root: root})
-	if err != nil {
-		t.Fatalf("Assets: %v", err)
-	}
-	assettest.Check(t, c, assets)
+	assets := collecttest.Assets(t, c, plugin.Env{Root: root})
 	got := map[string]string{}
 	for _, a := range assets {
 		got[a.Key] = event.Event(a.Fields).String("vigil.sysctl.value")
@@ -36,7 +31,7 @@ func collect(t *testing.T, root, settings string) (*sysctl.Collector, map[string
 func TestFixtureGolden(t *testing.T) {
 	_, got, assets := collect(t, "testdata/root",
 		`{"extra_keys":["net.ipv4.conf.*.rp_filter","net/ipv4/ip_local_port_range","kernel.printk","no.such.key"]}`)
-	assettest.Golden(t, "testdata/golden/root.json", assets)
+	collecttest.Golden(t, "testdata/golden/root.json", assets)
 	for k, v := range map[string]string{
 		"kernel.randomize_va_space":        "2",
 		"kernel.modprobe":                  "/tmp/.x/modprobe",
@@ -179,7 +174,7 @@ func TestHostMatchesSysctl(t *testing.T) {
 	t.Logf("%d parameters; counters %v", len(got), c.Counters())
 }
 
-// BenchmarkHost runs the collector on this host (see assettest.Benchmark).
+// BenchmarkHost runs the collector on this host (see collecttest.Benchmark).
 func BenchmarkHost(b *testing.B) {
-	assettest.Benchmark(b, sysctl.New(), plugin.Env{Root: "/"})
+	collecttest.Benchmark(b, sysctl.New(), plugin.Env{Root: "/"})
 }
