@@ -24,6 +24,10 @@ import (
 
 // All returns a new instance of every collector.
 func All() []plugin.Collector {
+	libs := libraries.New()
+	// Web applications deployed in the web servers' roots (a WAR in
+	// Tomcat's appBase, a PHP site's vendor folder) are scanned too.
+	libs.DiscoverWebRoots = websites.DocumentRoots
 	return []plugin.Collector{
 		facts.New(),
 		hardware.New(),
@@ -35,7 +39,7 @@ func All() []plugin.Collector {
 		modules.New(),
 		sysctl.New(),
 		ospackages.New(),
-		libraries.New(),
+		libs,
 		middleware.New(),
 		websites.New(),
 		docker.New(),

@@ -92,6 +92,10 @@ type Collector struct {
 	// Scanner, when set, is the vigil-scan executable, ahead of the
 	// settings and of the one next to the agent (tests).
 	Scanner string
+	// DiscoverWebRoots, when set, finds the document roots of the host's
+	// web sites, which are scanned too when the processes setting is on
+	// (a WAR deployed in Tomcat's appBase, a PHP site's vendor folder).
+	DiscoverWebRoots func(ctx context.Context, env plugin.Env) ([]string, error)
 
 	mu       sync.Mutex
 	settings Settings
@@ -99,6 +103,7 @@ type Collector struct {
 
 	stats                            runner.Stats
 	otherNS, dropped, missing, roots atomic.Uint64
+	webRootErrors                    atomic.Uint64
 }
 
 var (
@@ -158,6 +163,7 @@ func (c *Collector) Counters() map[string]uint64 {
 	m["roots_dropped"] = c.dropped.Load()
 	m["roots_missing"] = c.missing.Load()
 	m["roots"] = c.roots.Load()
+	m["web_root_errors"] = c.webRootErrors.Load()
 	return m
 }
 
@@ -194,6 +200,13 @@ func (c *Collector) Assets(ctx context.Context, env plugin.Env) ([]event.Asset, 
 	}
 	root := runner.AbsRoot(env.Root)
 	paths := c.Roots(root)
+	if s.Processes && c.DiscoverWebRoots != nil {
+		if web, err := c.DiscoverWebRoots(ctx, env); err == nil {
+			paths = Prune(append(paths, web...))
+		} else {
+			c.webRootErrors.Add(1)
+		}
+	}
 	c.roots.Store(uint64(len(paths)))
 	if len(paths) == 0 {
 		return nil, nil // no application running, no root set: nothing to list

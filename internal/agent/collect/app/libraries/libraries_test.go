@@ -334,3 +334,31 @@ func TestPlugin(t *testing.T) {
 // TestNoScannerLinked: the collector runs the scanner; it must not link
 // its extractors into the agent.
 func TestNoScannerLinked(t *testing.T) { scantest.NoScannerLinked(t, ".") }
+
+// TestAssetsWebRoots: the web roots found are scanned with the
+// applications' folders; not when the processes setting is off.
+func TestAssetsWebRoots(t *testing.T) {
+	root := t.TempDir()
+	write(t, filepath.Join(root, "var/lib/tomcat10/webapps/shop.war"), jar(t,
+		"WEB-INF/web.xml", "<web-app/>",
+		"WEB-INF/lib/log4j-core-2.14.1.jar", log4jCore(t)))
+	for _, tc := range []struct {
+		settings string
+		want     int
+	}{{`{}`, 1}, {`{"processes":false}`, 0}} {
+		c := newCollector(t, tc.settings)
+		c.DiscoverWebRoots = func(ctx context.Context, env plugin.Env) ([]string, error) {
+			if env.Root != root {
+				t.Errorf("web roots looked for under %q", env.Root)
+			}
+			return []string{"/var/lib/tomcat10/webapps"}, nil
+		}
+		assets, err := c.Assets(context.Background(), plugin.Env{Root: root})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(assets) != tc.want {
+			t.Errorf("settings %s: %d libraries, want %d", tc.settings, len(assets), tc.want)
+		}
+	}
+}
