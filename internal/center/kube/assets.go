@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/imageref"
 )
 
 // Asset kinds of cluster objects that internal/event does not define yet.
@@ -164,7 +165,7 @@ func meta(f event.Event, m *objectMeta, typ string) {
 	if m.CreationTimestamp != "" {
 		f.Set("vigil.kubernetes.created", m.CreationTimestamp)
 	}
-	if l, dropped := boundLabels(m.Labels); len(l) > 0 {
+	if l, dropped := imageref.BoundLabels(m.Labels, maxLabels, maxLabelValue); len(l) > 0 {
 		f.Set("vigil.kubernetes.labels", l)
 		if dropped > 0 {
 			f.Set("vigil.kubernetes.labels_dropped", dropped)
@@ -670,7 +671,7 @@ func imageAssets(pods []pod, base func(event.Event)) []event.Asset {
 			f.Set("container.image.hash.all", digests)
 		}
 		f.Set("vigil.image.reference", ref)
-		f.Set("vigil.image.registry", registry(u.repo))
+		f.Set("vigil.image.registry", imageref.Registry(u.repo))
 		f.Set("vigil.kubernetes.image.namespaces", sortedKeys(u.namespaces))
 		users := sortedKeys(u.users)
 		const maxUsers = 200
@@ -724,12 +725,6 @@ func normalizeRef(ref string) (full, repo, tag, digest string) {
 	return full, name, tag, digest
 }
 
-// registry is a full repository's registry host.
-func registry(repo string) string {
-	first, _, _ := strings.Cut(repo, "/")
-	return first
-}
-
 // digestOf takes the digest out of a container status's imageID
 // ("docker.io/library/nginx@sha256:...", "docker-pullable://...@sha256:...",
 // or a bare "sha256:..." id).
@@ -754,35 +749,4 @@ func normCaps(caps []string) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-// boundLabels keeps at most maxLabels labels, values cut to maxLabelValue
-// bytes.
-func boundLabels(labels map[string]string) (map[string]any, int) {
-	if len(labels) == 0 {
-		return nil, 0
-	}
-	keys := make([]string, 0, len(labels))
-	for k := range labels {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	dropped := 0
-	if len(keys) > maxLabels {
-		dropped = len(keys) - maxLabels
-		keys = keys[:maxLabels]
-	}
-	out := make(map[string]any, len(keys))
-	for _, k := range keys {
-		v := labels[k]
-		if len(v) > maxLabelValue {
-			n := maxLabelValue
-			for n > 0 && v[n]&0xC0 == 0x80 {
-				n--
-			}
-			v = v[:n]
-		}
-		out[k] = v
-	}
-	return out, dropped
 }

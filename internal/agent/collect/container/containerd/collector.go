@@ -16,6 +16,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/imageref"
 )
 
 // Name is the collector's name.
@@ -323,7 +324,7 @@ func containerAsset(ns, id string, t *task, mc *metaContainer, s *spec, imageIDs
 			f.Set("container.image.id", iid)
 		}
 	}
-	if l, dropped := boundLabels(labels); len(l) > 0 {
+	if l, dropped := imageref.BoundLabels(labels, maxLabels, maxLabelValue); len(l) > 0 {
 		f.Set("container.labels", l)
 		if dropped > 0 {
 			f.Set("vigil.container.labels_dropped", dropped)
@@ -426,11 +427,11 @@ func imageAsset(rootDir, ns, digest string, recs []*metaImage) (event.Asset, int
 	repo, tag := "", ""
 	switch {
 	case len(tags) > 0:
-		repo, tag = splitTag(tags[0])
+		repo, tag = imageref.SplitTag(tags[0])
 	case len(refs) > 0:
 		repo, _, _ = strings.Cut(refs[0], "@")
 	default:
-		repo = shortDigest(digest)
+		repo = imageref.Short(digest)
 	}
 	for _, im := range recs {
 		if first == nil || len(tags) > 0 && im.Name == tags[0] {
@@ -442,7 +443,7 @@ func imageAsset(rootDir, ns, digest string, recs []*metaImage) (event.Asset, int
 	f.Set("container.image.name", repo)
 	var sameRepo []string
 	for _, t := range tags {
-		if r, tg := splitTag(t); r == repo && tg != "" {
+		if r, tg := imageref.SplitTag(t); r == repo && tg != "" {
 			sameRepo = append(sameRepo, tg)
 		}
 	}
@@ -452,7 +453,7 @@ func imageAsset(rootDir, ns, digest string, recs []*metaImage) (event.Asset, int
 	f.Set("container.image.hash.all", []string{digest})
 	f.Set("vigil.image.references", all)
 	if len(tags) > 0 || len(refs) > 0 {
-		f.Set("vigil.image.registry", registry(repo))
+		f.Set("vigil.image.registry", imageref.Registry(repo))
 	}
 	f.Set("vigil.image.media_type", first.MediaType)
 	if !added.IsZero() {
@@ -470,7 +471,7 @@ func imageAsset(rootDir, ns, digest string, recs []*metaImage) (event.Asset, int
 	if !ok && idName != "" {
 		f.Set("container.image.id", idName)
 	}
-	if l, dropped := boundLabels(first.Labels); len(l) > 0 {
+	if l, dropped := imageref.BoundLabels(first.Labels, maxLabels, maxLabelValue); len(l) > 0 {
 		f.Set("vigil.image.labels", l)
 		if dropped > 0 {
 			f.Set("vigil.image.labels_dropped", dropped)
@@ -497,61 +498,4 @@ func imageIDs(images []event.Asset) map[string]string {
 		}
 	}
 	return out
-}
-
-// splitTag splits "registry:5000/repo:tag" into repository and tag.
-func splitTag(ref string) (repo, tag string) {
-	i := strings.LastIndexByte(ref, ':')
-	if i < 0 || strings.Contains(ref[i+1:], "/") {
-		return ref, ""
-	}
-	return ref[:i], ref[i+1:]
-}
-
-// registry is the registry host of a repository.
-func registry(repo string) string {
-	first, _, ok := strings.Cut(repo, "/")
-	if ok && (strings.ContainsAny(first, ".:") || first == "localhost") {
-		return first
-	}
-	return "docker.io"
-}
-
-func shortDigest(d string) string {
-	algo, hex, _ := strings.Cut(d, ":")
-	if len(hex) > 12 {
-		hex = hex[:12]
-	}
-	return algo + ":" + hex
-}
-
-// boundLabels keeps at most maxLabels labels, values cut to maxLabelValue
-// bytes; it returns how many were dropped.
-func boundLabels(labels map[string]string) (map[string]any, int) {
-	if len(labels) == 0 {
-		return nil, 0
-	}
-	keys := make([]string, 0, len(labels))
-	for k := range labels {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	dropped := 0
-	if len(keys) > maxLabels {
-		dropped = len(keys) - maxLabels
-		keys = keys[:maxLabels]
-	}
-	out := make(map[string]any, len(keys))
-	for _, k := range keys {
-		v := labels[k]
-		if len(v) > maxLabelValue {
-			n := maxLabelValue
-			for n > 0 && v[n]&0xC0 == 0x80 {
-				n--
-			}
-			v = v[:n]
-		}
-		out[k] = v
-	}
-	return out, dropped
 }

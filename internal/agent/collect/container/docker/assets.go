@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/imageref"
 )
 
 // Bounds on the labels kept in an item.
@@ -47,7 +48,7 @@ func containerAsset(c *containerJSON, socket string) event.Asset {
 	if c.Image != "" {
 		f.Set("container.image.id", c.Image)
 	}
-	if labels, dropped := boundLabels(cfg.Labels); len(labels) > 0 {
+	if labels, dropped := imageref.BoundLabels(cfg.Labels, maxLabels, maxLabelValue); len(labels) > 0 {
 		f.Set("container.labels", labels)
 		if dropped > 0 {
 			f.Set("vigil.container.labels_dropped", dropped)
@@ -331,30 +332,6 @@ func kubernetes(f event.Event, labels map[string]string) {
 	}
 }
 
-// boundLabels keeps at most maxLabels labels (the first by sorted key),
-// values cut to maxLabelValue bytes at a rune boundary; it returns how
-// many were dropped.
-func boundLabels(labels map[string]string) (map[string]any, int) {
-	if len(labels) == 0 {
-		return nil, 0
-	}
-	keys := make([]string, 0, len(labels))
-	for k := range labels {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	dropped := 0
-	if len(keys) > maxLabels {
-		dropped = len(keys) - maxLabels
-		keys = keys[:maxLabels]
-	}
-	out := make(map[string]any, len(keys))
-	for _, k := range keys {
-		out[k] = cut(labels[k], maxLabelValue)
-	}
-	return out, dropped
-}
-
 // cut shortens s to at most n bytes without splitting a rune.
 func cut(s string, n int) string {
 	if len(s) <= n {
@@ -399,18 +376,18 @@ func imageAsset(im imageSummary) event.Asset {
 	repo, tag := "", ""
 	switch {
 	case len(tags) > 0:
-		repo, tag = splitTag(tags[0])
+		repo, tag = imageref.SplitTag(tags[0])
 	case len(digests) > 0:
 		repo, _, _ = strings.Cut(digests[0], "@")
 	default:
-		repo = shortID(im.ID)
+		repo = imageref.Short(im.ID)
 	}
 	f := event.Event{}
 	f.Set("container.image.id", im.ID)
 	f.Set("container.image.name", repo)
 	var sameRepo []string
 	for _, t := range tags {
-		if r, tg := splitTag(t); r == repo && tg != "" {
+		if r, tg := imageref.SplitTag(t); r == repo && tg != "" {
 			sameRepo = append(sameRepo, tg)
 		}
 	}
@@ -428,7 +405,7 @@ func imageAsset(im imageSummary) event.Asset {
 		f.Set("container.image.hash.all", slices.Compact(hashes))
 	}
 	if len(tags) > 0 || len(digests) > 0 {
-		f.Set("vigil.image.registry", registry(repo))
+		f.Set("vigil.image.registry", imageref.Registry(repo))
 	}
 	if len(tags) > 0 {
 		f.Set("vigil.image.repo_tags", tags)
@@ -442,47 +419,11 @@ func imageAsset(im imageSummary) event.Asset {
 	if im.Created > 0 {
 		f.Set("vigil.image.created", time.Unix(im.Created, 0).UTC().Format(time.RFC3339))
 	}
-	if labels, dropped := boundLabels(im.Labels); len(labels) > 0 {
+	if labels, dropped := imageref.BoundLabels(im.Labels, maxLabels, maxLabelValue); len(labels) > 0 {
 		f.Set("vigil.image.labels", labels)
 		if dropped > 0 {
 			f.Set("vigil.image.labels_dropped", dropped)
 		}
 	}
 	return event.Asset{Kind: event.AssetImage, Key: im.ID, Name: repo, Version: tag, Fields: f}
-}
-
-// splitTag splits "registry:5000/repo:tag" into repository and tag; the
-// tag is "" when there is none.
-func splitTag(ref string) (repo, tag string) {
-	i := strings.LastIndexByte(ref, ':')
-	if i < 0 || strings.Contains(ref[i+1:], "/") {
-		return ref, ""
-	}
-	return ref[:i], ref[i+1:]
-}
-
-// registry is the registry host of a repository: its first component
-// when that looks like a host (has a dot or a port, or is "localhost"),
-// else Docker Hub.
-func registry(repo string) string {
-	first, _, ok := strings.Cut(repo, "/")
-	if ok && (strings.ContainsAny(first, ".:") || first == "localhost") {
-		return first
-	}
-	return "docker.io"
-}
-
-// shortID is "sha256:" and the first 12 digits of an id.
-func shortID(id string) string {
-	algo, hex, ok := strings.Cut(id, ":")
-	if !ok {
-		hex, algo = id, ""
-	}
-	if len(hex) > 12 {
-		hex = hex[:12]
-	}
-	if algo == "" {
-		return hex
-	}
-	return algo + ":" + hex
 }

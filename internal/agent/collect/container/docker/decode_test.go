@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/imageref"
 )
 
 const id64 = "c07418d47e1de08fb60a974e0f493d0c8786d9558167deb3449ffa17a6711e15"
@@ -115,7 +116,7 @@ func TestBoundLabels(t *testing.T) {
 	for i := 0; i < 150; i++ {
 		labels[strings.Repeat("k", 3)+string(rune('a'+i%26))+strings.Repeat("x", i)] = strings.Repeat("é", 400)
 	}
-	got, dropped := boundLabels(labels)
+	got, dropped := imageref.BoundLabels(labels, maxLabels, maxLabelValue)
 	if len(got) != maxLabels || dropped != 50 {
 		t.Errorf("%d labels kept, %d dropped", len(got), dropped)
 	}
