@@ -70,7 +70,9 @@ func TestLiveContainerd(t *testing.T) {
 	// The shims keep runc's state and ctr its FIFOs under the host's
 	// /run/containerd whatever the state directory: what did not exist
 	// before is removed again when empty.
-	const ns = "vigil-test"
+	// A namespace of this run's own: runc keeps its state per namespace
+	// under the host's /run/containerd/runc, shared by every run.
+	ns := fmt.Sprintf("vigil-test-%d", os.Getpid())
 	var fresh []string
 	for _, d := range []string{"/run/containerd", "/run/containerd/s", "/run/containerd/fifo", "/run/containerd/runc", "/run/containerd/runc/" + ns} {
 		if _, err := os.Stat(d); err != nil {
