@@ -31,6 +31,11 @@ const (
 	// MaxChangesPerRequest bounds the items of one changes message (the
 	// bus bounds its size too).
 	MaxChangesPerRequest = 20000
+	// MaxItemsPerSet bounds the items of one collector's set for one
+	// agent (a host's libraries can number tens of thousands).
+	MaxItemsPerSet = 500000
+	// MaxSetsPerAgent bounds the collectors one agent keeps sets for.
+	MaxSetsPerAgent = 64
 	// statePage is the number of item hashes per state page.
 	statePage = store.MaxLimit
 	// workers bounds the requests handled at once.
@@ -230,6 +235,11 @@ func (s *Service) applyChanges(ctx context.Context, agentID, collector string, c
 	if err != nil {
 		return nil, err
 	}
+	if len(changes.Upserts) > 0 {
+		if err := s.checkRoom(ctx, agentID, collector, len(changes.Upserts)); err != nil {
+			return nil, err
+		}
+	}
 	res, err := s.cfg.Store.Inventory().Apply(ctx, changes)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -247,6 +257,29 @@ func (s *Service) applyChanges(ctx context.Context, agentID, collector string, c
 	}
 	return &busv1.InventoryReply{Ok: true, Digest: res.Digest, Added: uint32(res.Added),
 		Changed: uint32(res.Changed), Removed: uint32(res.Removed)}, nil
+}
+
+// checkRoom refuses changes that would grow an agent's inventory past
+// the limits: a hostile agent could otherwise fill the center's store.
+func (s *Service) checkRoom(ctx context.Context, agentID, collector string, upserts int) error {
+	sets, err := s.cfg.Store.Inventory().Sets(ctx, agentID)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	known := false
+	for _, set := range sets {
+		if set.Collector != collector {
+			continue
+		}
+		known = true
+		if set.Items+int64(upserts) > MaxItemsPerSet {
+			return fmt.Errorf("collector %s would hold more than %d items", collector, MaxItemsPerSet)
+		}
+	}
+	if !known && len(sets) >= MaxSetsPerAgent {
+		return fmt.Errorf("more than %d collectors' inventories for one agent", MaxSetsPerAgent)
+	}
+	return nil
 }
 
 // readState answers one page of a state query.

@@ -251,3 +251,21 @@ func TestHostileRequests(t *testing.T) {
 		t.Errorf("unknown agent: %v, %v", reply, err)
 	}
 }
+
+// TestLimits: an agent cannot keep inventories for more collectors than
+// the limit allows.
+func TestLimits(t *testing.T) {
+	e := start(t)
+	ctx := context.Background()
+	nc := e.agent("a1", false)
+	for i := 0; i <= inventory.MaxSetsPerAgent; i++ {
+		s := invsync.New("a1", fmt.Sprintf("test/c%d", i), filepath.Join(t.TempDir(), "s.json"), transport(nc, "a1"))
+		_, err := s.Sync(ctx, []event.Asset{{Kind: event.AssetUser, Key: "root", Name: "root"}}, []string{event.AssetUser}, time.Now())
+		if i < inventory.MaxSetsPerAgent && err != nil {
+			t.Fatalf("collector %d: %v", i, err)
+		}
+		if i == inventory.MaxSetsPerAgent && (err == nil || !strings.Contains(err.Error(), "more than")) {
+			t.Fatalf("collector %d past the limit: %v", i, err)
+		}
+	}
+}
