@@ -433,6 +433,11 @@ func imageAsset(rootDir, ns, digest string, recs []*metaImage) (event.Asset, int
 	default:
 		repo = imageref.Short(digest)
 	}
+	if repo == "" {
+		// A name with no repository (":tag", "@sha256:..."): the image is
+		// known by its digest.
+		repo = imageref.Short(digest)
+	}
 	for _, im := range recs {
 		if first == nil || len(tags) > 0 && im.Name == tags[0] {
 			first = im

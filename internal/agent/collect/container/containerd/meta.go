@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -126,8 +127,13 @@ func copyMeta(file, tmpDir string) (string, bool, error) {
 }
 
 // readMetaFile reads a database that nothing else uses. bbolt may panic on
-// a damaged file: that is an error here.
+// a damaged file, or touch memory past the file's end through its memory
+// map (a page number beyond the file): both are an error here, not the
+// end of the agent. The fault turns into a panic in this goroutine only,
+// where bbolt reads (Open and View run their work in the caller's
+// goroutine).
 func readMetaFile(file string) (m *metaDB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			m, err = nil, fmt.Errorf("%w: damaged database: %v", ErrMalformed, r)

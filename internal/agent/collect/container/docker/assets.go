@@ -382,6 +382,11 @@ func imageAsset(im imageSummary) event.Asset {
 	default:
 		repo = imageref.Short(im.ID)
 	}
+	if repo == "" {
+		// A tag or digest with no repository (":", "@sha256:..."): the
+		// image is known by its id.
+		repo = imageref.Short(im.ID)
+	}
 	f := event.Event{}
 	f.Set("container.image.id", im.ID)
 	f.Set("container.image.name", repo)

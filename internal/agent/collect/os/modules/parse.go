@@ -58,6 +58,11 @@ func ParseProcModules(data []byte) ([]Module, textfile.Problems) {
 				continue
 			}
 			m.Taint = t[1 : len(t)-1]
+			if strings.TrimFunc(m.Taint, func(r rune) bool { return r >= 'A' && r <= 'Z' }) != "" {
+				// The kernel writes taint flags as capital letters.
+				probs.Skip(n, "taint is not capital letters")
+				continue
+			}
 		}
 		out = append(out, m)
 	}
