@@ -23,7 +23,7 @@ import {
   versionChange,
   type Translate,
 } from '../src/lib/inventory';
-import { AssetTable, ChangeDiff, ChangeTable, KindTiles } from '../src/pages/AssetViews';
+import { AssetTable, ChangeDiff, ChangeTable, HostLink, KindTiles } from '../src/pages/AssetViews';
 import { badQuery } from '../src/pages/InventoryPage';
 import { ApiError } from '../src/api/client';
 import { agentTab } from '../src/pages/AgentDrawer';
@@ -328,6 +328,12 @@ describe('fields', () => {
 });
 
 describe('components', () => {
+  it("name a Kubernetes cluster's objects without a link to an agent page", () => {
+    const out = html(<HostLink agentId="k8s:prod" hostname="cluster prod" />);
+    expect(out).toContain('cluster prod');
+    expect(out).not.toContain('href=');
+  });
+
   it('show the field tree with every branch open, text escaped', () => {
     const out = html(<FieldTree value={{ user: { name: '<alice>', id: 1000 }, vigil: { sudo: { rules: [{ nopasswd: true }] } } }} testId="t" />);
     expect(out).toContain('data-path="user.name"');

@@ -21,8 +21,18 @@ export function agentInventoryPath(agentId: string): string {
   return `/agents/${encodeURIComponent(agentId)}?tab=inventory`;
 }
 
-/** HostLink names an item's host and opens the agent's inventory. */
+/** clusterPrefix starts the id the center keeps a Kubernetes cluster's objects under. */
+const clusterPrefix = 'k8s:';
+
+/** HostLink names an item's host and opens the agent's inventory; a cluster's objects have no agent page. */
 export function HostLink({ agentId, hostname }: { agentId: string; hostname?: string }) {
+  if (agentId.startsWith(clusterPrefix)) {
+    return (
+      <span className="host-cluster" title={agentId}>
+        {hostname || agentId}
+      </span>
+    );
+  }
   return (
     <span onClick={(e) => e.stopPropagation()} onKeyDown={(e) => e.stopPropagation()}>
       <Link to={agentInventoryPath(agentId)} className="host-link" title={agentId}>
