@@ -10,10 +10,9 @@
 // messages are delivered again) and, since Insert skips events whose
 // event.id is already stored, duplicates nothing.
 //
-// Untrusted input is checked at every level: the subject's agent id must
-// equal the batch's agent_id and every event's agent.id (set when absent);
-// a compressed payload may not expand beyond MaxDecompressed; each event
-// must pass event.Validate. A message that fails is terminated (never
-// delivered again) and counted by reason; a bad event inside a good batch
-// is dropped and counted; the service keeps running either way.
+// Untrusted input is checked at every level by package eventbatch (the
+// subject's agent, compression bombs, event.Validate). A message that
+// fails is terminated (never delivered again) and counted by reason; a bad
+// event inside a good batch is dropped and counted; the service keeps
+// running either way.
 package ingest

@@ -1,23 +1,17 @@
 package ingest
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/zstd"
 	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"google.golang.org/protobuf/proto"
 
-	busv1 "github.com/vigilsec/vigil/api/bus/v1"
 	"github.com/vigilsec/vigil/internal/bus"
-	"github.com/vigilsec/vigil/internal/event"
+	"github.com/vigilsec/vigil/internal/center/eventbatch/batchtest"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/store/sqlite"
 )
@@ -114,47 +108,12 @@ func (e *env) publish(subject string, data []byte) {
 	}
 }
 
-// events returns n valid events of agent id, ids prefixed by prefix.
-func events(id, prefix string, n int) []event.Event {
-	out := make([]event.Event, n)
-	at := time.Now().UTC()
-	for i := range out {
-		ev := event.New(fmt.Sprintf("%s-%d", prefix, i), at, "process", "exec")
-		ev.Set(event.FieldAgentID, id)
-		ev.Set(event.FieldProcessCmd, "/usr/bin/curl -s http://10.0.0.5/x.sh")
-		ev.Set(event.FieldProcessPID, 4242+i)
-		out[i] = ev
-	}
-	return out
-}
-
-// lines encodes events as newline-delimited JSON.
-func lines(tb testing.TB, evs []event.Event) []byte {
-	var buf bytes.Buffer
-	for _, ev := range evs {
-		b, err := json.Marshal(ev)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		buf.Write(b)
-		buf.WriteByte('\n')
-	}
-	return buf.Bytes()
-}
-
-var zenc, _ = zstd.NewWriter(nil)
-
-// batchMsg encodes an EventBatch of agent id with payload, compressed
-// when zst is set.
-func batchMsg(id string, payload []byte, count int, zst bool, dropped uint64) []byte {
-	b := &busv1.EventBatch{AgentId: id, Count: uint32(count), Payload: payload, DroppedSinceLast: dropped}
-	if zst {
-		b.Compression = busv1.EventBatch_COMPRESSION_ZSTD
-		b.Payload = zenc.EncodeAll(payload, nil)
-	}
-	data, _ := proto.Marshal(b)
-	return data
-}
+// events, lines and batchMsg build batches as agents publish them.
+var (
+	events   = batchtest.Events
+	lines    = batchtest.Lines
+	batchMsg = batchtest.Message
+)
 
 // eventually polls cond until it holds or the deadline passes.
 func eventually(tb testing.TB, what string, cond func() bool) {

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vigilsec/vigil/internal/bus"
+	"github.com/vigilsec/vigil/internal/center/eventbatch"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/store"
 )
@@ -77,8 +78,8 @@ func TestIngestRejects(t *testing.T) {
 	eventually(t, "messages handled", func() bool { return s.Stats().MessagesTotal == 5 && e.settled() })
 
 	want := map[string]uint64{
-		ReasonDecode: 1, ReasonTooLarge: 1, ReasonAgentMismatch: 1, ReasonCompression: 1,
-		ReasonEventAgent: 1, ReasonEventInvalid: 1, ReasonEventJSON: 2, ReasonEventTooLarge: 1,
+		eventbatch.ReasonDecode: 1, eventbatch.ReasonTooLarge: 1, eventbatch.ReasonAgentMismatch: 1, eventbatch.ReasonCompression: 1,
+		eventbatch.ReasonEventAgent: 1, eventbatch.ReasonEventInvalid: 1, eventbatch.ReasonEventJSON: 2, eventbatch.ReasonEventTooLarge: 1,
 	}
 	if diff := cmp.Diff(want, s.Stats().MalformedTotal); diff != "" {
 		t.Errorf("malformed (-want +got):\n%s", diff)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/vigilsec/vigil/internal/center/eventbatch"
 	"github.com/vigilsec/vigil/internal/event"
 )
 
@@ -20,7 +21,7 @@ const insertTimeout = 60 * time.Second
 // decodedMsg is a message and what decoding made of it.
 type decodedMsg struct {
 	msg   jetstream.Msg
-	batch batch
+	batch eventbatch.Batch
 	err   error
 }
 
@@ -67,18 +68,18 @@ func (s *Service) persist(ctx context.Context, in <-chan decodedMsg) {
 // did. A rejected message is terminated, one without valid events acked.
 func (s *Service) admit(d decodedMsg, p *pending) bool {
 	s.stats.message(d)
-	var rej *rejectError
+	var rej *eventbatch.RejectError
 	if errors.As(d.err, &rej) {
-		s.log.Warn("ingest: message rejected", "subject", d.msg.Subject(), "reason", rej.reason, "err", rej.err)
-		_ = d.msg.TermWithReason(rej.reason)
+		s.log.Warn("ingest: message rejected", "subject", d.msg.Subject(), "reason", rej.Reason, "err", rej.Err)
+		_ = d.msg.TermWithReason(rej.Reason)
 		return false
 	}
-	if len(d.batch.events) == 0 {
+	if len(d.batch.Events) == 0 {
 		_ = d.msg.Ack()
 		return false
 	}
 	p.msgs = append(p.msgs, d)
-	p.events += len(d.batch.events)
+	p.events += len(d.batch.Events)
 	return true
 }
 
@@ -99,9 +100,9 @@ func (s *Service) flush(ctx context.Context, p *pending) {
 	}
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), limit)
 	defer cancel()
-	all := make([]event.Event, 0, len(msgs)*len(msgs[0].batch.events))
+	all := make([]event.Event, 0, len(msgs)*len(msgs[0].batch.Events))
 	for _, d := range msgs {
-		all = append(all, d.batch.events...)
+		all = append(all, d.batch.Events...)
 	}
 	stop := s.keepInProgress(msgs)
 	n, err := s.cfg.Events.Insert(ctx, all)
@@ -128,9 +129,9 @@ func (s *Service) storeOne(ctx context.Context, d decodedMsg) {
 		_ = d.msg.Nak() // delivered again, to whoever reads next
 		return
 	}
-	n, err := s.cfg.Events.Insert(ctx, d.batch.events)
+	n, err := s.cfg.Events.Insert(ctx, d.batch.Events)
 	if err == nil {
-		s.stats.stored(len(d.batch.events), n)
+		s.stats.stored(len(d.batch.Events), n)
 		_ = d.msg.Ack()
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/vigilsec/vigil/internal/bus"
+	"github.com/vigilsec/vigil/internal/center/eventbatch"
 	"github.com/vigilsec/vigil/internal/store"
 )
 
@@ -56,7 +57,7 @@ const readRetry = 200 * time.Millisecond
 type Service struct {
 	cfg   Config
 	log   *slog.Logger
-	dec   *decoder
+	dec   *eventbatch.Decoder
 	err   error
 	stats counters
 }
@@ -86,7 +87,7 @@ func New(cfg Config) *Service {
 	}
 	s := &Service{cfg: cfg, log: cfg.Logger.With("service", "ingest")}
 	s.stats.malformed = map[string]uint64{}
-	s.dec, s.err = newDecoder()
+	s.dec, s.err = eventbatch.NewDecoder()
 	return s
 }
 
@@ -133,7 +134,7 @@ func (s *Service) Run(ctx context.Context) error {
 	for range s.cfg.Workers {
 		wg.Go(func() {
 			for m := range raw {
-				b, err := s.dec.decode(m.Subject(), m.Data())
+				b, err := s.dec.Decode(m.Subject(), m.Data())
 				decoded <- decodedMsg{msg: m, batch: b, err: err}
 			}
 		})
@@ -169,3 +170,7 @@ func (s *Service) read(it jetstream.MessagesContext, raw chan<- jetstream.Msg) e
 		raw <- m
 	}
 }
+
+// ReasonStoreRejected labels a message that the store kept refusing
+// (MalformedTotal); the other reasons are eventbatch's.
+const ReasonStoreRejected = "store_rejected"

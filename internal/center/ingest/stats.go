@@ -4,6 +4,8 @@ import (
 	"errors"
 	"maps"
 	"sync"
+
+	"github.com/vigilsec/vigil/internal/center/eventbatch"
 )
 
 // Stats are the service's counters since New, Prometheus-style: each only
@@ -48,14 +50,14 @@ func (c *counters) message(d decodedMsg) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.s.MessagesTotal++
-	var rej *rejectError
+	var rej *eventbatch.RejectError
 	if errors.As(d.err, &rej) {
-		c.malformed[rej.reason]++
+		c.malformed[rej.Reason]++
 		return
 	}
-	c.s.EventsReceivedTotal += uint64(len(d.batch.events))
-	c.s.DroppedByAgentsTotal += d.batch.agentDropped
-	for reason, n := range d.batch.rejected {
+	c.s.EventsReceivedTotal += uint64(len(d.batch.Events))
+	c.s.DroppedByAgentsTotal += d.batch.AgentDropped
+	for reason, n := range d.batch.Rejected {
 		c.malformed[reason] += uint64(n)
 	}
 }

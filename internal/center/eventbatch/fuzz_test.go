@@ -1,4 +1,4 @@
-package ingest
+package eventbatch
 
 import (
 	"testing"
@@ -13,16 +13,16 @@ func FuzzDecode(f *testing.F) {
 	f.Add(batchMsg("a1", []byte("{}\n{\"agent\":{\"id\":\"a2\"}}\nnull\n"), 3, false, 0))
 	f.Add(batchMsg("a2", good, 2, false, 0))
 	f.Add([]byte{0x0a, 0x02, 'a', '1', 0x20, 0x01, 0x2a, 0x04, 0x28, 0xb5, 0x2f, 0xfd})
-	d, err := newDecoder()
+	d, err := NewDecoder()
 	if err != nil {
 		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		b, err := d.decode("vigil.agent.a1.events", data)
+		b, err := d.Decode("vigil.agent.a1.events", data)
 		if err != nil {
 			return
 		}
-		for _, e := range b.events {
+		for _, e := range b.Events {
 			if err := e.Validate(); err != nil {
 				t.Fatalf("accepted an invalid event: %v", err)
 			}

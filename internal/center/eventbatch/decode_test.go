@@ -1,4 +1,4 @@
-package ingest
+package eventbatch
 
 import (
 	"errors"
@@ -8,7 +8,15 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	busv1 "github.com/vigilsec/vigil/api/bus/v1"
+	"github.com/vigilsec/vigil/internal/center/eventbatch/batchtest"
 	"github.com/vigilsec/vigil/internal/event"
+)
+
+// events, lines and batchMsg build batches as agents publish them.
+var (
+	events   = batchtest.Events
+	lines    = batchtest.Lines
+	batchMsg = batchtest.Message
 )
 
 func TestDecodeEvent(t *testing.T) {
@@ -32,7 +40,7 @@ func TestDecodeEvent(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			e, reason := decodeEvent([]byte(tc.line), "a1")
+			e, reason := DecodeEvent([]byte(tc.line), "a1")
 			if reason != tc.reason {
 				t.Fatalf("reason %q, want %q", reason, tc.reason)
 			}
@@ -44,7 +52,7 @@ func TestDecodeEvent(t *testing.T) {
 }
 
 func TestDecodeMessage(t *testing.T) {
-	d, err := newDecoder()
+	d, err := NewDecoder()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,16 +77,16 @@ func TestDecodeMessage(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			b, err := d.decode(tc.subject, tc.data)
-			var rej *rejectError
+			b, err := d.Decode(tc.subject, tc.data)
+			var rej *RejectError
 			switch {
 			case tc.reason == "" && err != nil:
 				t.Fatalf("decode: %v", err)
-			case tc.reason != "" && (!errors.As(err, &rej) || rej.reason != tc.reason):
+			case tc.reason != "" && (!errors.As(err, &rej) || rej.Reason != tc.reason):
 				t.Fatalf("decode error %v, want reason %s", err, tc.reason)
 			}
-			if len(b.events) != tc.events {
-				t.Errorf("%d events, want %d", len(b.events), tc.events)
+			if len(b.Events) != tc.events {
+				t.Errorf("%d events, want %d", len(b.Events), tc.events)
 			}
 		})
 	}

@@ -1,4 +1,11 @@
-package ingest
+// Package eventbatch decodes the event batches agents publish
+// (busv1.EventBatch: newline-delimited ECS JSON, optionally
+// zstd-compressed) and checks them as untrusted input: the subject's
+// agent must be the batch's and every event's, a compressed payload may
+// not expand beyond MaxDecompressed, and every event must pass
+// event.Validate. Ingest and detection both read the events stream
+// through it.
+package eventbatch
 
 import (
 	"bytes"
@@ -30,72 +37,75 @@ const (
 	ReasonCompression   = "compression"    // unknown compression
 	ReasonDecompress    = "decompress"     // corrupt compressed payload
 	ReasonTooLarge      = "too_large"      // payload expands beyond MaxDecompressed
-	ReasonStoreRejected = "store_rejected" // the store kept refusing the message
 	ReasonEventJSON     = "event_json"     // an event line is not a JSON object
 	ReasonEventInvalid  = "event_invalid"  // an event fails event.Validate
 	ReasonEventTooLarge = "event_too_large"
 	ReasonEventAgent    = "event_agent_mismatch" // an event's agent.id is another agent's
 )
 
-// rejectError is a message-level rejection with its reason.
-type rejectError struct {
-	reason string
-	err    error
+// RejectError is a message-level rejection with its reason (one of the
+// Reason constants).
+type RejectError struct {
+	Reason string
+	Err    error
 }
 
-func (e *rejectError) Error() string { return e.reason + ": " + e.err.Error() }
-func (e *rejectError) Unwrap() error { return e.err }
+func (e *RejectError) Error() string { return e.Reason + ": " + e.Err.Error() }
+func (e *RejectError) Unwrap() error { return e.Err }
 
 func reject(reason string, format string, args ...any) error {
-	return &rejectError{reason: reason, err: fmt.Errorf(format, args...)}
+	return &RejectError{Reason: reason, Err: fmt.Errorf(format, args...)}
 }
 
-// batch is one decoded message: its valid events and what was dropped.
-type batch struct {
-	agentID string
-	events  []event.Event
-	// rejected counts dropped events by reason.
-	rejected map[string]int
-	// agentDropped is the batch's dropped_since_last.
-	agentDropped uint64
+// Batch is one decoded message: its valid events and what was dropped.
+type Batch struct {
+	AgentID string
+	Events  []event.Event
+	// Rejected counts dropped events by reason.
+	Rejected map[string]int
+	// AgentDropped is the batch's dropped_since_last: events the agent
+	// dropped before sending.
+	AgentDropped uint64
 }
 
-// decoder decodes event batches; it is safe for concurrent use.
-type decoder struct {
+// Decoder decodes event batches; it is safe for concurrent use.
+type Decoder struct {
 	zstd *zstd.Decoder
 }
 
-func newDecoder() (*decoder, error) {
+// NewDecoder returns a Decoder.
+func NewDecoder() (*Decoder, error) {
 	z, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(0),
 		zstd.WithDecoderMaxMemory(MaxDecompressed), zstd.WithDecoderMaxWindow(MaxDecompressed))
 	if err != nil {
 		return nil, fmt.Errorf("zstd decoder: %w", err)
 	}
-	return &decoder{zstd: z}, nil
+	return &Decoder{zstd: z}, nil
 }
 
-// decode checks and decodes one message. An error is a *rejectError: the
-// whole message is bad.
-func (d *decoder) decode(subject string, data []byte) (batch, error) {
+// Decode checks and decodes one message of subject. An error is a
+// *RejectError: the whole message is bad. Bad events inside a good
+// message are dropped and counted in Batch.Rejected.
+func (d *Decoder) Decode(subject string, data []byte) (Batch, error) {
 	id, err := bus.AgentIDFromSubject(subject)
 	if err != nil || subject != bus.EventsSubject(id) {
-		return batch{}, reject(ReasonSubject, "subject %q is not an agent's events subject", subject)
+		return Batch{}, reject(ReasonSubject, "subject %q is not an agent's events subject", subject)
 	}
 	var eb busv1.EventBatch
 	if err := proto.Unmarshal(data, &eb); err != nil {
-		return batch{}, reject(ReasonDecode, "event batch: %w", err)
+		return Batch{}, reject(ReasonDecode, "event batch: %w", err)
 	}
 	if eb.GetAgentId() != id {
-		return batch{}, reject(ReasonAgentMismatch, "batch of agent %q on the subject of %q", eb.GetAgentId(), id)
+		return Batch{}, reject(ReasonAgentMismatch, "batch of agent %q on the subject of %q", eb.GetAgentId(), id)
 	}
 	payload, err := d.payload(&eb)
 	if err != nil {
-		return batch{}, err
+		return Batch{}, err
 	}
 	// count is the sender's word: it sizes the slice only within what the
 	// payload can hold (an event is far longer than minEventSize bytes).
 	size := min(int(eb.GetCount()), len(payload)/minEventSize+1)
-	b := batch{agentID: id, agentDropped: eb.GetDroppedSinceLast(), events: make([]event.Event, 0, size)}
+	b := Batch{AgentID: id, AgentDropped: eb.GetDroppedSinceLast(), Events: make([]event.Event, 0, size)}
 	for len(payload) > 0 {
 		line := payload
 		if i := bytes.IndexByte(payload, '\n'); i >= 0 {
@@ -106,21 +116,21 @@ func (d *decoder) decode(subject string, data []byte) (batch, error) {
 		if len(bytes.TrimSpace(line)) == 0 {
 			continue
 		}
-		e, reason := decodeEvent(line, id)
+		e, reason := DecodeEvent(line, id)
 		if reason != "" {
-			if b.rejected == nil {
-				b.rejected = map[string]int{}
+			if b.Rejected == nil {
+				b.Rejected = map[string]int{}
 			}
-			b.rejected[reason]++
+			b.Rejected[reason]++
 			continue
 		}
-		b.events = append(b.events, e)
+		b.Events = append(b.Events, e)
 	}
 	return b, nil
 }
 
 // payload returns the batch's payload decompressed.
-func (d *decoder) payload(eb *busv1.EventBatch) ([]byte, error) {
+func (d *Decoder) payload(eb *busv1.EventBatch) ([]byte, error) {
 	switch eb.GetCompression() {
 	case busv1.EventBatch_COMPRESSION_NONE:
 		if len(eb.GetPayload()) > MaxDecompressed {
@@ -140,10 +150,10 @@ func (d *decoder) payload(eb *busv1.EventBatch) ([]byte, error) {
 	return nil, reject(ReasonCompression, "unknown compression %d", eb.GetCompression())
 }
 
-// decodeEvent parses and checks one event line of agent id's batch, as
+// DecodeEvent parses and checks one event line of agent id's batch, as
 // event.Decode does, except that a missing agent.id is set to id. It
 // returns the reason when the event is rejected.
-func decodeEvent(line []byte, id string) (event.Event, string) {
+func DecodeEvent(line []byte, id string) (event.Event, string) {
 	if len(line) > event.MaxSize {
 		return nil, ReasonEventTooLarge
 	}
