@@ -20,6 +20,9 @@ var (
 	ErrTokenExpired  = errors.New("join token expired")
 	ErrTokenUsedUp   = errors.New("join token usage limit reached")
 	ErrConflict      = errors.New("conflict")
+	// ErrInvalid is returned for input the store does not hold: an empty
+	// name, an unknown state or severity, a negative count.
+	ErrInvalid = errors.New("invalid")
 	// ErrBadCursor is returned for a listing cursor the store did not issue
 	// (or issued for another listing).
 	ErrBadCursor = errors.New("bad cursor")
@@ -36,6 +39,10 @@ type Store interface {
 	Audit() AuditStore
 	AgentPolicies() AgentPolicyStore
 	Inventory() InventoryStore
+	Rules() RuleStore
+	Exceptions() ExceptionStore
+	Incidents() IncidentStore
+	State() StateStore
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	Close() error
@@ -210,6 +217,22 @@ const (
 	SeverityCritical Severity = "critical"
 )
 
+// Rank orders severities: 1 for low up to 4 for critical, 0 for anything
+// else.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityLow:
+		return 1
+	case SeverityMedium:
+		return 2
+	case SeverityHigh:
+		return 3
+	case SeverityCritical:
+		return 4
+	}
+	return 0
+}
+
 // AlertState is where an alert is in triage.
 type AlertState string
 
@@ -242,6 +265,9 @@ type Alert struct {
 	Evidence  map[string]any `json:"evidence,omitempty"`
 	EventIDs  []string       `json:"event_ids,omitempty"`
 	Comments  []AlertComment `json:"comments,omitempty"`
+	// IncidentID is the incident the alert is in, set by
+	// IncidentStore.Attach ("" until then; AlertStore.Raise ignores it).
+	IncidentID string `json:"incident_id,omitempty"`
 }
 
 // AlertComment is a note left with a state change.
@@ -258,6 +284,8 @@ type AlertFilter struct {
 	State    AlertState
 	Severity Severity
 	RuleID   string
+	// IncidentID selects the alerts of one incident.
+	IncidentID string
 	Page
 }
 

@@ -31,6 +31,8 @@ var Dialect = &sqlstore.Dialect{
 	Name:                 "postgres",
 	NumberedPlaceholders: true,
 	ForUpdate:            " FOR UPDATE",
+	KeyLock:              "SELECT pg_advisory_xact_lock(?)",
+	SharedKeyLock:        "SELECT pg_advisory_xact_lock_shared(?)",
 	MigrationLock:        fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", migrationLockID),
 	Migrations:           sqlstore.MigrationsIn(migrationFiles, "migrations"),
 	IsUniqueViolation:    isUniqueViolation,

@@ -168,6 +168,10 @@ func TestOpenErrors(t *testing.T) {
 	}
 }
 
+func BenchmarkAttach(b *testing.B) {
+	storetest.BenchAttach(b, func(b *testing.B) store.Store { return openFresh(b) })
+}
+
 func BenchmarkInsert(b *testing.B) {
 	storetest.BenchInsert(b, func(b *testing.B) store.Store { return openFresh(b) }, 1000)
 }

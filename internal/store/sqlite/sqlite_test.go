@@ -146,6 +146,10 @@ func must[T any](v T, err error) func(t *testing.T) T {
 	}
 }
 
+func BenchmarkAttach(b *testing.B) {
+	storetest.BenchAttach(b, func(b *testing.B) store.Store { return openTemp(b) })
+}
+
 func BenchmarkInsert(b *testing.B) {
 	storetest.BenchInsert(b, func(b *testing.B) store.Store { return openTemp(b) }, 1000)
 }

@@ -15,14 +15,15 @@ import (
 type alertStore struct{ s *Store }
 
 const alertCols = `id, agent_id, hostname, rule_id, title, description, severity, state,
-	techniques, dedup_key, count, created_at, updated_at, last_seen, evidence, event_ids, comments`
+	techniques, dedup_key, count, created_at, updated_at, last_seen, evidence, event_ids, comments,
+	incident_id`
 
 func scanAlert(r rowScanner) (store.Alert, error) {
 	var a store.Alert
 	err := r.Scan(&a.ID, &a.AgentID, &a.Hostname, &a.RuleID, &a.Title, &a.Description, &a.Severity,
 		&a.State, jsonCol{&a.Techniques}, &a.DedupKey, &a.Count, timeCol{&a.CreatedAt},
 		timeCol{&a.UpdatedAt}, timeCol{&a.LastSeen}, jsonCol{&a.Evidence}, jsonCol{&a.EventIDs},
-		jsonCol{&a.Comments})
+		jsonCol{&a.Comments}, &a.IncidentID)
 	a.Techniques = listOrEmpty(a.Techniques)
 	a.EventIDs = listOrEmpty(a.EventIDs)
 	if a.Comments == nil {
@@ -57,7 +58,7 @@ func alertArgs(a store.Alert) ([]any, error) {
 	}
 	return []any{a.ID, a.AgentID, a.Hostname, a.RuleID, a.Title, a.Description, a.Severity,
 		a.State, techniques, a.DedupKey, a.Count, micros(a.CreatedAt), micros(a.UpdatedAt),
-		micros(a.LastSeen), evidence, eventIDs, commentText}, nil
+		micros(a.LastSeen), evidence, eventIDs, commentText, a.IncidentID}, nil
 }
 
 // Raise stores a new alert or counts a repeat of an open one. The upsert
@@ -65,7 +66,10 @@ func alertArgs(a store.Alert) ([]any, error) {
 // concurrent repeats can never open two alerts. Defaults: a random id, now
 // for CreatedAt, CreatedAt for UpdatedAt and LastSeen, state new, count 1.
 // A repeat adds its count, moves last_seen forward and sets updated_at.
+// The incident is IncidentStore.Attach's to set: a new alert has none, a
+// repeat keeps its own.
 func (st alertStore) Raise(ctx context.Context, a store.Alert) (store.Alert, bool, error) {
+	a.IncidentID = ""
 	if a.ID == "" {
 		a.ID = uuid.NewString()
 	}
@@ -97,7 +101,7 @@ func (st alertStore) Raise(ctx context.Context, a store.Alert) (store.Alert, boo
 				THEN excluded.last_seen ELSE alerts.last_seen END`
 	}
 	row := st.s.w.QueryRowContext(ctx, st.s.sql(`INSERT INTO alerts (`+alertCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`+conflict+` RETURNING `+alertCols), args...)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`+conflict+` RETURNING `+alertCols), args...)
 	stored, err := scanAlert(row)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -130,6 +134,7 @@ func (st alertStore) List(ctx context.Context, f store.AlertFilter) ([]store.Ale
 	for _, cond := range []struct{ col, v string }{
 		{"agent_id", f.AgentID}, {"state", string(f.State)},
 		{"severity", string(f.Severity)}, {"rule_id", f.RuleID},
+		{"incident_id", f.IncidentID},
 	} {
 		if cond.v != "" {
 			w.add(cond.col+" = ?", cond.v)

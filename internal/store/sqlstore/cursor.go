@@ -31,16 +31,19 @@ type Cursor struct {
 
 // Listing kinds, one per sort order.
 const (
-	kindAgents    = "agents"    // S hostname, T id
-	kindJoinToken = "jointoken" // N created_at, S id
-	kindEvents    = "events"    // N seq
-	kindAlerts    = "alerts"    // N created_at, S id
-	kindUsers     = "users"     // S name
-	kindAPITokens = "apitokens" // N created_at, S id
-	kindAudit     = "audit"     // N id
-	kindAssets    = "assets"    // S agent_id, T kind, U key, V collector
-	kindAssetSet  = "assetset"  // S kind, T key
-	kindAssetLog  = "assetlog"  // N id
+	kindAgents         = "agents"         // S hostname, T id
+	kindJoinToken      = "jointoken"      // N created_at, S id
+	kindEvents         = "events"         // N seq
+	kindAlerts         = "alerts"         // N created_at, S id
+	kindUsers          = "users"          // S name
+	kindAPITokens      = "apitokens"      // N created_at, S id
+	kindAudit          = "audit"          // N id
+	kindAssets         = "assets"         // S agent_id, T kind, U key, V collector
+	kindAssetSet       = "assetset"       // S kind, T key
+	kindAssetLog       = "assetlog"       // N id
+	kindExceptions     = "exceptions"     // N created_at, S id
+	kindIncidents      = "incidents"      // N last_seen, S id
+	kindIncidentAlerts = "incidentalerts" // N created_at, S alert id, T incident id
 )
 
 // Encode returns the opaque string form of c.

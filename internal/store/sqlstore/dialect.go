@@ -19,6 +19,13 @@ type Dialect struct {
 	// transaction is about to change (" FOR UPDATE" on PostgreSQL). SQLite
 	// needs none: its write transactions are serialised.
 	ForUpdate string
+	// KeyLock and SharedKeyLock, when set, take an exclusive or a shared
+	// lock on one integer key ("?") until the transaction ends
+	// (PostgreSQL's advisory locks), for writes that must exclude each
+	// other before the rows they would lock exist. SQLite needs none: its
+	// write transactions are serialised.
+	KeyLock       string
+	SharedKeyLock string
 	// MigrationLock, when set, is executed first in every migration
 	// transaction so that concurrent processes migrate one at a time.
 	MigrationLock string

@@ -11,26 +11,40 @@ import (
 type chunked map[int]*sql.Stmt
 
 // preparedChunks returns the statement build(n) for every n of
-// insertSizes, prepared on the write handle once and remembered under
-// name. They are prepared outside any transaction: SQLite's single write
-// connection is busy during one. Within a transaction, tx.StmtContext
-// reuses the statement prepared on the transaction's connection.
+// insertSizes, prepared once and remembered under name (see
+// preparedStmts).
 func (s *Store) preparedChunks(ctx context.Context, name string, build func(n int) string) (chunked, error) {
+	return s.preparedStmts(ctx, name, func() map[int]string {
+		queries := make(map[int]string, len(insertSizes))
+		for _, n := range insertSizes {
+			queries[n] = build(n)
+		}
+		return queries
+	})
+}
+
+// preparedStmts returns the queries build returns, by key, prepared on the
+// write handle once and remembered under name. They are prepared outside
+// any transaction: SQLite's single write connection is busy during one.
+// Within a transaction, tx.StmtContext reuses the statement prepared on
+// the transaction's connection.
+func (s *Store) preparedStmts(ctx context.Context, name string, build func() map[int]string) (map[int]*sql.Stmt, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if stmts, ok := s.prepared[name]; ok {
 		return stmts, nil
 	}
-	stmts := make(chunked, len(insertSizes))
-	for _, n := range insertSizes {
-		stmt, err := s.w.PrepareContext(ctx, s.sql(build(n)))
+	queries := build()
+	stmts := make(map[int]*sql.Stmt, len(queries))
+	for key, query := range queries {
+		stmt, err := s.w.PrepareContext(ctx, s.sql(query))
 		if err != nil {
 			for _, st := range stmts {
 				_ = st.Close()
 			}
 			return nil, fmt.Errorf("prepare %s: %w", name, err)
 		}
-		stmts[n] = stmt
+		stmts[key] = stmt
 	}
 	if s.prepared == nil {
 		s.prepared = map[string]map[int]*sql.Stmt{}

@@ -70,6 +70,18 @@ func (s *Store) AgentPolicies() store.AgentPolicyStore { return policyStore{s} }
 // Inventory returns the inventory store.
 func (s *Store) Inventory() store.InventoryStore { return inventoryStore{s} }
 
+// Rules returns the store of imported rule files and rule settings.
+func (s *Store) Rules() store.RuleStore { return ruleStore{s} }
+
+// Exceptions returns the exception store.
+func (s *Store) Exceptions() store.ExceptionStore { return exceptionStore{s} }
+
+// Incidents returns the incident store.
+func (s *Store) Incidents() store.IncidentStore { return incidentStore{s} }
+
+// State returns the store of center services' state.
+func (s *Store) State() store.StateStore { return stateStore{s} }
+
 // Ping checks that both handles answer.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.w.PingContext(ctx); err != nil {

@@ -1,9 +1,7 @@
 package storetest
 
 import (
-	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -125,26 +123,10 @@ func testAlertDedup(t *testing.T, s store.Store) {
 
 func testAlertDedupConcurrent(t *testing.T, s store.Store) {
 	const workers = 12
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	news, errs := 0, []error{}
-	for i := range workers {
-		wg.Go(func() {
-			_, isNew, err := s.Alerts().Raise(ctx(t), alert(fmt.Sprintf("al-%d", i), "same", at(0)))
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				errs = append(errs, err)
-			}
-			if isNew {
-				news++
-			}
-		})
-	}
-	wg.Wait()
-	if len(errs) > 0 {
-		t.Fatalf("Raise errors: %v", errors.Join(errs...))
-	}
+	news := countNew(t, workers, func(i int) (bool, error) {
+		_, isNew, err := s.Alerts().Raise(ctx(t), alert(fmt.Sprintf("al-%d", i), "same", at(0)))
+		return isNew, err
+	})
 	list, _, err := s.Alerts().List(ctx(t), store.AlertFilter{})
 	must(t, err)
 	if news != 1 || len(list) != 1 {

@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	for _, group := range [][]testCase{
 		storeCases, agentCases, joinTokenCases, eventCases, alertCases,
 		userCases, apiTokenCases, auditCases, policyCases, inventoryCases,
+		ruleCases, exceptionCases, incidentCases, stateCases,
 	} {
 		cases = append(cases, group...)
 	}
@@ -139,6 +141,33 @@ func collect[T any](t *testing.T, limit int, list func(p store.Page) ([]T, strin
 		}
 		cursor = next
 	}
+}
+
+// countNew runs fn(0) ... fn(workers-1) at once, fails the test when any
+// returns an error, and returns how many reported something new.
+func countNew(t *testing.T, workers int, fn func(i int) (isNew bool, err error)) int {
+	t.Helper()
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	news, errs := 0, []error{}
+	for i := range workers {
+		wg.Go(func() {
+			isNew, err := fn(i)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				errs = append(errs, err)
+			}
+			if isNew {
+				news++
+			}
+		})
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		t.Fatalf("%d of %d calls failed: %v", len(errs), workers, errors.Join(errs...))
+	}
+	return news
 }
 
 // garbageCursors are strings no store issues.
