@@ -15,6 +15,7 @@
 package incident
 
 import (
+	"encoding/json"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -200,6 +201,9 @@ func number(v any) int {
 		return int(x)
 	case uint32:
 		return int(x)
+	case json.Number:
+		n, _ := x.Int64()
+		return int(n)
 	case string:
 		n, _ := strconv.Atoi(x)
 		return n
