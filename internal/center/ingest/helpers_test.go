@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	natsserver "github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -26,30 +25,9 @@ type env struct {
 
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
-	ns, err := natsserver.NewServer(&natsserver.Options{
-		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: tb.TempDir(),
-		NoLog: true, NoSigs: true, DisableJetStreamBanner: true, MaxPayload: 1 << 20,
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	ns.Start()
-	tb.Cleanup(ns.Shutdown)
-	if !ns.ReadyForConnections(10 * time.Second) {
-		tb.Fatal("server not ready")
-	}
-	e := &env{tb: tb, url: ns.ClientURL()}
-	e.js, _ = e.connect()
-	ctx := context.Background()
-	_, err = e.js.CreateOrUpdateStream(ctx, jetstream.StreamConfig{
-		Name: bus.EventsStream, Subjects: []string{bus.AllEvents}, Storage: jetstream.FileStorage,
-		Retention: jetstream.LimitsPolicy, Discard: jetstream.DiscardOld, MaxAge: time.Hour,
-		MaxMsgSize: 1 << 20, Duplicates: 2 * time.Minute,
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "vigil.db"), sqlite.Options{})
+	e := &env{tb: tb}
+	e.url, e.js = batchtest.Server(tb)
+	st, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "vigil.db"), sqlite.Options{})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -59,19 +37,7 @@ func newEnv(tb testing.TB) *env {
 }
 
 // connect opens a connection of its own.
-func (e *env) connect() (jetstream.JetStream, *nats.Conn) {
-	e.tb.Helper()
-	nc, err := nats.Connect(e.url)
-	if err != nil {
-		e.tb.Fatal(err)
-	}
-	e.tb.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	if err != nil {
-		e.tb.Fatal(err)
-	}
-	return js, nc
-}
+func (e *env) connect() (jetstream.JetStream, *nats.Conn) { return batchtest.Connect(e.tb, e.url) }
 
 // run starts a Service and returns it with a function that stops it and
 // waits for Run to return.

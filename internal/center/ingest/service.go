@@ -2,14 +2,12 @@ package ingest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"runtime"
 	"sync"
 	"time"
 
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/vigilsec/vigil/internal/bus"
@@ -49,9 +47,6 @@ type Config struct {
 	// before it is terminated as ReasonStoreRejected.
 	MaxStoreTries int
 }
-
-// readRetry paces reads after an error of the consumer.
-const readRetry = 200 * time.Millisecond
 
 // Service is the ingest service. Create it with New, start it with Run.
 type Service struct {
@@ -129,7 +124,7 @@ func (s *Service) Run(ctx context.Context) error {
 	raw := make(chan jetstream.Msg, 2*s.cfg.BatchSize)
 	decoded := make(chan decodedMsg, 2*s.cfg.BatchSize)
 	readDone := make(chan error, 1)
-	go func() { readDone <- s.read(it, raw) }()
+	go func() { readDone <- eventbatch.Read(it, raw, s.log, "ingest") }()
 	var wg sync.WaitGroup
 	for range s.cfg.Workers {
 		wg.Go(func() {
@@ -147,28 +142,6 @@ func (s *Service) Run(ctx context.Context) error {
 		return fmt.Errorf("ingest: %w", readErr)
 	}
 	return nil
-}
-
-// read hands the consumer's messages to the decoders until the iterator
-// is stopped or the connection closed for good, which it returns.
-func (s *Service) read(it jetstream.MessagesContext, raw chan<- jetstream.Msg) error {
-	defer close(raw)
-	for {
-		m, err := it.Next()
-		if errors.Is(err, jetstream.ErrMsgIteratorClosed) {
-			return nil
-		}
-		if errors.Is(err, nats.ErrConnectionClosed) {
-			it.Stop()
-			return fmt.Errorf("read %s: %w", bus.EventsStream, err)
-		}
-		if err != nil {
-			s.log.Warn("ingest: read", "err", err)
-			time.Sleep(readRetry)
-			continue
-		}
-		raw <- m
-	}
 }
 
 // ReasonStoreRejected labels a message that the store kept refusing

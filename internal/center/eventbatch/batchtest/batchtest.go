@@ -4,15 +4,20 @@ package batchtest
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
+	natsserver "github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 	"google.golang.org/protobuf/proto"
 
 	busv1 "github.com/vigilsec/vigil/api/bus/v1"
+	"github.com/vigilsec/vigil/internal/bus"
 	"github.com/vigilsec/vigil/internal/event"
 )
 
@@ -58,4 +63,50 @@ func Message(id string, payload []byte, count int, zst bool, dropped uint64) []b
 	}
 	data, _ := proto.Marshal(b)
 	return data
+}
+
+// Server starts an embedded JetStream server on loopback with the events
+// stream as the center creates it (file storage, limits retention) and
+// returns its client URL and a JetStream client of its own connection.
+// Both stop when the test ends.
+func Server(tb testing.TB) (string, jetstream.JetStream) {
+	tb.Helper()
+	ns, err := natsserver.NewServer(&natsserver.Options{
+		Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: tb.TempDir(),
+		NoLog: true, NoSigs: true, DisableJetStreamBanner: true, MaxPayload: 1 << 20,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	ns.Start()
+	tb.Cleanup(ns.Shutdown)
+	if !ns.ReadyForConnections(10 * time.Second) {
+		tb.Fatal("server not ready")
+	}
+	js, _ := Connect(tb, ns.ClientURL())
+	_, err = js.CreateOrUpdateStream(context.Background(), jetstream.StreamConfig{
+		Name: bus.EventsStream, Subjects: []string{bus.AllEvents}, Storage: jetstream.FileStorage,
+		Retention: jetstream.LimitsPolicy, Discard: jetstream.DiscardOld, MaxAge: time.Hour,
+		MaxMsgSize: 1 << 20, Duplicates: 2 * time.Minute,
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ns.ClientURL(), js
+}
+
+// Connect opens a connection of its own to url, closed when the test
+// ends (or before, by the caller).
+func Connect(tb testing.TB, url string) (jetstream.JetStream, *nats.Conn) {
+	tb.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return js, nc
 }
