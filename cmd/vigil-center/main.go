@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	_ "time/tzdata" // notification time zones on hosts without a zone database
 
 	"github.com/vigilsec/vigil/internal/center"
 	"github.com/vigilsec/vigil/internal/version"
@@ -29,6 +30,8 @@ func main() {
 	flag.DurationVar(&cfg.AssetHistoryRetention, "asset-history-retention", cfg.AssetHistoryRetention, "how long the inventory's history of changes is kept, 0 for ever (VIGIL_ASSET_HISTORY_RETENTION)")
 	kubeconfigs := flag.String("kubeconfig", strings.Join(cfg.Kubeconfigs, ","), "comma-separated kubeconfig files of the Kubernetes clusters to take the inventory of, each PATH or NAME=PATH (VIGIL_KUBECONFIG)")
 	flag.DurationVar(&cfg.ClusterInterval, "cluster-interval", cfg.ClusterInterval, "time between two inventories of each Kubernetes cluster")
+	flag.DurationVar(&cfg.IncidentWindow, "incident-window", cfg.IncidentWindow, "how long after an incident was last seen a related alert still joins it (VIGIL_INCIDENT_WINDOW)")
+	flag.StringVar(&cfg.NotifyConfig, "notify-config", cfg.NotifyConfig, "YAML file of the alert notification channels (webhook, syslog, e-mail, DingTalk, WeCom, Feishu) (VIGIL_NOTIFY_CONFIG)")
 	advertise := flag.String("advertise", strings.Join(cfg.Advertise, ","), "comma-separated names or addresses agents reach this center by (VIGIL_ADVERTISE)")
 	logLevel := flag.String("log-level", "info", "debug, info, warn or error")
 	showVersion := flag.Bool("version", false, "print the version and exit")

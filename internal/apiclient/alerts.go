@@ -15,6 +15,7 @@ func (c *Client) Alerts(ctx context.Context, f store.AlertFilter) (Page[store.Al
 	setIf(q, "severity", string(f.Severity))
 	setIf(q, "agent_id", f.AgentID)
 	setIf(q, "rule_id", f.RuleID)
+	setIf(q, "incident_id", f.IncidentID)
 	var page Page[store.Alert]
 	err := c.do(ctx, request{method: http.MethodGet, path: pathOf("alerts"), query: pageQuery(q, f.Page)}, &page)
 	return page, err

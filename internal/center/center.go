@@ -27,14 +27,17 @@ import (
 	"github.com/vigilsec/vigil/internal/center/auth"
 	"github.com/vigilsec/vigil/internal/center/command"
 	"github.com/vigilsec/vigil/internal/center/console"
+	"github.com/vigilsec/vigil/internal/center/detect"
 	"github.com/vigilsec/vigil/internal/center/enroll"
 	"github.com/vigilsec/vigil/internal/center/health"
 	"github.com/vigilsec/vigil/internal/center/ingest"
 	"github.com/vigilsec/vigil/internal/center/inventory"
+	"github.com/vigilsec/vigil/internal/center/notify"
 	"github.com/vigilsec/vigil/internal/pki"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/store/postgres"
 	"github.com/vigilsec/vigil/internal/store/sqlite"
+	"github.com/vigilsec/vigil/rules"
 )
 
 // Center is a running vigil-center.
@@ -128,7 +131,29 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 	commands := command.New(command.Config{Conn: c.bus.Conn(), Store: c.store, Logger: log.With("part", "command")})
 	inventorySvc := inventory.New(inventory.Config{Conn: c.bus.Conn(), Store: c.store, Logger: log.With("part", "inventory")})
 
+	rulesMgr, err := detect.NewRules(ctx, rules.FS(), c.store.Rules(), log.With("part", "rules"))
+	if err != nil {
+		return nil, err
+	}
+	dcfg := detect.Config{
+		JS: js, Store: c.store, Rules: rulesMgr, IncidentWindow: cfg.IncidentWindow, Logger: log.With("part", "detect"),
+	}
+	if cfg.NotifyConfig != "" {
+		ncfg, err := notify.LoadFile(cfg.NotifyConfig)
+		if err != nil {
+			return nil, fmt.Errorf("notifications: %w", err)
+		}
+		notifier, err := notify.NewDispatcher(ncfg, log.With("part", "notify"))
+		if err != nil {
+			return nil, fmt.Errorf("notifications: %w", err)
+		}
+		dcfg.Notifier = notifier
+		c.goRun("notify", notifier.Run, runCtx)
+	}
+	detectSvc := detect.New(dcfg)
+
 	c.goRun("health", func(ctx context.Context) error { return healthSvc.Run(ctx) }, runCtx)
+	c.goRun("detect", detectSvc.Run, runCtx)
 	c.goRun("ingest", func(ctx context.Context) error { return ingestSvc.Run(ctx) }, runCtx)
 	c.goRun("inventory", func(ctx context.Context) error { return inventorySvc.Run(ctx) }, runCtx)
 	c.goRun("clusters", func(ctx context.Context) error {
@@ -160,10 +185,11 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 			Store: c.store, Issuer: c.bus, CAHash: ca.Hash(), NATSURLs: natsURLs(cfg.Advertise, port),
 			NATSPort: port, Policies: policies, Logger: log.With("part", "enroll"),
 		}),
-		Console: console.Handler(),
-		CAHash:  ca.Hash(),
-		Metrics: newMetrics(healthSvc, ingestSvc),
-		Logger:  log.With("part", "api"),
+		Console:   console.Handler(),
+		CAHash:    ca.Hash(),
+		Metrics:   newMetrics(healthSvc, ingestSvc),
+		Detection: detectSvc,
+		Logger:    log.With("part", "api"),
 	})
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

@@ -43,6 +43,12 @@ type Config struct {
 	// HeartbeatTimeout marks an online agent lost when nothing was heard of
 	// it for this long and it has no live connection.
 	HeartbeatTimeout time.Duration
+	// IncidentWindow is how long after an incident was last seen an alert
+	// sharing one of its entities still joins it.
+	IncidentWindow time.Duration
+	// NotifyConfig is the YAML file of the notification channels (package
+	// notify); empty for none.
+	NotifyConfig string
 }
 
 // DefaultConfig returns the documented defaults.
@@ -56,6 +62,7 @@ func DefaultConfig() Config {
 		ClusterInterval:       10 * time.Minute,
 		StreamMaxBytes:        8 << 30,
 		HeartbeatTimeout:      20 * time.Second,
+		IncidentWindow:        2 * time.Hour,
 	}
 }
 
@@ -71,6 +78,7 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	str("VIGIL_NATS", &c.NATSAddr)
 	str("VIGIL_STORE", &c.StoreDSN)
 	str("VIGIL_ADMIN_TOKEN", &c.AdminToken)
+	str("VIGIL_NOTIFY_CONFIG", &c.NotifyConfig)
 	if v := getenv("VIGIL_ADVERTISE"); v != "" {
 		c.Advertise = SplitList(v)
 	}
@@ -90,6 +98,13 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 			return fmt.Errorf("VIGIL_ASSET_HISTORY_RETENTION: %w", err)
 		}
 		c.AssetHistoryRetention = d
+	}
+	if v := getenv("VIGIL_INCIDENT_WINDOW"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("VIGIL_INCIDENT_WINDOW: %w", err)
+		}
+		c.IncidentWindow = d
 	}
 	if v := getenv("VIGIL_STREAM_MAX_BYTES"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -128,6 +143,9 @@ func (c Config) Validate() error {
 	}
 	if c.HeartbeatTimeout < 5*time.Second {
 		errs = append(errs, errors.New("heartbeat timeout: at least 5s"))
+	}
+	if c.IncidentWindow < time.Minute || c.IncidentWindow > 30*24*time.Hour {
+		errs = append(errs, errors.New("incident window: between 1m and 720h"))
 	}
 	return errors.Join(errs...)
 }

@@ -1,9 +1,10 @@
 // Package cli is vigil, the operator's command line for the center's REST
-// API: join tokens, agents, commands, agent policies, alerts, events, users,
-// API tokens and the audit log. New builds the command tree from the
-// packages below it (agentcmd, alertcmd, eventcmd, admincmd, sharing
-// clikit); Run executes it and turns errors into a message on stderr and an
-// exit status.
+// API: join tokens, agents, commands, agent policies, alerts, incidents,
+// detection rules, exceptions, events, users, API tokens and the audit
+// log. New builds the command tree from the packages below it (agentcmd,
+// alertcmd, incidentcmd, rulecmd, exceptioncmd, eventcmd, assetcmd,
+// admincmd, sharing clikit); Run executes it and turns errors into a
+// message on stderr and an exit status.
 package cli
 
 import (
@@ -19,6 +20,9 @@ import (
 	"github.com/vigilsec/vigil/internal/cli/assetcmd"
 	"github.com/vigilsec/vigil/internal/cli/clikit"
 	"github.com/vigilsec/vigil/internal/cli/eventcmd"
+	"github.com/vigilsec/vigil/internal/cli/exceptioncmd"
+	"github.com/vigilsec/vigil/internal/cli/incidentcmd"
+	"github.com/vigilsec/vigil/internal/cli/rulecmd"
 )
 
 // Env is the outside world of the CLI; zero fields get the process's own.
@@ -55,7 +59,7 @@ func newRoot(env Env) (*cobra.Command, *clikit.App) {
 	a := clikit.NewApp(env)
 	root := &cobra.Command{
 		Use:   "vigil",
-		Short: "Operate a Vigil center: agents, alerts, events, tokens and users",
+		Short: "Operate a Vigil center: agents, alerts, incidents, rules, events, tokens and users",
 		Long: `vigil talks to the REST API of a vigil-center.
 
 It reads the center's URL, an API token and the center's CA certificate from
@@ -75,7 +79,8 @@ VIGIL_SERVER, VIGIL_TOKEN and VIGIL_CA, or from --server, --token and --ca.`,
 	f.StringVar(&a.Token, "token", "", fmt.Sprintf("API token (%s)", EnvToken))
 	f.StringVar(&a.CA, "ca", "", fmt.Sprintf("CA certificate of the center, PEM (%s; default: system roots)", EnvCA))
 	f.StringVarP(&a.Output, "output", "o", "table", "output format: table or json")
-	root.AddCommand(agentcmd.Command(a), alertcmd.Command(a), eventcmd.Command(a), assetcmd.Command(a))
+	root.AddCommand(agentcmd.Command(a), alertcmd.Command(a), incidentcmd.Command(a), rulecmd.Command(a),
+		exceptioncmd.Command(a), eventcmd.Command(a), assetcmd.Command(a))
 	root.AddCommand(admincmd.Commands(a)...)
 	root.AddCommand(whoamiCmd(a), versionCmd(a))
 	return clikit.Group(root), a

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -36,27 +37,52 @@ type harness struct {
 	api *apiclienttest.Env
 	url string
 	env map[string]string
+	// incidents are the seeded incidents' ids, oldest first.
+	incidents []string
 }
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
 	api := apiclienttest.Start(t)
 	seed(t, api.Store)
+	if err := api.Detection.ReloadRules(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	api.ConnectAgent("7f3c9a", apiclienttest.Echo("7f3c9a"))
 	ca := filepath.Join(t.TempDir(), "ca.pem")
 	if err := os.WriteFile(ca, api.CAPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return &harness{t: t, api: api, url: api.URL, env: map[string]string{
+	incidents, _, err := api.Store.Incidents().List(context.Background(), store.IncidentFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, api: api, url: api.URL, env: map[string]string{
 		EnvServer: api.URL, EnvToken: api.AdminToken, EnvCA: ca,
 	}}
+	for i := len(incidents) - 1; i >= 0; i-- {
+		h.incidents = append(h.incidents, incidents[i].ID)
+	}
+	return h
 }
 
 // fork returns a harness for the subtest t on the same center, with its
 // own copy of the environment: for subtests that only read, or whose
 // changes the others do not see.
 func (h *harness) fork(t *testing.T) *harness {
-	return &harness{t: t, api: h.api, url: h.url, env: maps.Clone(h.env)}
+	return &harness{t: t, api: h.api, url: h.url, env: maps.Clone(h.env), incidents: h.incidents}
+}
+
+// incidentPlaceholder stands for the seeded incident n (from 1) in
+// golden files, as long as an id so that tables keep their shape.
+func incidentPlaceholder(n int) string { return fmt.Sprintf("incident-%027d", n) }
+
+// maskIncidents replaces the seeded incidents' random ids.
+func (h *harness) maskIncidents(out string) string {
+	for i, id := range h.incidents {
+		out = strings.ReplaceAll(out, id, incidentPlaceholder(i+1))
+	}
+	return out
 }
 
 // syncBuffer is a bytes.Buffer safe for a reader while the CLI writes.

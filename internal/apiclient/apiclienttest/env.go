@@ -1,10 +1,11 @@
 // Package apiclienttest runs the center's real REST API for tests of its
 // clients (package apiclient and the vigil CLI): internal/center/api over a
 // SQLite store in a temporary directory, with the real command service and
-// agent policy distributor on an embedded bus (package bustest), served
-// over TLS on loopback. Tests seed the store through its interfaces and
-// connect simulated agents that answer commands on the bus; nothing of the
-// API is imitated here.
+// agent policy distributor on an embedded bus (package bustest) and the
+// detection service's rules and exceptions (package detect, over
+// apitest.RulePack), served over TLS on loopback. Tests seed the store
+// through its interfaces and connect simulated agents that answer
+// commands on the bus; nothing of the API is imitated here.
 package apiclienttest
 
 import (
@@ -25,7 +26,9 @@ import (
 	"github.com/vigilsec/vigil/internal/bus/bustest"
 	"github.com/vigilsec/vigil/internal/center/agentpolicy"
 	"github.com/vigilsec/vigil/internal/center/api"
+	"github.com/vigilsec/vigil/internal/center/api/apitest"
 	"github.com/vigilsec/vigil/internal/center/command"
+	"github.com/vigilsec/vigil/internal/center/detect"
 	"github.com/vigilsec/vigil/internal/center/enroll"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/store/sqlite"
@@ -57,6 +60,11 @@ type Env struct {
 	// Bus is the embedded bus the command service and the policy
 	// distributor use.
 	Bus *bustest.Center
+	// Detection is the detection service the API reloads after changes
+	// (rules from apitest.RulePack and the store); it does not read
+	// events. Tests that store rule files or exceptions themselves reload
+	// it.
+	Detection *detect.Service
 
 	tb       testing.TB
 	mu       sync.Mutex
@@ -87,6 +95,11 @@ func Start(tb testing.TB) *Env {
 	e.ViewerToken = e.AddToken("at-viewer", ViewerName, store.RoleViewer)
 
 	clock := func() time.Time { return Now }
+	rules, err := detect.NewRules(ctx, apitest.RulePack(), st.Rules(), nil)
+	if err != nil {
+		tb.Fatalf("load rules: %v", err)
+	}
+	e.Detection = detect.New(detect.Config{Store: st, Rules: rules, Now: clock})
 	caHash := bc.CA.Hash()
 	handler := api.New(api.Config{
 		Store:    st,
@@ -96,8 +109,9 @@ func Start(tb testing.TB) *Env {
 		Enroll: enroll.New(enroll.Config{
 			Store: st, Issuer: bc.Server, CAHash: caHash, NATSURLs: []string{bc.Server.ClientURL()}, Now: clock,
 		}),
-		CAHash: caHash,
-		Now:    clock,
+		CAHash:    caHash,
+		Detection: e.Detection,
+		Now:       clock,
 	})
 	srv := httptest.NewUnstartedServer(e.record(handler))
 	// Refused handshakes are what some tests are about; keep them quiet.

@@ -32,7 +32,7 @@ func (s *server) listAlerts(w http.ResponseWriter, r *http.Request, c *call) err
 	q := r.URL.Query()
 	f := store.AlertFilter{
 		State: store.AlertState(q.Get("state")), Severity: store.Severity(q.Get("severity")),
-		AgentID: q.Get("agent_id"), RuleID: q.Get("rule_id"),
+		AgentID: q.Get("agent_id"), RuleID: q.Get("rule_id"), IncidentID: q.Get("incident_id"),
 	}
 	if _, ok := alertMoves[f.State]; f.State != "" && !ok {
 		return errorf(http.StatusBadRequest, "state %q: want new, acknowledged, resolved or false_positive", f.State)
@@ -40,8 +40,8 @@ func (s *server) listAlerts(w http.ResponseWriter, r *http.Request, c *call) err
 	if f.Severity != "" && !severities[f.Severity] {
 		return errorf(http.StatusBadRequest, "severity %q: want low, medium, high or critical", f.Severity)
 	}
-	if len(f.AgentID) > maxQueryLen || len(f.RuleID) > maxQueryLen {
-		return errorf(http.StatusBadRequest, "agent_id and rule_id: at most %d bytes", maxQueryLen)
+	if len(f.AgentID) > maxQueryLen || len(f.RuleID) > maxQueryLen || len(f.IncidentID) > maxQueryLen {
+		return errorf(http.StatusBadRequest, "agent_id, rule_id and incident_id: at most %d bytes", maxQueryLen)
 	}
 	var err error
 	if f.Page, err = page(q); err != nil {

@@ -1,8 +1,9 @@
 // Package api is the center's REST API under /api/v1: agents, commands,
-// agent policies, events, alerts, join tokens, API tokens, users and the
-// audit log, plus /healthz, /metrics and the console at /. It authenticates
-// every call (package auth), checks the caller's role per route, writes
-// every state-changing or refused call to the audit log and depends on the
+// agent policies, events, alerts, incidents, detection rules, rule files,
+// exceptions, join tokens, API tokens, users and the audit log, plus
+// /healthz, /metrics and the console at /. It authenticates every call
+// (package auth), checks the caller's role per route, writes every
+// state-changing or refused call to the audit log and depends on the
 // other services only through the small interfaces below.
 package api
 
@@ -41,7 +42,7 @@ type PolicyPublisher interface {
 }
 
 // Config is what the API needs. Store, Commands, Revoker and Policies are
-// required; Enroll, Console and Metrics are served when set.
+// required; Enroll, Console, Metrics and Detection are served when set.
 type Config struct {
 	Store    store.Store
 	Commands Commander
@@ -56,7 +57,11 @@ type Config struct {
 	CAHash string
 	// Metrics serves GET /metrics to admins.
 	Metrics http.Handler
-	Logger  *slog.Logger
+	// Detection is the detection service; nil when detection is off, and
+	// then the routes of rules, rule files, exceptions and ATT&CK coverage
+	// answer 503.
+	Detection Detection
+	Logger    *slog.Logger
 	// Now is the clock (nil for time.Now).
 	Now func() time.Time
 }

@@ -11,7 +11,7 @@ import (
 
 // concrete fills a route's path parameters.
 func concrete(path string) string {
-	return strings.NewReplacer("{id}", "x1", "{name}", "p1").Replace(path)
+	return strings.NewReplacer("{id}", "x1", "{name...}", "linux/x1.yml", "{name}", "p1").Replace(path)
 }
 
 // TestRoleBoundaries calls every route with no token, a bad token and each

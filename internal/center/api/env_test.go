@@ -20,8 +20,10 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 
 	busv1 "github.com/vigilsec/vigil/api/bus/v1"
+	"github.com/vigilsec/vigil/internal/center/api/apitest"
 	"github.com/vigilsec/vigil/internal/center/auth"
 	"github.com/vigilsec/vigil/internal/center/command"
+	"github.com/vigilsec/vigil/internal/center/detect"
 	"github.com/vigilsec/vigil/internal/center/enroll"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/store/sqlite"
@@ -197,6 +199,9 @@ type env struct {
 	rev    *revocations
 	pub    *publisher
 	issuer accountIssuer
+	// det is the detection service over apitest.RulePack, nil when
+	// detection is off.
+	det    *detect.Service
 	tokens map[store.Role]string
 	// metricsCalls counts requests that reached the metrics handler.
 	metricsCalls atomic.Int32
@@ -204,7 +209,14 @@ type env struct {
 
 const adminToken = "vgt_bootstrap_0123456789abcdef0123456789abcdef"
 
+// newEnv starts the API with detection over apitest.RulePack.
 func newEnv(t *testing.T) *env {
+	t.Helper()
+	return startEnv(t, true)
+}
+
+// startEnv starts the API, with detection or without.
+func startEnv(t *testing.T, detection bool) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "vigil.db"), sqlite.Options{})
@@ -245,11 +257,20 @@ func newEnv(t *testing.T) *env {
 		w.Header().Set("Content-Type", "text/html")
 		io.WriteString(w, "<!doctype html><title>Vigil</title>")
 	})
-	h := New(Config{
+	cfg := Config{
 		Store: st, Commands: e.cmd, Revoker: e.rev, Policies: e.pub, CAHash: testCAHash,
 		Enroll:  enroll.New(enroll.Config{Store: st, Issuer: e.issuer, CAHash: testCAHash, NATSPort: 4222, Now: e.clock.Now}),
 		Console: console, Metrics: metrics, Now: e.clock.Now,
-	})
+	}
+	if detection {
+		rules, err := detect.NewRules(ctx, apitest.RulePack(), st.Rules(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.det = detect.New(detect.Config{Store: st, Rules: rules, Now: e.clock.Now})
+		cfg.Detection = e.det
+	}
+	h := New(cfg)
 	e.srv = httptest.NewServer(h)
 	t.Cleanup(e.srv.Close)
 	return e
@@ -313,6 +334,16 @@ func errorCode(t *testing.T, data []byte) string {
 		t.Fatalf("not an error envelope: %s (%v)", data, err)
 	}
 	return body.Error.Code
+}
+
+// errorMessage returns the message of an error envelope, "" for an
+// answer that is not one.
+func errorMessage(data []byte) string {
+	var body errorBody
+	if err := json.Unmarshal(data, &body); err != nil {
+		return ""
+	}
+	return body.Error.Message
 }
 
 // audit returns audit entries whose action starts with prefix, newest first.

@@ -49,6 +49,8 @@ func storeError(err error, what string) error {
 		return errorf(http.StatusBadRequest, "cursor: not one this listing returned")
 	case errors.Is(err, store.ErrConflict):
 		return errorf(http.StatusConflict, "%s changed meanwhile; retry", what)
+	case errors.Is(err, store.ErrInvalid):
+		return errorf(http.StatusBadRequest, "%s: the store refused it as invalid", what)
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

@@ -68,6 +68,32 @@ func routeTable() []route {
 		{"GET", v + "/alerts/{id}", store.RoleViewer, "alert.get", (*server).getAlert},
 		{"POST", v + "/alerts/{id}/state", store.RoleAnalyst, "alert.state", (*server).setAlertState},
 
+		{"GET", v + "/incidents", store.RoleViewer, "incident.list", (*server).listIncidents},
+		{"GET", v + "/incidents/{id}", store.RoleViewer, "incident.get", (*server).getIncident},
+		{"POST", v + "/incidents/{id}/state", store.RoleAnalyst, "incident.state", (*server).setIncidentState},
+		{"GET", v + "/incidents/{id}/alerts", store.RoleViewer, "incident.alerts", (*server).incidentAlerts},
+		{"GET", v + "/incidents/{id}/timeline", store.RoleViewer, "incident.timeline", (*server).incidentTimeline},
+
+		{"GET", v + "/rules", store.RoleViewer, "rule.list", (*server).listRules},
+		{"GET", v + "/rules/problems", store.RoleViewer, "rule.problems", (*server).ruleProblems},
+		{"POST", v + "/rules/import", store.RoleResponder, "rule.import", (*server).importRules},
+		{"GET", v + "/rules/{id}", store.RoleViewer, "rule.get", (*server).getRule},
+		{"GET", v + "/rules/{id}/source", store.RoleViewer, "rule.source", (*server).ruleSource},
+		{"PUT", v + "/rules/{id}/setting", store.RoleResponder, "rule.setting", (*server).putRuleSetting},
+		{"DELETE", v + "/rules/{id}/setting", store.RoleResponder, "rule.setting.delete", (*server).deleteRuleSetting},
+		// Imported files live apart from /rules/{id}: a file's path may
+		// end in any name, "setting" too.
+		{"GET", v + "/rule-files", store.RoleViewer, "rulefile.list", (*server).listRuleFiles},
+		{"DELETE", v + "/rule-files/{name...}", store.RoleResponder, "rulefile.delete", (*server).deleteRuleFile},
+
+		{"GET", v + "/attack/coverage", store.RoleViewer, "attack.coverage", (*server).attackCoverage},
+
+		{"GET", v + "/exceptions", store.RoleViewer, "exception.list", (*server).listExceptions},
+		{"POST", v + "/exceptions", store.RoleAnalyst, "exception.create", (*server).createException},
+		{"GET", v + "/exceptions/{id}", store.RoleViewer, "exception.get", (*server).getException},
+		{"PUT", v + "/exceptions/{id}", store.RoleAnalyst, "exception.update", (*server).updateException},
+		{"DELETE", v + "/exceptions/{id}", store.RoleAnalyst, "exception.delete", (*server).deleteException},
+
 		{"GET", v + "/tokens", store.RoleAdmin, "token.list", (*server).listJoinTokens},
 		{"POST", v + "/tokens", store.RoleAdmin, "token.create", (*server).createJoinToken},
 		{"DELETE", v + "/tokens/{id}", store.RoleAdmin, "token.delete", (*server).deleteJoinToken},

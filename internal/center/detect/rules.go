@@ -75,6 +75,7 @@ func (r *Rules) Reload(ctx context.Context) error {
 		return fmt.Errorf("rules: %w", err)
 	}
 	opts := ruleset.Options{Settings: map[string]ruleset.Setting{}}
+	opts.Correlate.Logger = r.log
 	for _, s := range settings {
 		opts.Settings[s.RuleID] = ruleset.Setting{Disabled: s.Disabled, Level: string(s.Severity)}
 	}

@@ -23,7 +23,13 @@ func (a *app) alertsCmd() *cobra.Command {
 	}
 	cmd.AddCommand(a.alertsListCmd(), a.alertsShowCmd(),
 		a.alertStateCmd("ack ID", "Acknowledge an alert: someone is on it", store.AlertAcknowledged),
-		a.alertResolveCmd(),
+		clikit.ResolveCmd("alert", func(cmd *cobra.Command, id, comment string, falsePositive bool) error {
+			state := store.AlertResolved
+			if falsePositive {
+				state = store.AlertFalsePositive
+			}
+			return a.setAlertState(cmd, id, state, comment)
+		}),
 		a.alertStateCmd("reopen ID", "Reopen an alert (back to new)", store.AlertNew))
 	return clikit.Group(cmd)
 }
@@ -53,24 +59,30 @@ func (a *app) alertsListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if a.JSON() {
-				return a.PrintJSON(alerts)
-			}
-			now := a.Env.Now()
-			t := clikit.NewTable(a.Env.Stdout, "ID", "SEVERITY", "STATE", "HOST", "TITLE", "TECHNIQUES", "COUNT", "LAST SEEN")
-			for _, al := range alerts {
-				t.Row(al.ID, string(al.Severity), string(al.State), hostOf(al), clikit.Truncate(al.Title, 60),
-					strings.Join(al.Techniques, ","), strconv.Itoa(al.Count), clikit.Ago(now, lastSeen(al)))
-			}
-			return t.Flush()
+			return PrintList(a.App, alerts)
 		},
 	}
 	cmd.Flags().StringVar(&state, "state", "", "only alerts in this state: new, acknowledged, resolved or false_positive")
 	cmd.Flags().StringVar(&sev, "severity", "", "only alerts of this severity: low, medium, high or critical")
 	cmd.Flags().StringVar(&f.AgentID, "agent", "", "only alerts of this agent ID")
 	cmd.Flags().StringVar(&f.RuleID, "rule", "", "only alerts of this rule ID")
+	cmd.Flags().StringVar(&f.IncidentID, "incident", "", "only alerts of this incident ID")
 	cmd.Flags().IntVar(&limit, "limit", store.DefaultLimit, "list at most this many (0: all)")
 	return cmd
+}
+
+// PrintList prints alerts as a table, or as JSON with -o json.
+func PrintList(a *clikit.App, alerts []store.Alert) error {
+	if a.JSON() {
+		return a.PrintJSON(alerts)
+	}
+	now := a.Env.Now()
+	t := clikit.NewTable(a.Env.Stdout, "ID", "SEVERITY", "STATE", "HOST", "TITLE", "TECHNIQUES", "COUNT", "LAST SEEN")
+	for _, al := range alerts {
+		t.Row(al.ID, string(al.Severity), string(al.State), hostOf(al), clikit.Truncate(al.Title, 60),
+			strings.Join(al.Techniques, ","), strconv.Itoa(al.Count), clikit.Ago(now, lastSeen(al)))
+	}
+	return t.Flush()
 }
 
 // hostOf is the alert's hostname, or its agent id.
@@ -89,25 +101,7 @@ func lastSeen(al store.Alert) time.Time {
 }
 
 func (a *app) alertsShowCmd() *cobra.Command {
-	return &cobra.Command{
-		Use:   "show ID",
-		Short: "Show an alert with its evidence and comments",
-		Args:  clikit.ExactArgs("ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := a.API()
-			if err != nil {
-				return err
-			}
-			al, err := c.Alert(cmd.Context(), args[0])
-			if err != nil {
-				return err
-			}
-			if a.JSON() {
-				return a.PrintJSON(al)
-			}
-			return a.showAlert(al)
-		},
-	}
+	return clikit.ShowCmd(a.App, "Show an alert with its evidence and comments", (*apiclient.Client).Alert, a.showAlert)
 }
 
 func (a *app) showAlert(al store.Alert) error {
@@ -123,6 +117,7 @@ func (a *app) showAlert(al store.Alert) error {
 	f.Add("State", string(al.State))
 	f.Add("Agent", agent)
 	f.Add("Rule", al.RuleID)
+	f.Add("Incident", al.IncidentID)
 	f.Add("Techniques", strings.Join(al.Techniques, ", "))
 	f.Add("Count", strconv.Itoa(al.Count))
 	f.Add("Created", clikit.When(now, al.CreatedAt))
@@ -155,39 +150,9 @@ func (a *app) showAlert(al store.Alert) error {
 }
 
 func (a *app) alertStateCmd(use, short string, state store.AlertState) *cobra.Command {
-	var comment string
-	cmd := &cobra.Command{
-		Use:   use,
-		Short: short,
-		Args:  clikit.ExactArgs("ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return a.setAlertState(cmd, args[0], state, comment)
-		},
-	}
-	cmd.Flags().StringVarP(&comment, "message", "m", "", "comment kept with the alert")
-	return cmd
-}
-
-func (a *app) alertResolveCmd() *cobra.Command {
-	var (
-		comment string
-		falsePo bool
-	)
-	cmd := &cobra.Command{
-		Use:   "resolve ID",
-		Short: "Resolve an alert, or close it as a false positive",
-		Args:  clikit.ExactArgs("ID"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			state := store.AlertResolved
-			if falsePo {
-				state = store.AlertFalsePositive
-			}
-			return a.setAlertState(cmd, args[0], state, comment)
-		},
-	}
-	cmd.Flags().StringVarP(&comment, "message", "m", "", "comment kept with the alert")
-	cmd.Flags().BoolVar(&falsePo, "false-positive", false, "close it as a false positive")
-	return cmd
+	return clikit.StateCmd(use, short, "alert", func(cmd *cobra.Command, id, comment string) error {
+		return a.setAlertState(cmd, id, state, comment)
+	})
 }
 
 func (a *app) setAlertState(cmd *cobra.Command, id string, state store.AlertState, comment string) error {

@@ -75,3 +75,28 @@ func Group(cmd *cobra.Command) *cobra.Command {
 	}
 	return cmd
 }
+
+// ShowCmd returns `show ID`: it fetches one object with get (a method
+// expression such as (*apiclient.Client).Alert) and prints it as JSON
+// with -o json, else with show.
+func ShowCmd[T any](a *App, short string, get func(c *apiclient.Client, ctx context.Context, id string) (T, error), show func(T) error) *cobra.Command {
+	return &cobra.Command{
+		Use:   "show ID",
+		Short: short,
+		Args:  ExactArgs("ID"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := a.API()
+			if err != nil {
+				return err
+			}
+			v, err := get(c, cmd.Context(), args[0])
+			if err != nil {
+				return err
+			}
+			if a.JSON() {
+				return a.PrintJSON(v)
+			}
+			return show(v)
+		},
+	}
+}

@@ -153,7 +153,7 @@ func Load(sources []Source, opts Options) *RuleSet {
 		if root == "" {
 			root = "."
 		}
-		sub := sigma.LoadFS(rulesOnly{src.FS}, root)
+		sub := sigma.ReadFS(rulesOnly{src.FS}, root)
 		for _, r := range sub.Rules {
 			origin[r.Pos.File] = src.Name
 		}
@@ -168,7 +168,7 @@ func Load(sources []Source, opts Options) *RuleSet {
 		set.Filters = append(set.Filters, sub.Filters...)
 		set.Errors = append(set.Errors, sub.Errors...)
 	}
-	// References may cross sources: validate the whole again.
+	// References may cross sources: validate the whole once.
 	set.Validate()
 	for _, e := range set.Errors {
 		rs.Problems = append(rs.Problems, Problem{

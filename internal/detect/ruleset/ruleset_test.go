@@ -258,3 +258,36 @@ func FuzzTestFile(f *testing.F) {
 		}
 	})
 }
+
+// TestReferencesAcrossSources: an imported correlation may use a shipped
+// rule.
+func TestReferencesAcrossSources(t *testing.T) {
+	imported := fstest.MapFS{"mine.yml": {Data: []byte(`title: Two failures
+id: 77777777-7777-4777-8777-777777777777
+status: test
+level: medium
+tags: [attack.t1110]
+correlation:
+  type: event_count
+  rules: [login_failed]
+  group-by: [source.ip]
+  timespan: 1m
+  condition: {gte: 2}
+`)}}
+	rs := ruleset.Load([]ruleset.Source{
+		{Name: "builtin", FS: files, Root: "."},
+		{Name: "imported", FS: imported, Root: "."},
+	}, ruleset.Options{})
+	for _, p := range rs.Problems {
+		if p.Source == "imported" {
+			t.Errorf("imported: %s", p.Error())
+		}
+	}
+	found := false
+	for _, r := range rs.Rules {
+		found = found || r.ID == "77777777-7777-4777-8777-777777777777" && r.Source == "imported"
+	}
+	if !found {
+		t.Error("the imported correlation is not loaded")
+	}
+}

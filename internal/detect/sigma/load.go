@@ -18,13 +18,24 @@ const MaxFileSize = 16 << 20
 // reported in Set.Errors, with their file and line; they never stop the
 // others. Positions name files by their path in fsys.
 func LoadFS(fsys fs.FS, root string) *Set {
+	set := ReadFS(fsys, root)
+	set.Validate()
+	return set
+}
+
+// ReadFS is LoadFS without the final Validate, for a caller that puts
+// several trees together and validates the whole once (a correlation in
+// one tree may reference rules of another).
+func ReadFS(fsys fs.FS, root string) *Set {
 	return loadFS(fsys, root, func(p string) string { return p })
 }
 
 // LoadDir is LoadFS over a folder of the host; positions name files by
 // their path joined to dir.
 func LoadDir(dir string) *Set {
-	return loadFS(os.DirFS(dir), ".", func(p string) string { return filepath.Join(dir, filepath.FromSlash(p)) })
+	set := loadFS(os.DirFS(dir), ".", func(p string) string { return filepath.Join(dir, filepath.FromSlash(p)) })
+	set.Validate()
+	return set
 }
 
 func loadFS(fsys fs.FS, root string, name func(string) string) *Set {
@@ -64,7 +75,6 @@ func loadFS(fsys fs.FS, root string, name func(string) string) *Set {
 	if err != nil {
 		set.Errors = append(set.Errors, &Error{Pos: Pos{File: name(root)}, Reason: fmt.Sprintf("cannot read: %v", err), Err: ErrSyntax})
 	}
-	set.Validate()
 	return set
 }
 

@@ -39,6 +39,7 @@ var codes = map[int]string{
 	http.StatusConflict:              "conflict",
 	http.StatusGone:                  "gone",
 	http.StatusRequestEntityTooLarge: "too_large",
+	http.StatusUnprocessableEntity:   "unprocessable",
 	http.StatusTooManyRequests:       "too_many_requests",
 	http.StatusInternalServerError:   "internal",
 	http.StatusServiceUnavailable:    "unavailable",

@@ -57,7 +57,7 @@ func TestDecodeBodyLimit(t *testing.T) {
 }
 
 func TestWriteError(t *testing.T) {
-	for status, code := range map[int]string{400: "bad_request", 405: "method_not_allowed", 429: "too_many_requests", 418: "bad_request", 502: "internal"} {
+	for status, code := range map[int]string{400: "bad_request", 405: "method_not_allowed", 422: "unprocessable", 429: "too_many_requests", 418: "bad_request", 502: "internal"} {
 		rec := httptest.NewRecorder()
 		e := Errorf(status, "thing %d", 7)
 		e.RetryAfter = 3
