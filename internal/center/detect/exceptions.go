@@ -120,21 +120,68 @@ func (e *compiledException) matches(ev event.Event) bool {
 	return true
 }
 
-// matches reports whether the field's value (any element of a list)
+// matches reports whether the field's value (any element of a list, and
+// the field of any object of a list on the way, as rules read them)
 // matches one of the patterns.
 func (f *exceptionField) matches(ev event.Event) bool {
-	v, ok := ev.Get(f.path)
-	if !ok {
-		return false
+	found := false
+	eachValue(map[string]any(ev), f.path, func(v any) bool {
+		for _, s := range valueStrings(v) {
+			for _, p := range f.patterns {
+				if p.match(s) {
+					found = true
+					return false
+				}
+			}
+		}
+		return true
+	})
+	return found
+}
+
+// eachValue calls fn with every value at path under m until fn returns
+// false: a flat dotted key at any level counts (as event.Get finds it),
+// and a list of objects on the way is entered element by element.
+func eachValue(m map[string]any, path string, fn func(any) bool) bool {
+	if v, ok := m[path]; ok {
+		if !fn(v) {
+			return false
+		}
 	}
-	for _, s := range valueStrings(v) {
-		for _, p := range f.patterns {
-			if p.match(s) {
-				return true
+	for i := strings.IndexByte(path, '.'); i > 0; i = nextDot(path, i) {
+		v, ok := m[path[:i]]
+		if !ok {
+			continue
+		}
+		if !eachIn(v, path[i+1:], fn) {
+			return false
+		}
+	}
+	return true
+}
+
+// eachIn descends into v (an object, or a list of objects) for rest.
+func eachIn(v any, rest string, fn func(any) bool) bool {
+	switch x := v.(type) {
+	case map[string]any:
+		return eachValue(x, rest, fn)
+	case event.Event:
+		return eachValue(x, rest, fn)
+	case []any:
+		for _, e := range x {
+			if !eachIn(e, rest, fn) {
+				return false
 			}
 		}
 	}
-	return false
+	return true
+}
+
+func nextDot(path string, i int) int {
+	if j := strings.IndexByte(path[i+1:], '.'); j >= 0 {
+		return i + 1 + j
+	}
+	return -1
 }
 
 // hit counts a suppressed alert of exception id.

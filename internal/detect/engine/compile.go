@@ -146,7 +146,7 @@ func (c *compiler) searchNode(s *sigma.Search) node {
 		if len(nodes) == 1 {
 			return nodes[0]
 		}
-		return nodes
+		return c.bindLists(nodes)
 	case sigma.SearchList:
 		nodes := make(orNode, 0, len(s.Items))
 		for _, item := range s.Items {
@@ -159,6 +159,83 @@ func (c *compiler) searchNode(s *sigma.Search) node {
 	}
 	c.problem(s.Pos, "search %s is empty", s.Name)
 	return constNode(false)
+}
+
+// matchField is the field a compiled field match reads (nil for
+// keywords and translated values).
+func matchField(n node) *fieldRef {
+	switch x := n.(type) {
+	case *fieldNode:
+		return x.field
+	case *existsNode:
+		return x.field
+	case *fieldRefNode:
+		return x.field
+	}
+	return nil
+}
+
+// bindLists groups the matches of one search map by the fields above
+// theirs that two or more of them share (process.stdio for
+// process.stdio.fd and process.stdio.transport): where the event holds
+// a list of objects there, the matches of a group must hold for the
+// same element (bindNode).
+func (c *compiler) bindLists(nodes andNode) node {
+	shared := map[*fieldRef]int{}
+	for _, n := range nodes {
+		if f := matchField(n); f != nil {
+			// ECS's top-level fields (process, user, event ...) are
+			// objects, never lists: only the fields below them may be.
+			for a := f.parent; a != nil && a.parent != nil; a = a.parent {
+				shared[a]++
+			}
+		}
+	}
+	for f, k := range shared {
+		if k < 2 {
+			delete(shared, f)
+		}
+	}
+	if len(shared) == 0 {
+		return nodes
+	}
+	return c.groupUnder(nodes, nil, shared)
+}
+
+// groupUnder returns the AND of nodes (all of which read fields below
+// within, nil for the top), with those that share a field below within
+// grouped into a bindNode, the outermost shared field first.
+func (c *compiler) groupUnder(nodes andNode, within *fieldRef, shared map[*fieldRef]int) andNode {
+	var out andNode
+	var lists []*fieldRef
+	members := map[*fieldRef]andNode{}
+	slots := map[*fieldRef]int{} // list -> its place in out
+	for _, n := range nodes {
+		var outer *fieldRef
+		if f := matchField(n); f != nil {
+			for a := f.parent; a != nil && a != within; a = a.parent {
+				if shared[a] > 0 {
+					outer = a
+				}
+			}
+		}
+		if outer == nil {
+			out = append(out, n)
+			continue
+		}
+		if _, ok := slots[outer]; !ok {
+			slots[outer] = len(out)
+			out = append(out, nil)
+			lists = append(lists, outer)
+		}
+		members[outer] = append(members[outer], n)
+	}
+	for _, l := range lists {
+		b := &bindNode{list: l, nodes: c.groupUnder(members[l], l, shared)}
+		c.e.binds = append(c.e.binds, b)
+		out[slots[l]] = b
+	}
+	return out
 }
 
 // fieldMatch compiles one field match (or keyword list).
@@ -258,11 +335,16 @@ func (c *compiler) translated(fm *sigma.FieldMatch, t target) node {
 			}
 		}
 		if found == nil || v.Kind == sigma.ValueNull {
-			what := "value " + text
-			if t.mapping != nil && t.mapping.Sigma == "type" {
-				what = "auditd record type " + text
+			what, why := "value "+text, ""
+			if t.mapping != nil {
+				if t.mapping.Sigma == "type" {
+					what = "auditd record type " + text
+				}
+				if t.mapping.Unmatched != "" {
+					why = ": " + t.mapping.Unmatched
+				}
 			}
-			c.problem(v.Pos, "field %s: %s has no counterpart in Vigil's events (mapped: %s)", fm.Field, what, valueNames(t.values))
+			c.problem(v.Pos, "field %s: %s has no counterpart in Vigil's events (mapped: %s)%s", fm.Field, what, valueNames(t.values), why)
 			continue
 		}
 		conds := make(andNode, 0, len(found.Conditions))

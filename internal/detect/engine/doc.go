@@ -14,12 +14,14 @@
 // event). Log sources select events by event.category, event.action,
 // event.dataset and fields (LogsourceMappings): process_creation is
 // process/exec, file_event is file-created, file-modified and
-// file-renamed, network_connection the connection events, dns_query the
+// file-renamed (file_create, outside Sigma's taxonomy, file-created),
+// network_connection the connection events, dns_query the
 // dns-query events (dns-answer when the rule names QueryResults), the
 // services auth, sshd, sudo and su the authlog sensor's events, auditd
 // the process exec and file events that its EXECVE, SYSCALL, CWD and PATH
 // records stand for (a0..aN are process.args[N], exe
-// process.executable, name file.path). A rule whose log source, field,
+// process.executable, name file.path), product linux alone every event
+// (any field but auditd's). A rule whose log source, field,
 // value or modifier Vigil cannot evaluate is not loaded: New returns a
 // Problem with its position and the precise reason.
 //
@@ -31,6 +33,19 @@
 //   - A field whose value is a list matches when any element does
 //     (process.args, event.type); `all` needs every value of the rule,
 //     each in any element.
+//   - A field below a list of objects (process.stdio.transport,
+//     process.ancestry.name) is the list of that field's values in the
+//     elements that have it, as Elasticsearch reads arrays of objects: it
+//     matches when any of them does, `all` needs each value in some
+//     element, `exists: true` holds when one element has the field, null
+//     when none has a value other than null, `neq` when none equals.
+//     Lists of lists are read flat. The index scans every element.
+//   - In one search map, the matches whose fields go through the same
+//     list of objects (below the top level: ECS's top-level fields are
+//     objects) hold for one and the same element: `process.stdio.fd: 0`
+//     with `process.stdio.transport: tcp` is an element that is fd 0 and
+//     tcp (bindNode). Matches in different searches are independent, so
+//     two searches ask for two elements that may differ.
 //   - Numbers compare numerically, whether the event holds a number, a
 //     json.Number or a string holding one ("8080"); a rule's number also
 //     equals the same text.

@@ -87,6 +87,9 @@ type Engine struct {
 	categoryRef *fieldRef
 	npat        int
 	pool        sync.Pool
+	// binds are the selections whose matches hold for one element of a
+	// list of objects.
+	binds []*bindNode
 }
 
 // group holds the rules of one event selection, with their literal
@@ -154,6 +157,7 @@ func New(rules []*sigma.Rule, opts Options) (*Engine, []Problem) {
 		e.rules = append(e.rules, c.pub)
 		g.rules = append(g.rules, idx)
 	}
+	e.fillUnder()
 	e.buildIndex()
 	e.pool.New = func() any { return newScratch(e) }
 	return e, problems
@@ -194,6 +198,22 @@ func (e *Engine) field(path string, index int) *fieldRef {
 	e.fields = append(e.fields, f)
 	e.fieldIndex[key] = f
 	return f
+}
+
+// fillUnder lists, for each bindNode, the fields below its list: their
+// values change with the element the matches are evaluated on.
+func (e *Engine) fillUnder() {
+	for _, b := range e.binds {
+		b.under = b.under[:0]
+		for _, f := range e.fields {
+			for a := f.parent; a != nil; a = a.parent {
+				if a == b.list {
+					b.under = append(b.under, f)
+					break
+				}
+			}
+		}
+	}
 }
 
 // buildIndex derives each rule's literals and builds, per group and
@@ -457,6 +477,11 @@ func scanValue(s *scratch, fs *fieldScan, v any) {
 		for _, x := range t {
 			scanText(s, fs, x)
 		}
+	case *projection:
+		t.each(func(x any) bool {
+			scanValue(s, fs, x)
+			return false
+		})
 	default:
 		if txt, buf, ok := scalarText(v, s.buf); ok {
 			s.buf = buf

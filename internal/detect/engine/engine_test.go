@@ -194,6 +194,14 @@ var matchCases = []matchCase{
 	{"vigil service", "{product: linux, service: kmod}", "    s:\n        vigil.kmod.name: rk\n    condition: s\n", kmodEvent("rk", "/tmp/rk.ko", false), true},
 	{"product only", "{product: linux}", "    s:\n        message|contains: loaded module\n    condition: s\n", kmodEvent("rk", "/tmp/rk.ko", false), true},
 	{"category without product", "{category: process_creation}", "    s:\n        Image|endswith: /curl\n    condition: s\n", curlPost, true},
+	{"process fields for every event", "{product: linux}", "    s:\n        CommandLine|contains: '@/etc/passwd'\n    condition: s\n", curlPost, true},
+	{"file fields for every event", "{product: linux}", "    s:\n        TargetFilename: /etc/cron.d/updater\n    condition: s\n", fileEvent("file-created", "/etc/cron.d/updater"), true},
+	{"process name is the path", lsProc, "    s:\n        ProcessName|endswith: /curl\n    condition: s\n", curlPost, true},
+	{"process args", lsNet, "    s:\n        ProcessArgs: '4444'\n    condition: s\n", networkEvent("connection-attempted", "egress", "10.0.0.5", 40000, "198.51.100.9", 4444), true},
+	{"process args contains", lsNet, "    s:\n        ProcessArgs|contains: '198.51.100.'\n    condition: s\n", networkEvent("connection-attempted", "egress", "10.0.0.5", 40000, "198.51.100.9", 4444), true},
+	{"terminal session is the audit session", lsProc, "    s:\n        TerminalSessionId: 3\n    condition: s\n", curlPost, true},
+	{"file create", "{product: linux, category: file_create}", "    s:\n        TargetFilename|startswith: /etc/cron.d/\n    condition: s\n", fileEvent("file-created", "/etc/cron.d/updater"), true},
+	{"file create is not a change", "{product: linux, category: file_create}", "    s:\n        TargetFilename: /etc/crontab\n    condition: s\n", fileEvent("file-modified", "/etc/crontab"), false},
 
 	// auditd records onto process and file events.
 	{"auditd execve", lsAudit, "    s:\n        type: EXECVE\n        a0: chmod\n        a1|contains: '+x'\n    condition: s\n", execEvent("/usr/bin/chmod", "chmod", "u+x", "/tmp/payload"), true},
@@ -205,6 +213,7 @@ var matchCases = []matchCase{
 	{"auditd nametype", lsAudit, "    s:\n        type: PATH\n        nametype: DELETE\n        name|startswith: /var/log/\n    condition: s\n", fileEvent("file-deleted", "/var/log/auth.log"), true},
 	{"auditd either", lsAudit, "    a:\n        type: PATH\n        name: /etc/shadow\n    b:\n        type: EXECVE\n        a0: chmod\n    condition: a or b\n", execEvent("/usr/bin/chmod", "chmod", "777", "/etc/shadow"), true},
 	{"auditd ids", lsAudit, "    s:\n        type: SYSCALL\n        auid: 1000\n        euid: 1000\n        tty: pts/0\n        ses: 3\n        pid: 4242\n        ppid: 4200\n        argc: 1\n        cwd: /home/alice\n    condition: s\n", execEvent("/usr/bin/id", "id"), true},
+	{"auditd cmdline", lsAudit, "    s:\n        type: SYSCALL\n        cmdline|contains: '-d @/etc/passwd'\n    condition: s\n", curlPost, true},
 	{"auditd tty", lsAudit, "    s:\n        type: SYSCALL\n        tty: pts0\n    condition: s\n", execEvent("/usr/bin/id", "id"), false},
 	{"auditd decoded args", lsAudit, "    s:\n        a2: '-d'\n    condition: s\n", decoded(curlPost), true},
 }

@@ -25,6 +25,9 @@ func FuzzCompile(f *testing.F) {
 	for _, c := range matchCases[:40] {
 		f.Add([]byte(ruleText("r-1", c.logsource, c.detection)))
 	}
+	for _, c := range listCases {
+		f.Add([]byte(ruleText("r-1", c.logsource, c.detection)))
+	}
 	events := []event.Event{
 		curlPost, decoded(curlPost),
 		networkEvent("connection-attempted", "egress", "10.0.0.5", 40000, "198.51.100.9", 4444),
@@ -32,6 +35,7 @@ func FuzzCompile(f *testing.F) {
 		authEvent("login-failed", "sshd", "root", "203.0.113.50", "Failed password for root"),
 		dnsEvent("dns-answer", "a.example", "198.51.100.1"),
 		kmodEvent("rk", "/tmp/rk.ko", false),
+		reverseShell, decoded(reverseShell), socketActivated, withAncestryUsers(), withNexthops(),
 		{"event": map[string]any{"category": []any{"process", "file"}, "action": "exec"}, "message": []any{1, "x", nil}},
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {

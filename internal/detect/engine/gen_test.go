@@ -154,7 +154,23 @@ func (g *gen) literal() string {
 }
 
 func (g *gen) processMatch() string {
-	switch g.r.IntN(14) {
+	x := g.r.IntN(18)
+	switch x {
+	case 14:
+		// A field of a list's objects, alone: any element.
+		return fmt.Sprintf("        process.ancestry.executable|endswith: %s\n", quote("/"+g.literal()))
+	case 15:
+		// Two fields of one element.
+		return fmt.Sprintf("        process.ancestry.name: %s\n        process.ancestry.executable|contains: %s\n", quote(g.pick(g.tokens)), quote(g.pick(genPaths)))
+	case 16:
+		// A socket as stdin or stdout, with its peer.
+		return fmt.Sprintf("        process.stdio.fd:\n            - 0\n            - 1\n        process.stdio.transport: %s\n        process.stdio.remote|startswith: %s\n",
+			quote(g.pick([]string{"tcp", "udp"})), quote(fmt.Sprintf("198.51.100.%d:", g.r.IntN(255))))
+	case 17:
+		// An unbound unix socket (no peer) of a named path.
+		return fmt.Sprintf("        process.stdio.transport: unix\n        process.stdio.local|startswith: %s\n        process.stdio.remote|exists: false\n", quote("/run/"+g.pick(g.tokens)))
+	}
+	switch x {
 	case 0, 1:
 		return fmt.Sprintf("        Image|endswith: %s\n", quote("/"+g.literal()))
 	case 2, 3:
@@ -236,6 +252,62 @@ func (g *gen) rules(n int) string {
 	return strings.Join(docs, "---\n")
 }
 
+// lineage gives an exec event its ancestry and, for some, the sockets
+// and pipes of its fds 0-2, as lists of objects (in the sensors' []any,
+// or []map[string]any as other producers make them).
+func (g *gen) lineage(e event.Event) {
+	var ancestry []any
+	for i := 0; i < g.r.IntN(5); i++ {
+		exe := g.pick(genParents)
+		if g.r.IntN(6) == 0 {
+			exe = g.pick(genPaths) + g.pick(g.tokens)
+		}
+		name := exe[strings.LastIndexByte(exe, '/')+1:]
+		if g.r.IntN(6) == 0 {
+			name = g.pick(g.tokens)
+		}
+		ancestry = append(ancestry, map[string]any{"entity_id": g.word(22), "pid": 100 + i, "name": name, "executable": exe})
+	}
+	if len(ancestry) > 0 {
+		e.Set("process.ancestry", ancestry)
+	}
+	if g.r.IntN(3) != 0 {
+		return
+	}
+	var stdio []map[string]any
+	for fd := 0; fd < 3; fd++ {
+		switch g.r.IntN(4) {
+		case 0:
+			stdio = append(stdio, map[string]any{"fd": fd, "type": "pipe", "inode": uint64(9000 + fd)})
+		case 1:
+			transport := g.pick([]string{"tcp", "udp", "unix"})
+			m := map[string]any{"fd": fd, "type": "socket", "transport": transport}
+			switch {
+			case transport == "unix":
+				m["local"] = "/run/" + g.pick(g.tokens) + ".sock"
+			case g.r.IntN(3) != 0:
+				m["local"] = "10.0.0.5:" + fmt.Sprint(30000+g.r.IntN(30000))
+				m["remote"] = fmt.Sprintf("198.51.100.%d:%d", g.r.IntN(255), []int{443, 4444, 8080}[g.r.IntN(3)])
+			default:
+				m["local"] = "0.0.0.0:" + fmt.Sprint(1024+g.r.IntN(30000))
+			}
+			stdio = append(stdio, m)
+		}
+	}
+	if len(stdio) == 0 {
+		return
+	}
+	if g.r.IntN(2) == 0 {
+		e.Set("process.stdio", stdio)
+		return
+	}
+	list := make([]any, len(stdio))
+	for i, m := range stdio {
+		list[i] = m
+	}
+	e.Set("process.stdio", list)
+}
+
 // event returns an event of a busy host: mostly process executions, then
 // connections, file changes and logins. About one in five carries a rare
 // token.
@@ -258,6 +330,7 @@ func (g *gen) event() event.Event {
 		}
 		e := execEvent(spice(exe), args...)
 		e.Set("process.parent.executable", g.pick(genParents))
+		g.lineage(e)
 		e.Set("user.name", g.pick(genUsers))
 		e.Set("process.working_directory", spice(g.pick(genPaths)))
 		return e

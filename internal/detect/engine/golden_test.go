@@ -70,7 +70,9 @@ func renderMappings() string {
 	b.WriteString("Sigma rules name fields as Sysmon does (`Image`, `CommandLine` ...); Vigil's events use ECS names.\n")
 	b.WriteString("The table says what each Sigma field becomes. A field with a dot in its name (`process.args`,\n")
 	b.WriteString("`vigil.auth.method`) or `message` is an ECS field and is used as it is, so rules may use ECS names\n")
-	b.WriteString("directly. A rule naming a field that is neither is not loaded, and the rule's problem says why.\n\n")
+	b.WriteString("directly. A rule naming a field that is neither is not loaded, and the rule's problem says why.\n")
+	b.WriteString("A field mapped for some log sources may be named in those, and in rules of product `linux` alone\n")
+	b.WriteString("(every event); \"all but auditd\" fields in every log source but auditd.\n\n")
 	b.WriteString("| Sigma field | Vigil field | Log sources | Notes |\n| --- | --- | --- | --- |\n")
 	for _, m := range FieldMappings() {
 		ecs := "`" + m.ECS + "`"
@@ -91,6 +93,9 @@ func renderMappings() string {
 		}
 		if m.Note != "" {
 			notes = append(notes, m.Note)
+		}
+		if m.Unmatched != "" {
+			notes = append(notes, "other values are not loaded: "+m.Unmatched)
 		}
 		sources := "all but auditd"
 		if m.Reason != "" {
@@ -158,6 +163,41 @@ func codeList(list []string) string {
 
 func TestMappingDocumentation(t *testing.T) {
 	golden(t, "sigma-mapping.md", renderMappings())
+}
+
+// Markers of the generated section of docs/rules.md.
+const (
+	docBegin = "<!-- generated from the engine's tables: go test ./internal/detect/engine -run TestRulesDocTables -update -->\n"
+	docEnd   = "<!-- end of the generated tables -->"
+)
+
+// TestRulesDocTables keeps the field and log source tables of the
+// rule writers' guide generated: the section of docs/rules.md between
+// its markers must be what renderMappings writes (-update rewrites it).
+func TestRulesDocTables(t *testing.T) {
+	path := filepath.Join("..", "..", "..", "docs", "rules.md")
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(data)
+	i, j := strings.Index(doc, docBegin), strings.Index(doc, docEnd)
+	if i < 0 || j < i {
+		t.Fatalf("%s has no generated section (from %q to %q)", path, strings.TrimSpace(docBegin), docEnd)
+	}
+	want := "\n" + renderMappings() + "\n"
+	got := doc[i+len(docBegin) : j]
+	if got == want {
+		return
+	}
+	if *update {
+		doc = doc[:i+len(docBegin)] + want + doc[j:]
+		if err := os.WriteFile(path, []byte(doc), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Errorf("the tables of %s differ from the engine's (run with -update to rewrite them):\n%s", path, diffLines(want, got))
 }
 
 func TestMappingTablesAreConsistent(t *testing.T) {

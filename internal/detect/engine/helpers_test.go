@@ -246,6 +246,41 @@ func (e *Engine) matchAll(ev event.Event, dst []*Rule) []*Rule {
 	return dst
 }
 
+// candidates returns the number of rules Match evaluates in full for
+// ev: those the index leaves after its scan.
+func (e *Engine) candidates(ev event.Event) int {
+	s := e.pool.Get().(*scratch)
+	s.reset(ev)
+	e.visitGroups(s, func(g *group) {
+		for _, r := range g.always {
+			s.candidate(r)
+		}
+		for _, fs := range g.scans {
+			if v, ok := s.get(fs.field); ok {
+				scanValue(s, fs, v)
+			}
+		}
+	})
+	n := len(s.cands)
+	s.release()
+	e.pool.Put(s)
+	return n
+}
+
+// selected returns the number of rules matchAll evaluates for the
+// events: every rule of the groups that select each.
+func (e *Engine) selected(events []event.Event) int {
+	n := 0
+	for _, ev := range events {
+		s := e.pool.Get().(*scratch)
+		s.reset(ev)
+		e.visitGroups(s, func(g *group) { n += len(g.rules) })
+		s.release()
+		e.pool.Put(s)
+	}
+	return n
+}
+
 // states returns the number of states.
 func (a *automaton) states() int { return len(a.outStart) - 1 }
 

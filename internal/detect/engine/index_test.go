@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/vigilsec/vigil/internal/event"
@@ -13,7 +14,7 @@ func TestIndexNeverChangesAVerdict(t *testing.T) {
 	if testing.Short() {
 		rounds = 5
 	}
-	matched := 0
+	matched, listMatched := 0, 0
 	for seed := uint64(1); seed <= uint64(rounds); seed++ {
 		g := newGen(seed)
 		e, problems := compileRules(t, g.rules(20+int(seed)*7), Options{})
@@ -32,11 +33,40 @@ func TestIndexNeverChangesAVerdict(t *testing.T) {
 				t.Fatalf("seed %d event %d: index %q, every rule %q\nevent: %v", seed, i, ids(dst), ids(brute), ev)
 			}
 			matched += len(dst)
+			for _, r := range dst {
+				if usesObjectLists(r) {
+					listMatched++
+				}
+			}
 		}
 	}
 	if matched == 0 {
 		t.Error("no event matched any rule: the test compares nothing")
 	}
+	if listMatched == 0 {
+		t.Error("no rule on a list of objects matched: the test compares nothing of them")
+	}
+	t.Logf("%d matches, %d of rules on lists of objects", matched, listMatched)
+}
+
+// usesObjectLists reports whether a rule names a field of the objects of
+// process.stdio or process.ancestry.
+func usesObjectLists(r *Rule) bool {
+	for _, s := range r.Sigma.Detection.Searches {
+		for _, m := range s.Matches {
+			if strings.HasPrefix(m.Field, "process.stdio.") || strings.HasPrefix(m.Field, "process.ancestry.") {
+				return true
+			}
+		}
+		for _, item := range s.Items {
+			for _, m := range item.Matches {
+				if strings.HasPrefix(m.Field, "process.stdio.") || strings.HasPrefix(m.Field, "process.ancestry.") {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // TestIndexNarrowsCandidates checks that the index leaves most rules
@@ -54,22 +84,10 @@ func TestIndexNarrowsCandidates(t *testing.T) {
 	if always > len(e.compiled)/5 {
 		t.Errorf("%d of %d rules are evaluated for every event", always, len(e.compiled))
 	}
-	s := newScratch(e)
 	total := 0
 	const n = 500
 	for i := 0; i < n; i++ {
-		s.reset(g.event())
-		e.visitGroups(s, func(grp *group) {
-			for _, r := range grp.always {
-				s.candidate(r)
-			}
-			for _, fs := range grp.scans {
-				if v, ok := s.get(fs.field); ok {
-					scanValue(s, fs, v)
-				}
-			}
-		})
-		total += len(s.cands)
+		total += e.candidates(g.event())
 	}
 	if avg := float64(total) / n; avg > 100 {
 		t.Errorf("%.1f candidates per event of 1000 rules", avg)
@@ -80,7 +98,13 @@ func TestIndexNarrowsCandidates(t *testing.T) {
 // allocates nothing, whatever the number of rules.
 func TestMatchDoesNotAllocate(t *testing.T) {
 	g := newGen(7)
-	e, problems := compileRules(t, g.rules(300), Options{})
+	// With rules on lists of objects that the list events below match,
+	// field by field and element by element.
+	src := g.rules(300) + "---\n" +
+		ruleText("l-1", lsProc, "    s:\n        process.stdio.fd:\n            - 0\n            - 1\n        process.stdio.transport: tcp\n    condition: s\n") + "---\n" +
+		ruleText("l-2", lsProc, "    s:\n        process.ancestry.name: sh\n        process.ancestry.executable|endswith: /dash\n    condition: s\n") + "---\n" +
+		ruleText("l-3", lsProc, "    s:\n        process.stdio.remote: null\n    f:\n        process.ancestry.user.name: root\n    condition: s or f\n")
+	e, problems := compileRules(t, src, Options{})
 	if len(problems) > 0 {
 		t.Fatal(problems[0])
 	}
@@ -88,10 +112,20 @@ func TestMatchDoesNotAllocate(t *testing.T) {
 	for i := range events {
 		events[i] = g.event()
 	}
-	events = append(events, decoded(curlPost), execEvent("/usr/bin/bash", "bash", "-c", "echo "+b64("/dev/tcp/1.2.3.4/80")))
+	events = append(events, decoded(curlPost), execEvent("/usr/bin/bash", "bash", "-c", "echo "+b64("/dev/tcp/1.2.3.4/80")),
+		reverseShell, decoded(reverseShell), socketActivated, withAncestryUsers())
 	dst := make([]*Rule, 0, 64)
+	listHits := 0
 	for _, ev := range events {
 		dst = e.Match(ev, dst[:0])
+		for _, r := range dst {
+			if strings.HasPrefix(r.ID, "l-") {
+				listHits++
+			}
+		}
+	}
+	if listHits < 3 {
+		t.Errorf("the rules on lists of objects matched %d times: the test measures too little of them", listHits)
 	}
 	i := 0
 	allocs := testing.AllocsPerRun(1000, func() {

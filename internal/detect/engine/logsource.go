@@ -71,6 +71,9 @@ var logsourceTable = []LogsourceMapping{
 	{Product: "linux", Category: lsFileEvent, Name: lsFileEvent, Keywords: messageKeyword,
 		Events: []EventSelector{{Category: "file", Actions: []string{"file-created", "file-modified", "file-renamed"}}},
 		Note:   "a file written: created, modified or renamed into place"},
+	{Product: "linux", Category: lsFileCreate, Name: lsFileCreate, Keywords: messageKeyword,
+		Events: []EventSelector{{Category: "file", Actions: []string{"file-created"}}},
+		Note:   "a file created (or moved in); older rules' name, outside Sigma's taxonomy, for what file_event covers"},
 	{Product: "linux", Category: lsFileChange, Name: lsFileChange, Keywords: messageKeyword,
 		Events: []EventSelector{{Category: "file", Actions: []string{"file-modified", "file-attributes-changed"}}}},
 	{Product: "linux", Category: lsFileDelete, Name: lsFileDelete, Keywords: messageKeyword,
@@ -121,8 +124,8 @@ var logsourceTable = []LogsourceMapping{
 		Events: []EventSelector{{Datasets: []string{"accounts"}}}, Note: "Vigil's accounts sensor"},
 	{Product: "linux", Service: "persist", Name: "persist", Keywords: messageKeyword,
 		Events: []EventSelector{{Datasets: []string{"persist"}}}, Note: "Vigil's persist sensor"},
-	{Product: "linux", Name: "linux", Keywords: messageKeyword, Events: []EventSelector{{}},
-		Note: "every event"},
+	{Product: "linux", Name: lsLinux, Keywords: messageKeyword, Events: []EventSelector{{}},
+		Note: "every event; every field but auditd's may be named"},
 }
 
 // LogsourceMappings returns the table of Sigma log sources, in a stable
@@ -155,6 +158,13 @@ func resolveLogsource(ls sigma.Logsource) (*LogsourceMapping, error) {
 			return nil, fmt.Errorf("logsource %s is %s", label, m.Reason)
 		}
 		return m, nil
+	}
+	if ls.Category != "" {
+		for i := range logsourceTable {
+			if m := &logsourceTable[i]; m.Service == ls.Category && m.Category == "" {
+				return nil, fmt.Errorf("logsource %s names %s as a category: it is a service in Sigma's taxonomy (service: %s)", label, ls.Category, ls.Category)
+			}
+		}
 	}
 	return nil, fmt.Errorf("logsource %s is %s", label, notCollected)
 }

@@ -39,6 +39,9 @@ type FieldMapping struct {
 	// Reason, when set, says why the field cannot be evaluated: a rule
 	// using it is not loaded.
 	Reason string
+	// Unmatched, for fields with Values, says what the other values
+	// stand for that Vigil's events do not record.
+	Unmatched string
 	// Note explains the mapping.
 	Note string
 	// kind is the event kind an auditd field implies.
@@ -60,6 +63,7 @@ const (
 	lsProcessCreation    = "process_creation"
 	lsProcessTermination = "process_termination"
 	lsFileEvent          = "file_event"
+	lsFileCreate         = "file_create"
 	lsFileChange         = "file_change"
 	lsFileDelete         = "file_delete"
 	lsFileRename         = "file_rename"
@@ -67,14 +71,17 @@ const (
 	lsDNSQuery           = "dns_query"
 	lsDriverLoad         = "driver_load"
 	lsAuditd             = "auditd"
+	// lsLinux is product linux alone: every event, so every field but
+	// auditd's.
+	lsLinux = "linux"
 )
 
 // actorLogsources are the log sources whose events name the process that
 // acted.
-var actorLogsources = []string{lsProcessCreation, lsProcessTermination, lsFileEvent, lsFileChange,
+var actorLogsources = []string{lsProcessCreation, lsProcessTermination, lsFileEvent, lsFileCreate, lsFileChange,
 	lsFileDelete, lsFileRename, lsNetworkConnection, lsDNSQuery, lsDriverLoad}
 
-var fileLogsources = []string{lsFileEvent, lsFileChange, lsFileDelete, lsFileRename}
+var fileLogsources = []string{lsFileEvent, lsFileCreate, lsFileChange, lsFileDelete, lsFileRename}
 
 var (
 	execConds = []Condition{{Field: "event.category", Value: "process"}, {Field: "event.action", Value: "exec"}}
@@ -88,6 +95,8 @@ var fieldTable = []FieldMapping{
 	// module events.
 	{Sigma: "Image", ECS: "process.executable", Logsources: actorLogsources},
 	{Sigma: "CommandLine", ECS: "process.command_line", Logsources: actorLogsources},
+	{Sigma: "ProcessName", ECS: "process.executable", Logsources: actorLogsources, Note: "the executable's full path, as Windows event logs and the Linux rules that name it mean it"},
+	{Sigma: "ProcessArgs", ECS: "process.args", Logsources: actorLogsources, Note: "the arguments, each a value of the list"},
 	{Sigma: "CurrentDirectory", ECS: "process.working_directory", Logsources: actorLogsources},
 	{Sigma: "ProcessId", ECS: "process.pid", Logsources: actorLogsources},
 	{Sigma: "ProcessGuid", ECS: "process.entity_id", Logsources: actorLogsources, Note: "Vigil's stable process id (host, pid and start time)"},
@@ -96,10 +105,10 @@ var fieldTable = []FieldMapping{
 	{Sigma: "ParentProcessId", ECS: "process.parent.pid", Logsources: actorLogsources},
 	{Sigma: "ParentProcessGuid", ECS: "process.parent.entity_id", Logsources: actorLogsources},
 	{Sigma: "User", ECS: "user.name", Note: "the effective user"},
-	{Sigma: "LogonId", Reason: "a Windows logon session; Vigil's events carry the audit login user as user.audit.id"},
+	{Sigma: "LogonId", Reason: "a Windows logon session number; Sysmon for Linux fills it from the user id and the terminal, which Vigil's events carry apart (process.real_user.id, process.tty.name)"},
 	{Sigma: "ParentUser", Reason: "Vigil's events do not carry the parent process's user"},
 	{Sigma: "IntegrityLevel", Reason: "a Windows integrity level, which Linux does not have"},
-	{Sigma: "TerminalSessionId", Reason: "a Windows terminal session; Vigil has process.tty.name"},
+	{Sigma: "TerminalSessionId", ECS: "vigil.process.audit_session", Logsources: actorLogsources, Note: "the audit session id, as Sysmon for Linux fills it"},
 	{Sigma: "OriginalFileName", Reason: "read from Windows PE resources, which Linux executables do not have"},
 	{Sigma: "Product", Reason: "read from Windows PE resources, which Linux executables do not have"},
 	{Sigma: "Company", Reason: "read from Windows PE resources, which Linux executables do not have"},
@@ -150,6 +159,7 @@ var fieldTable = []FieldMapping{
 
 	// auditd records, mapped onto Vigil's process (exec) and file events.
 	{Sigma: "type", Logsources: []string{lsAuditd}, Note: "the audit record type",
+		Unmatched: "Vigil's events stand for program executions and file changes, not for other audit records",
 		Values: []ValueMapping{
 			{Sigma: "EXECVE", Conditions: execConds},
 			{Sigma: "SYSCALL", Conditions: execConds},
@@ -157,6 +167,7 @@ var fieldTable = []FieldMapping{
 			{Sigma: "PATH", Conditions: fileConds},
 		}},
 	{Sigma: "syscall", Logsources: []string{lsAuditd}, Note: "only program executions have a counterpart",
+		Unmatched: "Vigil records program executions, not other system calls",
 		Values: []ValueMapping{
 			{Sigma: "execve", Conditions: execConds},
 			{Sigma: "execveat", Conditions: execConds},
@@ -168,6 +179,7 @@ var fieldTable = []FieldMapping{
 	{Sigma: "exe", ECS: "process.executable", Logsources: []string{lsAuditd}, kind: auditExec},
 	{Sigma: "comm", ECS: "process.name", Logsources: []string{lsAuditd}, kind: auditExec},
 	{Sigma: "cwd", ECS: "process.working_directory", Logsources: []string{lsAuditd}, kind: auditExec},
+	{Sigma: "cmdline", ECS: "process.command_line", Logsources: []string{lsAuditd}, kind: auditExec, Note: "the command line, as audit log parsers that join EXECVE's arguments name it"},
 	{Sigma: "pid", ECS: "process.pid", Logsources: []string{lsAuditd}, kind: auditExec},
 	{Sigma: "ppid", ECS: "process.parent.pid", Logsources: []string{lsAuditd}, kind: auditExec},
 	{Sigma: "uid", ECS: "process.real_user.id", Logsources: []string{lsAuditd}, kind: auditExec},
@@ -228,8 +240,8 @@ func resolveField(name string, ls *LogsourceMapping) (target, error) {
 		if fm.Reason != "" {
 			return target{}, fmt.Errorf("field %s cannot be evaluated: %s", name, fm.Reason)
 		}
-		if len(fm.Logsources) > 0 && !contains(fm.Logsources, ls.Name) {
-			return target{}, fmt.Errorf("field %s has no mapping for %s (it is mapped for %s)", name, ls.Label(), strings.Join(fm.Logsources, ", "))
+		if len(fm.Logsources) > 0 && !contains(fm.Logsources, ls.Name) && ls.Name != lsLinux {
+			return target{}, fmt.Errorf("field %s has no mapping for %s: its events do not carry it (it is mapped for %s)", name, ls.Label(), strings.Join(fm.Logsources, ", "))
 		}
 		t := target{path: fm.ECS, index: -1, values: fm.Values, sigma: name, mapping: fm, kind: fm.kind}
 		return t, nil
@@ -237,7 +249,10 @@ func resolveField(name string, ls *LogsourceMapping) (target, error) {
 	if strings.Contains(name, ".") || ecsTopLevel[name] {
 		return target{path: name, index: -1, sigma: name}, nil
 	}
-	return target{}, fmt.Errorf("field %s has no mapping for %s", name, ls.Label())
+	if auditd {
+		return target{}, fmt.Errorf("field %s has no mapping for %s: it is not a field of the EXECVE, SYSCALL, CWD or PATH records Vigil's events stand for", name, ls.Label())
+	}
+	return target{}, fmt.Errorf("field %s has no mapping for %s: it is neither a Sigma field of the mapping table nor an ECS name (a name with a dot)", name, ls.Label())
 }
 
 // lookupField finds a table entry by Sigma name: exactly, else ignoring

@@ -275,8 +275,16 @@ func (n *existsNode) need() need { return need{} }
 // nullMatcher matches a missing field or a null value.
 type nullMatcher struct{}
 
-func (nullMatcher) matchField(_ *scratch, v any, present bool) bool { return !present || v == nil }
-func (nullMatcher) lits() ([]string, bool)                          { return nil, false }
+// matchField holds for a field of a list's objects when none of them
+// has a value other than null.
+func (nullMatcher) matchField(_ *scratch, v any, present bool) bool {
+	if p, ok := v.(*projection); ok {
+		return !p.each(func(x any) bool { return x != nil })
+	}
+	return !present || v == nil
+}
+
+func (nullMatcher) lits() ([]string, bool) { return nil, false }
 
 // scalarValue adapts a scalarMatcher into a valueMatcher: a list matches
 // when any element does; a missing field never matches.
@@ -620,6 +628,35 @@ func (p *fieldPairRight) matchScalar(s *scratch, v any) bool {
 }
 
 func (n *fieldRefNode) need() need { return need{} }
+
+// bindNode is a selection (the field matches of one search map) two or
+// more of whose fields go through the same field list: where the event
+// holds a list of objects there (process.stdio, process.ancestry), the
+// matches must hold for one and the same element; elsewhere (an object,
+// a missing field, a list without objects) it is the AND of them.
+type bindNode struct {
+	list  *fieldRef
+	nodes andNode
+	// under are the fields below list, whose values depend on the
+	// element (filled in when every rule is compiled).
+	under []*fieldRef
+}
+
+func (n *bindNode) eval(s *scratch) bool {
+	v, ok := s.get(n.list)
+	if !ok || !hasObject(v) {
+		return n.nodes.eval(s)
+	}
+	found := eachObject(v, func(m map[string]any) bool {
+		s.bind(n, m)
+		return n.nodes.eval(s)
+	})
+	s.unbind(n)
+	return found
+}
+
+// need is that of the AND: what one element holds, the list holds.
+func (n *bindNode) need() need { return n.nodes.need() }
 
 // constNode always gives the same answer.
 type constNode bool

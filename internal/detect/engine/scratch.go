@@ -32,6 +32,10 @@ type scratch struct {
 	strs  []string
 	elems [4]string
 	depth int
+	// projs holds, by slot, the values of fields under a list of
+	// objects (process.stdio.transport): boxing a pointer into one
+	// allocates nothing.
+	projs []projection
 }
 
 func newScratch(e *Engine) *scratch {
@@ -40,6 +44,7 @@ func newScratch(e *Engine) *scratch {
 		vals:       make([]any, len(e.fields)),
 		valOK:      make([]bool, len(e.fields)),
 		strs:       make([]string, len(e.fields)),
+		projs:      make([]projection, len(e.fields)),
 		ruleEpoch:  make([]uint32, len(e.compiled)),
 		patEpoch:   make([]uint32, e.npat),
 		groupEpoch: make([]uint32, len(e.groups)),
@@ -70,6 +75,7 @@ func (s *scratch) release() {
 	s.ev = nil
 	clear(s.vals)
 	clear(s.strs)
+	clear(s.projs)
 	s.elems = [4]string{}
 	s.pair = fieldPair{}
 }
@@ -99,6 +105,14 @@ func (s *scratch) get(f *fieldRef) (any, bool) {
 				v, ok = m[f.leaf]
 			case event.Event:
 				v, ok = m[f.leaf]
+			case []any, []map[string]any, []event.Event, *projection:
+				// A field of the objects of a list: the list of their
+				// values, present when one of them has the field.
+				p := &s.projs[f.slot]
+				*p = projection{src: pv, leaf: f.leaf}
+				if p.each(present) {
+					v, ok = p, true
+				}
 			}
 		}
 		if !ok {
@@ -107,6 +121,29 @@ func (s *scratch) get(f *fieldRef) (any, bool) {
 	}
 	s.valEpoch[f.slot], s.vals[f.slot], s.valOK[f.slot] = s.epoch, v, ok
 	return v, ok
+}
+
+// present is the visitor that stops at the first value.
+func present(any) bool { return true }
+
+// bind makes the list field of n hold the object m alone, for the
+// evaluation of n's matches on that element: the cached values of the
+// fields under the list are dropped, so that they are read from m.
+func (s *scratch) bind(n *bindNode, m map[string]any) {
+	slot := n.list.slot
+	s.valEpoch[slot], s.vals[slot], s.valOK[slot] = s.epoch, m, true
+	for _, f := range n.under {
+		s.valEpoch[f.slot] = 0
+	}
+}
+
+// unbind gives the list field of n, and the fields under it, their
+// values in the event again.
+func (s *scratch) unbind(n *bindNode) {
+	s.valEpoch[n.list.slot] = 0
+	for _, f := range n.under {
+		s.valEpoch[f.slot] = 0
+	}
 }
 
 // candidate marks rule r as a candidate.

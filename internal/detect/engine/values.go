@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+
+	"github.com/vigilsec/vigil/internal/event"
 )
 
 // scalarText returns the text of a scalar event value: a string as it
@@ -195,6 +197,10 @@ func anyScalar(s *scratch, v any, m scalarMatcher) bool {
 		return false
 	case map[string]any:
 		return false
+	case *projection:
+		// The values of a field of a list's objects: any of them, and
+		// any element of those that are lists.
+		return t.each(func(x any) bool { return anyScalar(s, x, m) })
 	case string, *string, bool, int, int64, float64, json.Number:
 		return m.matchScalar(s, v)
 	}
@@ -225,7 +231,7 @@ func element(v any, i int, str *string) (any, bool) {
 			return str, true
 		}
 		return nil, false
-	case nil, string, map[string]any:
+	case nil, string, map[string]any, *projection:
 		return nil, false
 	}
 	rv := reflect.ValueOf(v)
@@ -233,6 +239,79 @@ func element(v any, i int, str *string) (any, bool) {
 		return rv.Index(i).Interface(), true
 	}
 	return nil, false
+}
+
+// projection is the value of a field of the objects of a list
+// (process.stdio.transport is the transport of each element of
+// process.stdio): the list of the values of the objects that have the
+// field, as Elasticsearch reads an array of objects. src is the list,
+// or the projection of the field above when lists are nested.
+type projection struct {
+	src  any
+	leaf string
+}
+
+// each calls fn with the field's value in each object that has it,
+// until fn returns true, and reports whether it did.
+func (p *projection) each(fn func(any) bool) bool {
+	return eachObject(p.src, func(m map[string]any) bool {
+		v, ok := m[p.leaf]
+		return ok && fn(v)
+	})
+}
+
+// eachObject calls fn with each object of a list (or of the values of
+// a projection, objects or lists of objects), until fn returns true,
+// and reports whether it did.
+func eachObject(v any, fn func(map[string]any) bool) bool {
+	switch t := v.(type) {
+	case []any:
+		for _, x := range t {
+			switch m := x.(type) {
+			case map[string]any:
+				if fn(m) {
+					return true
+				}
+			case event.Event:
+				if fn(m) {
+					return true
+				}
+			case []any, []map[string]any:
+				// A list of lists is read flat.
+				if eachObject(m, fn) {
+					return true
+				}
+			}
+		}
+	case []map[string]any:
+		for _, m := range t {
+			if fn(m) {
+				return true
+			}
+		}
+	case []event.Event:
+		for _, m := range t {
+			if fn(m) {
+				return true
+			}
+		}
+	case *projection:
+		return t.each(func(x any) bool {
+			switch m := x.(type) {
+			case map[string]any:
+				return fn(m)
+			case event.Event:
+				return fn(m)
+			}
+			return eachObject(x, fn)
+		})
+	}
+	return false
+}
+
+// hasObject reports whether a value is a list holding an object.
+func hasObject(v any) bool {
+	return eachObject(v, func(map[string]any) bool { return true })
 }
 
 // looksNumeric reports whether s has the shape of a number: a sign, then
