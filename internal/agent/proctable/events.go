@@ -193,6 +193,10 @@ type lineage struct {
 	ancestry []any
 	entry    map[string]any
 	asParent map[string]any
+	// asParentIDs are the real and effective uid asParent names: a
+	// process whose ids changed without an exec (Table.Update) gets a new
+	// object for the children it starts from then on.
+	asParentIDs [2]uint32
 }
 
 // lineageObjects returns process.parent and process.ancestry of p.
@@ -231,16 +235,21 @@ func (t *Table) lineageObjects(p *Process) (map[string]any, []any) {
 	return parentObj, list
 }
 
-// parentObject returns the process.parent object of p's children.
+// parentObject returns the process.parent object of p's children: its
+// pid, entity id, name, executable, arguments, and its effective and real
+// user (user.*, real_user.*) as the table knows them now, so that an
+// event tells a privileged child of an unprivileged parent.
 func (t *Table) parentObject(p *Process) map[string]any {
+	ids := [2]uint32{p.UID, p.EUID}
 	if l := p.lineage; l != nil {
 		l.mu.Lock()
 		defer l.mu.Unlock()
-		if l.asParent != nil {
+		if l.asParent != nil && l.asParentIDs == ids {
 			return l.asParent
 		}
 	}
-	m := map[string]any{"pid": p.PID, "entity_id": p.EntityID, "name": p.Name}
+	m := make(map[string]any, 8)
+	m["pid"], m["entity_id"], m["name"] = p.PID, p.EntityID, p.Name
 	if p.Executable != "" {
 		m["executable"] = p.Executable
 	}
@@ -248,8 +257,12 @@ func (t *Table) parentObject(p *Process) map[string]any {
 		m["args"] = p.Args
 		m["command_line"] = p.CommandLine()
 	}
+	if !p.IsMissing(FieldUser) {
+		m["user"] = t.userObject(p.EUID)
+		m["real_user"] = t.userObject(p.UID)
+	}
 	if p.lineage != nil {
-		p.lineage.asParent = m
+		p.lineage.asParent, p.lineage.asParentIDs = m, ids
 	}
 	return m
 }

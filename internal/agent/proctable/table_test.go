@@ -330,6 +330,76 @@ func TestStream(t *testing.T) {
 	}
 }
 
+// TestParentUser: process.parent carries the parent's effective and real
+// user as the table knows them when the event is made, also after the
+// parent changed its ids without an exec.
+func TestParentUser(t *testing.T) {
+	f := newFixture(t)
+	f.tree()
+	tbl := New(Config{Root: f.root, HostID: "h"})
+	if _, err := tbl.Seed(); err != nil {
+		t.Fatal(err)
+	}
+	// run makes parent fork pid and the child exec id as uid (real and
+	// effective), and returns the exec event.
+	run := func(parent *Process, pid int, uid uint32) event.Event {
+		child := tbl.ForkChild(parent, pid, parent.PID, uint64(pid), tbl.Clock().FromTicks(uint64(pid)))
+		child.Executable, child.Args, child.Name, child.UID, child.EUID = "/usr/bin/id", []string{"id"}, "id", uid, uid
+		tbl.Put(child)
+		return tbl.ExecEvent("exec/test", time.Now(), child, parent)
+	}
+	sh, _ := tbl.Get(900) // real uid alice, effective root
+	annotated := event.Event{}
+	if _, ok := tbl.Annotate(annotated, 900); !ok {
+		t.Fatal("Annotate found nothing")
+	}
+	asRoot := run(sh, 1001, 0)
+	if !tbl.Update(900, "", func(p *Process) { p.EUID = 1000 }) { // seteuid(1000), no exec
+		t.Fatal("Update found nothing")
+	}
+	sh, _ = tbl.Get(900)
+	dropped := run(sh, 1002, 1000)
+	noUser := &Process{PID: 950, PPID: 1, EntityID: "no-user", Name: "ghost", AUID: NoID, SessionID: NoID, Missing: []string{FieldUser}}
+	tbl.Put(noUser)
+	unknown := run(noUser, 1003, 0)
+
+	for _, tt := range []struct {
+		name   string
+		e      event.Event
+		want   map[string]string
+		absent []string
+	}{
+		{"a shell of alice's, annotated", annotated, map[string]string{
+			"process.parent.pid": "800", "process.parent.user.id": "1000", "process.parent.user.name": "alice",
+			"process.parent.real_user.id": "1000", "process.parent.real_user.name": "alice",
+		}, nil},
+		{"a root child of a setuid parent", asRoot, map[string]string{
+			"process.user.id": "0", "process.parent.pid": "900", "process.parent.user.id": "0",
+			"process.parent.user.name": "root", "process.parent.real_user.id": "1000", "process.parent.real_user.name": "alice",
+		}, nil},
+		{"a child after the parent dropped its ids", dropped, map[string]string{
+			"process.user.id": "1000", "process.parent.pid": "900", "process.parent.user.id": "1000",
+			"process.parent.user.name": "alice", "process.parent.real_user.id": "1000",
+		}, nil},
+		{"a parent whose ids could not be read", unknown, map[string]string{
+			"process.parent.pid": "950", "process.parent.name": "ghost",
+		}, []string{"process.parent.user", "process.parent.real_user"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for path, v := range tt.want {
+				if got := tt.e.String(path); got != v {
+					t.Errorf("%s = %q, want %q", path, got, v)
+				}
+			}
+			for _, path := range tt.absent {
+				if v, ok := tt.e.Get(path); ok {
+					t.Errorf("%s = %v, want it absent", path, v)
+				}
+			}
+		})
+	}
+}
+
 func TestBounds(t *testing.T) {
 	f := newFixture(t)
 	tbl := New(Config{Root: f.root, HostID: "h", MaxProcesses: 10, MaxExited: 3, ExitedRetention: time.Minute})
@@ -482,6 +552,32 @@ func TestClip(t *testing.T) {
 	for in, want := range map[string]string{"abc": "abc", "abcdef": "abcd...", "ab日本": "ab...", "日本語": "日..."} {
 		if got := clip(in, 4); got != want {
 			t.Errorf("clip(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// BenchmarkExecEvent measures the exec event of a child of a process the
+// table knows: each exec is a new image with a lineage of its own, whose
+// process.parent object (with the parent's users) is the parent's, made
+// once and shared.
+func BenchmarkExecEvent(b *testing.B) {
+	tbl := New(Config{Root: "/", HostID: "bench"})
+	if _, err := tbl.Seed(); err != nil {
+		b.Fatal(err)
+	}
+	parent, ok := tbl.Lookup(os.Getpid())
+	if !ok {
+		b.Fatal("this process is not in the table")
+	}
+	child := tbl.ForkChild(parent, 1_000_000, parent.PID, 1, parent.Start)
+	tbl.Put(child)
+	b.ReportAllocs()
+	for b.Loop() {
+		img := child.clone()
+		img.lineage = &lineage{}
+		e := tbl.ExecEvent("bench", parent.Start, img, child)
+		if _, ok := e.Get("process.parent.user.id"); !ok {
+			b.Fatal("no process.parent.user.id")
 		}
 	}
 }

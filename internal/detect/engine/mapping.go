@@ -106,7 +106,7 @@ var fieldTable = []FieldMapping{
 	{Sigma: "ParentProcessGuid", ECS: "process.parent.entity_id", Logsources: actorLogsources},
 	{Sigma: "User", ECS: "user.name", Note: "the effective user"},
 	{Sigma: "LogonId", Reason: "a Windows logon session number; Sysmon for Linux fills it from the user id and the terminal, which Vigil's events carry apart (process.real_user.id, process.tty.name)"},
-	{Sigma: "ParentUser", Reason: "Vigil's events do not carry the parent process's user"},
+	{Sigma: "ParentUser", ECS: "process.parent.user.name", Logsources: actorLogsources, Note: "the parent's effective user, as the process table knew it when the event was made"},
 	{Sigma: "IntegrityLevel", Reason: "a Windows integrity level, which Linux does not have"},
 	{Sigma: "TerminalSessionId", ECS: "vigil.process.audit_session", Logsources: actorLogsources, Note: "the audit session id, as Sysmon for Linux fills it"},
 	{Sigma: "OriginalFileName", Reason: "read from Windows PE resources, which Linux executables do not have"},

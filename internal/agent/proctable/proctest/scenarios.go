@@ -150,6 +150,7 @@ func testProcessTree(t *testing.T, newSensor func() Sensor, opts Options) {
 		"process.args_count":        "2",
 		"process.user.id":           "0", "process.user.name": "root",
 		"process.real_user.id": "0", "process.group.id": "0", "process.real_group.id": "0",
+		"process.parent.user.id": "0", "process.parent.user.name": "root", "process.parent.real_user.id": "0",
 		"user.id": "0", "user.name": "root",
 		"process.hash.sha256": fileSHA256(t, sleepExe),
 	})
@@ -312,8 +313,10 @@ func testForkEvents(t *testing.T, newSensor func() Sensor, opts Options) {
 	}
 }
 
-// testSetuid: a setuid-root copy of sleep run as nobody has effective
-// uid 0 and real uid 65534.
+// testSetuid: a setuid-root copy of sleep run by a shell of nobody's
+// has effective uid 0 and real uid 65534, and its parent (the shell) is
+// nobody: what a rule looking for root children of unprivileged parents
+// sees.
 func testSetuid(t *testing.T, newSensor func() Sensor, opts Options) {
 	if _, err := exec.LookPath("setpriv"); err != nil {
 		requireKernel(t, false, "setpriv (util-linux) is not installed")
@@ -342,12 +345,15 @@ func testSetuid(t *testing.T, newSensor func() Sensor, opts Options) {
 		t.Fatal(err)
 	}
 	arg := sleepArg()
-	cmd := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin, arg)
+	// The shell runs the sleep in a child of its own (a command that is
+	// not its last is not exec'd in its place).
+	cmd := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+		"/bin/sh", "-c", `"$0" "$1"; exit $?`, bin, arg)
 	startCmd(t, cmd)
-	// A sensor that reads /proc after the fact (proccon) may handle
-	// setpriv's own exec only once the process already runs the setuid
-	// image: that event is flagged incomplete; the sleep's own exec,
-	// read while it sleeps, is the one to check.
+	// A sensor that reads /proc after the fact (proccon) may handle an
+	// exec only once the process already runs another image: that event
+	// is flagged incomplete; the sleep's own exec, read while it sleeps,
+	// is the one to check.
 	e := h.Emit.Wait(t, eventWait, "exec of the setuid sleep", func(e event.Event) bool {
 		_, incomplete := e.Get("vigil.process.incomplete")
 		return e.String("event.action") == "exec" && e.String("process.executable") == bin && !incomplete
@@ -357,6 +363,9 @@ func testSetuid(t *testing.T, newSensor func() Sensor, opts Options) {
 		"process.real_user.id": "65534", "process.real_user.name": "nobody",
 		"process.real_group.id": "65534", "process.group.id": "65534",
 		"process.hash.sha256": fileSHA256(t, bin),
+		"process.parent.pid":  strconv.Itoa(cmd.Process.Pid), "process.parent.name": "sh",
+		"process.parent.user.id": "65534", "process.parent.user.name": "nobody",
+		"process.parent.real_user.id": "65534", "process.parent.real_user.name": "nobody",
 	})
 	if got := Args(e); !slices.Equal(got, []string{bin, arg}) {
 		t.Errorf("args %q", got)

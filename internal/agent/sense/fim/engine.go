@@ -68,6 +68,9 @@ type engine struct {
 	roots  []string
 	around map[string]bool // host directories above roots, watched for the roots' own events and appearance
 	excl   *excluder
+	// webRoots are the document roots of the web_roots setting and those
+	// discovered, whose files' events carry vigil.fim.web_root.
+	webRoots []webRoot
 
 	index   *baseline.Index
 	pending map[string]*pending
@@ -112,6 +115,7 @@ func newEngine(s *Sensor, emit plugin.Emitter) *engine {
 	}
 	e.excl = newExcluder(set.Exclude, extra...)
 	set.WebRoots = append(slices.Clone(set.WebRoots), s.discovered...)
+	e.webRoots = webRootsOf(e.root, set.WebRoots)
 	e.roots = baseline.Roots(watchPaths(e.root, &set))
 	e.around = map[string]bool{}
 	for _, r := range e.roots {

@@ -60,6 +60,9 @@ func (e *engine) report(action string, cur, before *baseline.Entry, data []byte,
 	if o.changes != 0 {
 		ev.Set("vigil.fim.changes", toAny(o.changes.Names()))
 	}
+	if r := webRootOf(e.webRoots, cur.Path); r != "" {
+		ev.Set("vigil.fim.web_root", r)
+	}
 	if d := e.diff(cur, before, data); d != "" {
 		ev.Set("vigil.file.diff", d)
 	}
@@ -104,6 +107,13 @@ func (e *engine) report(action string, cur, before *baseline.Entry, data []byte,
 		msg = actor + " " + msg
 	} else {
 		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
+	if o.changes&baseline.ChangeCaps != 0 {
+		caps := "none"
+		if !cur.Caps.IsZero() {
+			caps = cur.Caps.String()
+		}
+		msg += " (capabilities: " + caps + ")"
 	}
 	switch {
 	case o.offline:
@@ -161,6 +171,18 @@ func (e *engine) setAttrs(ev event.Event, prefix string, en *baseline.Entry) {
 	}
 	if en.Type == baseline.TypeFile {
 		ev.Set(prefix+".size", en.Size)
+	}
+	if en.CapsKnown() && !en.Caps.IsZero() {
+		// ECS has no field for them: vigil.file.* beside vigil.file.previous.*.
+		p := prefix
+		if p == "file" {
+			p = "vigil.file"
+		}
+		ev.Set(p+".capabilities", en.Caps.String())
+		ev.Set(p+".capabilities_permitted", toAny(en.Caps.PermittedNames()))
+		if en.Caps.RootID != 0 {
+			ev.Set(p+".capabilities_rootid", strconv.FormatUint(uint64(en.Caps.RootID), 10))
+		}
 	}
 }
 

@@ -40,14 +40,17 @@
 // # Baseline
 //
 // At start the watched trees are scanned (type, size, mode, uid, gid,
-// mtime, ctime, inode, SHA-256 of regular files up to max_file_size,
-// symlink target) and compared with the baseline stored under the agent's
-// data directory (state/fim/baseline.db, written beside its name and renamed):
-// what changed while the agent was stopped is reported with
-// vigil.fim.offline true. A file whose inode, size, mtime and ctime are
-// unchanged keeps its stored hash without being read again. Hashing runs
-// on hash_workers threads at nice 19 and the lowest best-effort I/O
-// priority, and reads at most read_rate bytes per second from storage
+// mtime, ctime, inode, SHA-256 of regular files up to max_file_size, file
+// capabilities, symlink target) and compared with the baseline stored
+// under the agent's data directory (state/fim/baseline.db, written beside
+// its name and renamed): what changed while the agent was stopped is
+// reported with vigil.fim.offline true. A file whose inode, size, mtime
+// and ctime are unchanged keeps its stored hash and capabilities without
+// being read again (setting capabilities changes the ctime). A baseline
+// stored before capabilities were recorded does not know them: they are
+// learnt by the first scan, without events. Hashing runs on hash_workers
+// threads at nice 19 and the lowest best-effort I/O priority, and reads
+// at most read_rate bytes per second from storage
 // (page-cache hits are free). The first scan ends with one
 // "fim-baseline-completed" event (event.kind "state") with its figures.
 // The state of the watched trees is kept in memory as a compact index
@@ -117,10 +120,26 @@
 // file-attributes-changed (event.category "file"), with file.* of the
 // path now, vigil.file.previous.* before, vigil.file.diff, process.* of
 // the actor (fanotify), vigil.fim.changes (content, mode, owner, group,
-// mtime, inode), vigil.fim.offline / rescan / replaced / moved_in /
-// moved_out where they apply, vigil.fim.mechanism and, under fanotify,
+// mtime, inode, capabilities), vigil.fim.offline / rescan / replaced /
+// moved_in / moved_out where they apply, vigil.fim.mechanism and, under
+// fanotify,
 // vigil.fim.marks ("inode" or "filesystem": how the file's filesystem is
-// watched). The baseline event also gives vigil.fim.marks ("inode",
+// watched).
+//
+// A regular file with capabilities (package filecap: security.capability,
+// what setcap sets) has them in vigil.file.capabilities as getcap prints
+// them ("cap_net_raw=ep"), vigil.file.capabilities_permitted (the names,
+// ["cap_net_raw"]) and, for capabilities of a user namespace,
+// vigil.file.capabilities_rootid; vigil.file.previous.capabilities* hold
+// those before the change. Setting, changing or removing them is a
+// file-attributes-changed event with "capabilities" in vigil.fim.changes.
+//
+// The events of files below a web root (the web_roots setting, and those
+// discovered) carry vigil.fim.web_root: the deepest such document root
+// the file lies in, as configured (also for files reached through its
+// symlink's target).
+//
+// The baseline event also gives vigil.fim.marks ("inode",
 // "filesystem", or "inode+filesystem" after a fallback) and the number of
 // marks (vigil.fim.fanotify.inode_marks, .filesystem_marks).
 package fim

@@ -12,6 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/vigilsec/vigil/internal/agent/sense/fim"
+	"github.com/vigilsec/vigil/internal/agent/sense/fim/filecap/filecaptest"
 	"github.com/vigilsec/vigil/internal/event"
 )
 
@@ -95,6 +96,7 @@ func TestOverflowRescan(t *testing.T) {
 			if err := os.Remove(at("etc/ssh/sshd_config")); err != nil {
 				t.Fatal(err)
 			}
+			filecaptest.Write(t, at("usr/bin/tool"), capNetRaw) // the index knows it had none
 			release()
 			released = true
 
@@ -105,6 +107,10 @@ func TestOverflowRescan(t *testing.T) {
 			e = r.c.waitLong(t, "the file deleted during the overflow", is(fim.ActionDeleted, "/etc/ssh/sshd_config"))
 			if e.String("vigil.fim.rescan") != "true" {
 				t.Errorf("file deleted during the overflow not reported by the rescan: %v", e)
+			}
+			e = r.c.waitLong(t, "the capabilities set during the overflow", capsEvent("/usr/bin/tool", "", "cap_net_raw=ep"))
+			if e.String("vigil.fim.rescan") != "true" {
+				t.Errorf("capabilities set during the overflow not reported by the rescan: %v", e)
 			}
 			got := r.s.Counters()
 			if got["overflows"] < 1 || got["rescans"] < 1 || got["overflows"] > got["rescans"] {

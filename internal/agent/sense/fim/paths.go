@@ -80,20 +80,8 @@ func watchPaths(root string, s *Settings) []string {
 	}
 	paths = append(paths, s.WebRoots...)
 	for _, p := range slices.Clone(paths) {
-		local := baseline.Local(root, p)
-		fi, err := os.Lstat(local)
-		if err != nil || fi.Mode()&os.ModeSymlink == 0 {
-			continue
-		}
-		t, err := os.Readlink(local)
-		if err != nil {
-			continue
-		}
-		if !path.IsAbs(t) {
-			t = path.Join(path.Dir(p), t)
-		}
-		if st, err := os.Stat(baseline.Local(root, t)); err == nil && st.IsDir() {
-			paths = append(paths, path.Clean(t))
+		if t, ok := linkedDir(root, p); ok {
+			paths = append(paths, t)
 		}
 	}
 	for i, p := range paths {
@@ -101,6 +89,59 @@ func watchPaths(root string, s *Settings) []string {
 	}
 	slices.Sort(paths)
 	return slices.Compact(paths)
+}
+
+// linkedDir returns the directory host path p is a symlink to (as a host
+// path), false when p is not a symlink to a directory.
+func linkedDir(root, p string) (string, bool) {
+	local := baseline.Local(root, p)
+	fi, err := os.Lstat(local)
+	if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		return "", false
+	}
+	t, err := os.Readlink(local)
+	if err != nil {
+		return "", false
+	}
+	if !path.IsAbs(t) {
+		t = path.Join(path.Dir(p), t)
+	}
+	if st, err := os.Stat(baseline.Local(root, t)); err != nil || !st.IsDir() {
+		return "", false
+	}
+	return path.Clean(t), true
+}
+
+// webRoot is a tree whose files a web server serves: dir, the document
+// root as a web server's configuration or the web_roots setting names it,
+// or the directory it is a symlink to.
+type webRoot struct {
+	dir, root string
+}
+
+// webRootsOf returns the trees of the web roots roots, the deepest
+// first.
+func webRootsOf(root string, roots []string) []webRoot {
+	var out []webRoot
+	for _, r := range roots {
+		r = path.Clean("/" + r)
+		out = append(out, webRoot{dir: r, root: r})
+		if t, ok := linkedDir(root, r); ok {
+			out = append(out, webRoot{dir: t, root: r})
+		}
+	}
+	slices.SortStableFunc(out, func(a, b webRoot) int { return len(b.dir) - len(a.dir) })
+	return out
+}
+
+// webRootOf returns the web root host path p lies in, "" when none.
+func webRootOf(roots []webRoot, p string) string {
+	for _, r := range roots {
+		if baseline.Within(p, r.dir) {
+			return r.root
+		}
+	}
+	return ""
 }
 
 // excluder matches host paths against the "exclude" globs. A pattern

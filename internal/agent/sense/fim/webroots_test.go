@@ -41,9 +41,12 @@ func TestDiscoveredWebRoots(t *testing.T) {
 	})
 	defer r.stop(t)
 	write(t, filepath.Join(root, "var/www/shop/shell.php"), "<?php system($_GET['c']);\n")
-	r.c.waitFor(t, "the new script in the found web root", func(e event.Event) bool {
+	e := r.c.waitFor(t, "the new script in the found web root", func(e event.Event) bool {
 		return e.String(event.FieldFilePath) == "/var/www/shop/shell.php" && e.String(event.FieldAction) == fim.ActionCreated
 	})
+	if got := e.String("vigil.fim.web_root"); got != "/var/www/shop" {
+		t.Errorf("vigil.fim.web_root %q, want /var/www/shop", got)
+	}
 	if c := r.s.Counters(); c["web_roots"] != 1 {
 		t.Errorf("web_roots counter %d, want 1", c["web_roots"])
 	}
@@ -61,9 +64,46 @@ func TestDiscoveredWebRoots(t *testing.T) {
 		return slices.Contains(list, any("/srv/blog"))
 	})
 	write(t, filepath.Join(root, "srv/blog/index.html"), "<h1>defaced</h1>\n")
-	r.c.waitFor(t, "the change in the new web root", func(e event.Event) bool {
+	e = r.c.waitFor(t, "the change in the new web root", func(e event.Event) bool {
 		return e.String(event.FieldFilePath) == "/srv/blog/index.html" && e.String(event.FieldAction) == fim.ActionCreated
 	})
+	if got := e.String("vigil.fim.web_root"); got != "/srv/blog" {
+		t.Errorf("vigil.fim.web_root %q, want /srv/blog", got)
+	}
+}
+
+// TestWebRootField: the events of files served by a web server name the
+// document root they lie in (the deepest, as configured even when it is a
+// symlink); other files' events name none.
+func TestWebRootField(t *testing.T) {
+	root, data := host(t), t.TempDir()
+	for _, d := range []string{"var/www/shop/static", "data/site", "srv"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("/data/site", filepath.Join(root, "srv/site")); err != nil {
+		t.Fatal(err)
+	}
+	r := startWith(t, root, data, fim.MechanismInotify, map[string]any{"web_roots": []string{"/srv/site"}},
+		func(s *fim.Sensor, env *plugin.Env) {
+			s.DiscoverWebRoots = func(context.Context, plugin.Env) ([]string, error) {
+				return []string{"/var/www/shop", "/var/www/shop/static"}, nil
+			}
+		})
+	defer r.stop(t)
+	for _, tt := range []struct{ path, webRoot string }{
+		{"/var/www/shop/upload.php", "/var/www/shop"},
+		{"/var/www/shop/static/app.js", "/var/www/shop/static"},
+		{"/data/site/index.html", "/srv/site"},
+		{"/etc/web.conf", ""},
+	} {
+		write(t, filepath.Join(root, tt.path), "x\n")
+		e := r.c.waitFor(t, tt.path, is(fim.ActionCreated, tt.path))
+		if got, ok := e.Get("vigil.fim.web_root"); ok != (tt.webRoot != "") || ok && got != tt.webRoot {
+			t.Errorf("%s: vigil.fim.web_root %v, want %q", tt.path, got, tt.webRoot)
+		}
+	}
 }
 
 // TestWebRootsDiscoveryOff: with discover_web_roots off, the search is

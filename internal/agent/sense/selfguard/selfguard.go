@@ -9,6 +9,11 @@
 // pid file, spool and state folders): the agent itself changes them only
 // before this sensor starts and after it stops, so whatever is seen comes
 // from someone else.
+//
+// Events: agent-file-changed and agent-file-removed (event.category
+// "file", event.dataset "selfguard"), with file.path, file.name,
+// file.directory, vigil.selfguard.target ("executable", "executable
+// directory" or "data") and vigil.selfguard.op (the inotify operations).
 package selfguard
 
 import (
@@ -169,6 +174,7 @@ func (s *Sensor) classify(ev fsnotify.Event, exeDir string) event.Event {
 	e.Set(event.FieldKind, "event")
 	e.Set(event.FieldCategory, "file")
 	e.Set(event.FieldAction, action)
+	e.Set(event.FieldDataset, Name)
 	e.Set(event.FieldFilePath, path)
 	e.Set("file.name", filepath.Base(path))
 	e.Set("file.directory", filepath.Dir(path))

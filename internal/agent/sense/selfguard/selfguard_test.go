@@ -66,14 +66,16 @@ func TestSelfguard(t *testing.T) {
 		t.Fatal(err)
 	}
 	e := next(t, emit, exe)
-	if e.String(event.FieldAction) != selfguard.ActionChanged || e.String(event.FieldCategory) != "file" {
+	if e.String(event.FieldAction) != selfguard.ActionChanged || e.String(event.FieldCategory) != "file" ||
+		e.String(event.FieldDataset) != "selfguard" {
 		t.Errorf("replace: %v", e)
 	}
 	id := filepath.Join(data, "identity.json")
 	if err := os.WriteFile(id, []byte("{}"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if e := next(t, emit, id); e.String(event.FieldAction) != selfguard.ActionChanged {
+	if e := next(t, emit, id); e.String(event.FieldAction) != selfguard.ActionChanged || e.String(event.FieldDataset) != selfguard.Name ||
+		e.String("vigil.selfguard.target") != "data" {
 		t.Errorf("identity written: %v", e)
 	}
 	if err := os.Remove(exe); err != nil {

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+
+	"github.com/vigilsec/vigil/internal/agent/sense/fim/filecap"
+	"github.com/vigilsec/vigil/internal/agent/sense/fim/filecap/filecaptest"
 )
 
 func TestComparePaths(t *testing.T) {
@@ -139,6 +142,112 @@ func TestScanAndStore(t *testing.T) {
 	}
 }
 
+// Capability attributes as the kernel stores them.
+const (
+	capNetRawEP = "0100000200200000000000000000000000000000" // cap_net_raw=ep
+	capSetuidEP = "0100000280000000000000000000000000000000" // cap_setuid=ep
+)
+
+// TestScanCapabilities: scans and Hash read the capabilities of regular
+// files, hashed or not; an unchanged file keeps its earlier ones without
+// being read again, a changed one is read again.
+func TestScanCapabilities(t *testing.T) {
+	root := t.TempDir()
+	for p, size := range map[string]int{"bin/ping": 10, "bin/big": 500, "bin/plain": 10} {
+		if err := os.MkdirAll(filepath.Join(root, filepath.Dir(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, p), make([]byte, size), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	filecaptest.Write(t, filepath.Join(root, "bin/ping"), capNetRawEP)
+	filecaptest.Write(t, filepath.Join(root, "bin/big"), capSetuidEP) // too large to be hashed: never opened
+	netRaw := filecap.Set{Permitted: 1 << 13, Effective: true}
+	setuid := filecap.Set{Permitted: 1 << 7, Effective: true}
+
+	prev := map[string]Entry{}
+	scan := func() map[string]Entry {
+		t.Helper()
+		opt := Options{Root: root, Paths: []string{"/bin"}, Hash: true, MaxFileSize: 100,
+			Previous: func(p string, e *Entry) bool {
+				pe, ok := prev[p]
+				*e = pe
+				return ok
+			}}
+		got := map[string]Entry{}
+		if _, err := Scan(context.Background(), opt, func(e *Entry, _ []byte) error { got[e.Path] = *e; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	check := func(what string, got map[string]Entry, want map[string]filecap.Set) {
+		t.Helper()
+		for p, caps := range want {
+			if e := got[p]; e.Caps != caps || !e.CapsKnown() {
+				t.Errorf("%s: %s has capabilities %q (known %v), want %q", what, p, e.Caps, e.CapsKnown(), caps)
+			}
+		}
+	}
+
+	first := scan()
+	check("first scan", first, map[string]filecap.Set{"/bin/ping": netRaw, "/bin/big": setuid, "/bin/plain": {}})
+
+	// Unchanged files keep what the earlier entries say (not read again);
+	// entries that do not know theirs are read.
+	prev = copyEntries(first)
+	for p, caps := range map[string]filecap.Set{"/bin/ping": {Permitted: 1}, "/bin/big": {Permitted: 2}} {
+		e := prev[p]
+		e.Caps = caps
+		prev[p] = e
+	}
+	plain := prev["/bin/plain"]
+	plain.Flags |= FlagCapsUnknown
+	prev["/bin/plain"] = plain
+	check("unchanged", scan(), map[string]filecap.Set{"/bin/ping": {Permitted: 1}, "/bin/big": {Permitted: 2}, "/bin/plain": {}})
+
+	// setcap and setcap -r change the ctime: the files are read again.
+	prev = copyEntries(first)
+	filecaptest.Write(t, filepath.Join(root, "bin/ping"), "")
+	filecaptest.Write(t, filepath.Join(root, "bin/big"), capNetRawEP)
+	filecaptest.Write(t, filepath.Join(root, "bin/plain"), capSetuidEP)
+	again := scan()
+	check("changed", again, map[string]filecap.Set{"/bin/ping": {}, "/bin/big": netRaw, "/bin/plain": setuid})
+	for _, p := range []string{"/bin/ping", "/bin/big", "/bin/plain"} {
+		before, now := first[p], again[p]
+		c := Compare(&before, &now)
+		if c&ChangeCaps == 0 || !c.Attributes() {
+			t.Errorf("%s: changes %v, want capabilities", p, c.Names())
+		}
+		// Without a hash the new ctime is all there is to tell content by.
+		if c&ChangeContent != 0 && now.Hashed() {
+			t.Errorf("%s: changes %v, want no content change", p, c.Names())
+		}
+	}
+
+	// A change seen as it happens is read by Hash, hashed or not.
+	h := NewHasher(0)
+	for _, tt := range []struct {
+		path string
+		hash bool
+		want filecap.Set
+	}{{"/bin/plain", true, setuid}, {"/bin/big", true, netRaw}, {"/bin/plain", false, setuid}} {
+		res, err := h.Hash(context.Background(), tt.path, filepath.Join(root, tt.path), tt.hash, 100, -1)
+		if err != nil || res.Entry.Caps != tt.want || !res.Entry.CapsKnown() {
+			t.Errorf("Hash(%s, hash %v): capabilities %q, %v; want %q", tt.path, tt.hash, res.Entry.Caps, err, tt.want)
+		}
+	}
+}
+
+// copyEntries copies entries by path.
+func copyEntries(m map[string]Entry) map[string]Entry {
+	out := make(map[string]Entry, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
 func TestCompare(t *testing.T) {
 	a := Entry{Path: "/f", Type: TypeFile, Flags: FlagHashed, Mode: 0o644, Size: 3, MTime: 1, CTime: 1, Inode: 7}
 	b := a
@@ -156,6 +265,15 @@ func TestCompare(t *testing.T) {
 	if c := Compare(&a, &b); c != ChangeMTime {
 		t.Errorf("mtime: %v", c.Names())
 	}
+	b = a
+	b.Caps = filecap.Set{Permitted: 1 << 13, Effective: true}
+	if c := Compare(&a, &b); c != ChangeCaps || !c.Attributes() || !slices.Equal(c.Names(), []string{"capabilities"}) {
+		t.Errorf("capabilities: %v", c.Names())
+	}
+	b.Flags |= FlagCapsUnknown // not known on one side: no change told
+	if c := Compare(&a, &b); c != 0 {
+		t.Errorf("unknown capabilities: %v", c.Names())
+	}
 }
 
 func FuzzDecode(f *testing.F) {
@@ -171,7 +289,8 @@ func FuzzDecode(f *testing.F) {
 		return b
 	}
 	buf = w(Entry{Path: "/etc", Type: TypeDir, Mode: 0o755}, Entry{Path: "/etc/a", Type: TypeFile, Flags: FlagHashed, Size: 4},
-		Entry{Path: "/etc/l", Type: TypeSymlink, Target: "a"})
+		Entry{Path: "/etc/l", Type: TypeSymlink, Target: "a"},
+		Entry{Path: "/etc/p", Type: TypeFile, Caps: filecap.Set{Permitted: 1 << 13, Inheritable: 1 << 40, Effective: true}})
 	f.Add(buf)
 	f.Add(w())
 	f.Add([]byte("VGFIMB\x00\x01\x00\x00\x00\x00\x00"))

@@ -1,6 +1,6 @@
 // Package baseline records the state of a file tree (one Entry per path:
-// type, size, mode, owner, times, inode, SHA-256 of regular files, symlink
-// target), scans trees without starving the host (a storage read rate
+// type, size, mode, owner, times, inode, SHA-256 and file capabilities of
+// regular files, symlink target), scans trees without starving the host (a storage read rate
 // limit, few hashing threads at the lowest CPU and I/O priority), keeps the
 // result in memory in a compact Index and on disk in a compact crash-safe
 // file, and compares two states.
@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/vigilsec/vigil/internal/agent/sense/fim/filecap"
 )
 
 // Type is the kind of a file.
@@ -55,8 +57,12 @@ const (
 	FlagTooLarge
 	// FlagUnreadable: the file could not be read (its error was counted).
 	FlagUnreadable
+	// FlagCapsUnknown: the file's capabilities are not known (Caps says
+	// nothing): they could not be read, or the entry comes from a stored
+	// baseline that did not record them.
+	FlagCapsUnknown
 	// flagsKnown is every defined flag.
-	flagsKnown = FlagHashed | FlagTooLarge | FlagUnreadable
+	flagsKnown = FlagHashed | FlagTooLarge | FlagUnreadable | FlagCapsUnknown
 )
 
 // Entry is the recorded state of one path.
@@ -81,10 +87,17 @@ type Entry struct {
 	SHA256 [32]byte
 	// Target is a symlink's target.
 	Target string
+	// Caps are a regular file's capabilities (its security.capability
+	// attribute); the zero Set when it has none or when FlagCapsUnknown
+	// is set.
+	Caps filecap.Set
 }
 
 // Hashed reports whether the entry carries a content hash.
 func (e *Entry) Hashed() bool { return e.Flags&FlagHashed != 0 }
+
+// CapsKnown reports whether Caps tells the file's capabilities.
+func (e *Entry) CapsKnown() bool { return e.Flags&FlagCapsUnknown == 0 }
 
 // HashHex returns the content hash in hex, "" when there is none.
 func (e *Entry) HashHex() string {
@@ -161,6 +174,7 @@ const (
 	ChangeGroup // gid
 	ChangeMTime // modification time alone
 	ChangeInode // replaced by another file (new inode)
+	ChangeCaps  // file capabilities set, changed or removed
 )
 
 // Names returns the changes as a list of words ("content", "mode" ...).
@@ -169,7 +183,8 @@ func (c Change) Names() []string {
 	for _, n := range []struct {
 		c    Change
 		name string
-	}{{ChangeContent, "content"}, {ChangeMode, "mode"}, {ChangeOwner, "owner"}, {ChangeGroup, "group"}, {ChangeMTime, "mtime"}, {ChangeInode, "inode"}} {
+	}{{ChangeContent, "content"}, {ChangeMode, "mode"}, {ChangeOwner, "owner"}, {ChangeGroup, "group"}, {ChangeMTime, "mtime"}, {ChangeInode, "inode"},
+		{ChangeCaps, "capabilities"}} {
 		if c&n.c != 0 {
 			out = append(out, n.name)
 		}
@@ -177,12 +192,14 @@ func (c Change) Names() []string {
 	return out
 }
 
-// Attributes reports whether c holds an ownership or permission change.
-func (c Change) Attributes() bool { return c&(ChangeMode|ChangeOwner|ChangeGroup) != 0 }
+// Attributes reports whether c holds an ownership, permission or
+// capability change.
+func (c Change) Attributes() bool { return c&(ChangeMode|ChangeOwner|ChangeGroup|ChangeCaps) != 0 }
 
 // Compare returns how now differs from before (two states of one path).
 // Content is compared by hash when both have one, else by size, mtime and
 // ctime; directories' contents are their entries, compared one by one.
+// Capabilities are compared when both sides know them.
 func Compare(before, now *Entry) Change {
 	var c Change
 	switch {
@@ -218,6 +235,9 @@ func Compare(before, now *Entry) Change {
 	}
 	if before.Inode != now.Inode || before.Dev != now.Dev {
 		c |= ChangeInode
+	}
+	if before.CapsKnown() && now.CapsKnown() && before.Caps != now.Caps {
+		c |= ChangeCaps
 	}
 	return c
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"unsafe"
+
+	"github.com/vigilsec/vigil/internal/agent/sense/fim/filecap"
 )
 
 // Index is the in-memory state of the watched trees: one Entry per host
@@ -22,7 +24,8 @@ import (
 // them, and growing costs no copy); names and symlink targets are kept
 // in an append-only byte arena, compacted when enough of it is dead;
 // content hashes in chunks of [32]byte, only for hashed entries; device
-// numbers in a small table.
+// numbers in a small table; file capabilities in a map, only for the few
+// files that have some.
 //
 // A node may carry no entry: the components above the watched trees
 // ("/home" above "/home/alice/.ssh") are kept only as long as they have
@@ -44,8 +47,9 @@ type Index struct {
 	kids     [][]uint32 // children lists, by node.kids-1
 	freeKids []uint32
 
-	targets map[uint32]uint32 // node -> arena reference of its symlink target
-	devs    []uint64          // device numbers by node.dev
+	targets map[uint32]uint32      // node -> arena reference of its symlink target
+	caps    map[uint32]filecap.Set // node -> capabilities, of entries that have some
+	devs    []uint64               // device numbers by node.dev
 	devIdx  map[uint64]uint8
 	devMore map[uint32]uint64 // node -> device, when devs is full
 
@@ -63,9 +67,9 @@ type node struct {
 	name               uint32 // arena reference
 	hash               uint32 // hash slot, when the entry has FlagHashed
 	kids               uint32 // children list + 1; 0 when none
-	mode               uint16
-	dev                uint8 // index in devs; devOverflow: in devMore
-	bits               uint8 // type, flags, bitHas, bitLive
+	mode               uint16 // Mode, and modeCapsUnknown
+	dev                uint8  // index in devs; devOverflow: in devMore
+	bits               uint8  // type, flags but FlagCapsUnknown, bitHas, bitLive
 }
 
 const (
@@ -75,11 +79,15 @@ const (
 	hashChunk = 1 << hashShift
 
 	bitsType    = 0x07 // Type
-	bitsFlags   = 0x38 // Flags << 3
+	bitsFlags   = 0x38 // Flags << 3, but FlagCapsUnknown
 	flagsShift  = 3
-	bitHas      = 0x40 // the node carries an entry
-	bitLive     = 0x80 // the node is in use
-	devOverflow = 0xff
+	flagsInBits = FlagHashed | FlagTooLarge | FlagUnreadable
+	// modeCapsUnknown, in node.mode above the permission bits, is
+	// FlagCapsUnknown.
+	modeCapsUnknown = 0x8000
+	bitHas          = 0x40 // the node carries an entry
+	bitLive         = 0x80 // the node is in use
+	devOverflow     = 0xff
 )
 
 // errInvalidEntry is wrapped by Put's errors.
@@ -98,6 +106,7 @@ func (x *Index) reset() {
 	x.hashes, x.nhashes, x.freeHashes = nil, 0, nil
 	x.kids, x.freeKids = nil, nil
 	x.targets, x.devs, x.devIdx, x.devMore = map[uint32]uint32{}, nil, map[uint64]uint8{}, map[uint32]uint64{}
+	x.caps = map[uint32]filecap.Set{}
 	x.names, x.seen, x.entries = arena{}, nil, 0
 	x.nodes[0][0] = node{name: x.names.add(""), bits: bitLive}
 }
@@ -123,7 +132,7 @@ func (x *Index) Bytes() int64 {
 	n := int64(len(x.nodes))*nodeChunk*int64(unsafe.Sizeof(node{})) +
 		int64(len(x.hashes))*hashChunk*32 + int64(len(x.names.chunks))*arenaChunk +
 		int64(len(x.kids))*24 + int64(len(x.seen))*8 +
-		int64(len(x.targets)+len(x.devMore))*16
+		int64(len(x.targets)+len(x.devMore))*16 + int64(len(x.caps))*48
 	for _, k := range x.kids {
 		n += int64(cap(k)) * 4
 	}
@@ -327,10 +336,18 @@ func (x *Index) set(id uint32, e *Entry) {
 	if n.dev == devOverflow {
 		delete(x.devMore, id)
 	}
+	if e.Caps.IsZero() || e.Flags&FlagCapsUnknown != 0 {
+		delete(x.caps, id)
+	} else {
+		x.caps[id] = e.Caps
+	}
 	n.dev = x.devIndex(id, e.Dev)
 	n.size, n.mtime, n.ctime, n.ino = e.Size, e.MTime, e.CTime, e.Inode
 	n.uid, n.gid, n.mode = e.UID, e.GID, uint16(e.Mode)
-	n.bits = bitLive | bitHas | uint8(e.Type)&bitsType | uint8(e.Flags)<<flagsShift&bitsFlags
+	if e.Flags&FlagCapsUnknown != 0 {
+		n.mode |= modeCapsUnknown
+	}
+	n.bits = bitLive | bitHas | uint8(e.Type)&bitsType | uint8(e.Flags&flagsInBits)<<flagsShift&bitsFlags
 	if !had {
 		x.entries++
 	}
@@ -396,8 +413,13 @@ func (x *Index) entry(id uint32, p string, e *Entry) {
 	n := x.node(id)
 	*e = Entry{
 		Path: p, Type: Type(n.bits & bitsType), Flags: Flags(n.bits & bitsFlags >> flagsShift),
-		Mode: uint32(n.mode), UID: n.uid, GID: n.gid, Size: n.size, MTime: n.mtime, CTime: n.ctime,
+		Mode: uint32(n.mode &^ modeCapsUnknown), UID: n.uid, GID: n.gid, Size: n.size, MTime: n.mtime, CTime: n.ctime,
 		Inode: n.ino,
+	}
+	if n.mode&modeCapsUnknown != 0 {
+		e.Flags |= FlagCapsUnknown
+	} else if len(x.caps) > 0 {
+		e.Caps = x.caps[id]
 	}
 	if n.dev == devOverflow {
 		e.Dev = x.devMore[id]
@@ -448,6 +470,7 @@ func (x *Index) dropEntry(id uint32) {
 	if n.dev == devOverflow {
 		delete(x.devMore, id)
 	}
+	delete(x.caps, id)
 	name := n.name
 	*n = node{name: name, kids: n.kids, bits: bitLive}
 	x.entries--

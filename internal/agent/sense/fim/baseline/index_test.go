@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/vigilsec/vigil/internal/agent/sense/fim/filecap"
 )
 
 // walkAll returns every entry of x in order.
@@ -316,6 +318,9 @@ func (r *fuzzReader) entry() Entry {
 	if e.Flags&FlagHashed == 0 {
 		e.SHA256 = [32]byte{}
 	}
+	if c := r.next(); e.Type == TypeFile && e.CapsKnown() && c&1 != 0 {
+		e.Caps = filecap.Set{Permitted: uint64(c) << 56, Inheritable: uint64(r.next()), Effective: c&2 != 0, RootID: uint32(r.next()) << 24}
+	}
 	return e
 }
 
@@ -429,7 +434,9 @@ func FuzzIndex(f *testing.F) {
 // accepts, with the same entries.
 func FuzzDecodeStream(f *testing.F) {
 	x := NewIndex()
-	for _, e := range []Entry{dir("/etc"), file("/etc/a", 4), {Path: "/etc/l", Type: TypeSymlink, Target: "a"}} {
+	for _, e := range []Entry{dir("/etc"), file("/etc/a", 4), {Path: "/etc/l", Type: TypeSymlink, Target: "a"},
+		{Path: "/etc/p", Type: TypeFile, Caps: filecap.Set{Permitted: 1 << 13, Effective: true, RootID: 1000}},
+		{Path: "/etc/u", Type: TypeFile, Flags: FlagCapsUnknown}} {
 		_ = x.Put(&e)
 	}
 	db := filepath.Join(f.TempDir(), "x")
@@ -437,6 +444,7 @@ func FuzzDecodeStream(f *testing.F) {
 	good, _ := os.ReadFile(db)
 	f.Add(good)
 	f.Add([]byte("VGFIMB\x00\x01\x00\x00\x00\x00\x00"))
+	f.Add([]byte("VGFIMB\x00\x02\x00\x00\x00\x00\x00"))
 	f.Add(good[:len(good)-1])
 	f.Fuzz(func(t *testing.T, data []byte) {
 		var want, got []Entry
@@ -456,10 +464,10 @@ func FuzzDecodeStream(f *testing.F) {
 
 var update = flag.Bool("update", false, "rewrite the golden files")
 
-// goldenEntries are the entries of testdata/baseline-v1.golden, a stored
-// baseline written by the first version of the format: it must stay
-// readable, and what the index writes must stay the same bytes.
-var goldenEntries = []Entry{
+// goldenV1 are the entries of testdata/baseline-v1.golden, a stored
+// baseline written by the first version of the format, which did not
+// record file capabilities: it must stay readable.
+var goldenV1 = []Entry{
 	{Path: "/", Type: TypeDir, Mode: 0o755, Inode: 2, Dev: 2049, MTime: 1700000000000000000, CTime: 1700000000000000001},
 	{Path: "/etc", Type: TypeDir, Mode: 0o755, Inode: 3, Dev: 2049, MTime: 1700000000000000000, CTime: 1700000000000000000},
 	{Path: "/etc/passwd", Type: TypeFile, Flags: FlagHashed, Mode: 0o644, Size: 1234, Inode: 4, Dev: 2049, MTime: 1700000000123456789, CTime: 1700000000123456789, SHA256: sha256.Sum256([]byte("passwd"))},
@@ -470,38 +478,70 @@ var goldenEntries = []Entry{
 	{Path: "/usr/bin/sh", Type: TypeSymlink, Mode: 0o777, Inode: 9, Dev: 2050, Target: "dash"},
 }
 
+// goldenV2 are the entries of testdata/baseline-v2.golden, the current
+// format: what the index writes must stay the same bytes.
+var goldenV2 = append(slices.Clone(goldenV1[:6]),
+	Entry{Path: "/usr/bin/dumpcap", Type: TypeFile, Flags: FlagHashed, Mode: 0o750, GID: 112, Size: 120000, Inode: 10, Dev: 2050,
+		SHA256: sha256.Sum256([]byte("dumpcap")), Caps: filecap.Set{Permitted: 1<<12 | 1<<13, Effective: true}},
+	goldenV1[6],
+	Entry{Path: "/usr/bin/newuidmap", Type: TypeFile, Flags: FlagCapsUnknown, Mode: 0o755, Size: 40000, Inode: 11, Dev: 2050},
+	Entry{Path: "/usr/bin/ns-ping", Type: TypeFile, Mode: 0o755, Size: 80000, Inode: 12, Dev: 2050,
+		Caps: filecap.Set{Permitted: 1<<13 | 1<<63, Inheritable: 1 << 7, RootID: 100000}},
+	goldenV1[7],
+)
+
 func TestStoredFormatGolden(t *testing.T) {
-	const golden = "testdata/baseline-v1.golden"
-	x := NewIndex()
-	for i := len(goldenEntries) - 1; i >= 0; i-- { // any order in, walk order out
-		put(t, x, goldenEntries[i])
-	}
-	db := filepath.Join(t.TempDir(), "b.db")
-	if err := x.Save(db, nil); err != nil {
-		t.Fatal(err)
-	}
-	got, err := os.ReadFile(db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if *update {
-		if err := os.WriteFile(golden, got, 0o644); err != nil {
-			t.Fatal(err)
+	// Version 1 files are read with the capabilities of their regular
+	// files unknown.
+	v1 := slices.Clone(goldenV1)
+	for i := range v1 {
+		if v1[i].Type == TypeFile {
+			v1[i].Flags |= FlagCapsUnknown
 		}
 	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("saved index differs from %s (%d bytes, want %d)", golden, len(got), len(want))
-	}
-	y := NewIndex()
-	if err := y.Load(golden); err != nil {
-		t.Fatal(err)
-	}
-	if got := walkAll(y, "/"); !slices.Equal(got, goldenEntries) {
-		t.Errorf("loaded %+v\nwant %+v", got, goldenEntries)
+	for _, tt := range []struct {
+		golden string
+		write  []Entry // nil: a format no longer written
+		read   []Entry
+	}{
+		{"testdata/baseline-v1.golden", nil, v1},
+		{"testdata/baseline-v2.golden", goldenV2, goldenV2},
+	} {
+		t.Run(filepath.Base(tt.golden), func(t *testing.T) {
+			if tt.write != nil {
+				x := NewIndex()
+				for i := len(tt.write) - 1; i >= 0; i-- { // any order in, walk order out
+					put(t, x, tt.write[i])
+				}
+				db := filepath.Join(t.TempDir(), "b.db")
+				if err := x.Save(db, nil); err != nil {
+					t.Fatal(err)
+				}
+				got, err := os.ReadFile(db)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if *update {
+					if err := os.WriteFile(tt.golden, got, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(tt.golden)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("saved index differs from %s (%d bytes, want %d)", tt.golden, len(got), len(want))
+				}
+			}
+			y := NewIndex()
+			if err := y.Load(tt.golden); err != nil {
+				t.Fatal(err)
+			}
+			if got := walkAll(y, "/"); !slices.Equal(got, tt.read) {
+				t.Errorf("loaded %+v\nwant %+v", got, tt.read)
+			}
+		})
 	}
 }
 

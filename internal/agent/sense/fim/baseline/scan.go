@@ -17,6 +17,8 @@ import (
 
 	"golang.org/x/sys/unix"
 	"golang.org/x/time/rate"
+
+	"github.com/vigilsec/vigil/internal/agent/sense/fim/filecap"
 )
 
 // Options configure a scan.
@@ -43,8 +45,9 @@ type Options struct {
 	Workers int
 	// Previous fills prev with the earlier entry of a host path and
 	// reports whether there is one. A file whose inode, size, mtime and
-	// ctime are unchanged keeps its earlier hash without being read. It
-	// is called from the scan's own goroutine, while fn runs.
+	// ctime are unchanged keeps its earlier hash and capabilities without
+	// being read (setting capabilities changes the ctime). It is called
+	// from the scan's own goroutine, while fn runs.
 	Previous func(path string, prev *Entry) bool
 	// ContentMax is the size up to which WantContent is asked.
 	ContentMax int64
@@ -322,14 +325,43 @@ func readNames(dir string) ([]string, error) {
 	return names, nil
 }
 
-// prepare decides what the hashing workers do with a regular file.
+// prepare decides what the hashing workers do with a regular file, and
+// finds the capabilities of one they will not open.
 func (s *scanner) prepare(it *item) {
-	e := &it.e
 	var before Entry
 	var prev *Entry
-	if s.opt.Previous != nil && s.opt.Previous(e.Path, &before) {
+	if s.opt.Previous != nil && s.opt.Previous(it.e.Path, &before) {
 		prev = &before
 	}
+	s.planHash(it, prev)
+	if it.done != nil {
+		return // the worker reads the capabilities from the open file
+	}
+	if prev != nil && prev.CapsKnown() && Unchanged(prev, &it.e) {
+		it.e.Caps = prev.Caps
+		return
+	}
+	caps, err := filecap.Read(it.local)
+	s.setCaps(&it.e, caps, err)
+}
+
+// setCaps records the capabilities read for e, or that they could not
+// be read.
+func (s *scanner) setCaps(e *Entry, caps filecap.Set, err error) {
+	if err != nil {
+		e.Flags |= FlagCapsUnknown
+		if !errors.Is(err, unix.ENOENT) { // gone meanwhile: the watcher reports it
+			s.fail(e.Path, err)
+		}
+		return
+	}
+	e.Caps = caps
+}
+
+// planHash decides whether the workers read a regular file: to hash it
+// (unless its earlier hash holds) or to hand over its content.
+func (s *scanner) planHash(it *item, prev *Entry) {
+	e := &it.e
 	it.want = s.opt.WantContent != nil && e.Size <= s.opt.ContentMax && s.opt.WantContent(e, prev)
 	if !s.opt.Hash {
 		if it.want {
@@ -377,10 +409,13 @@ func (s *scanner) hashItem(ctx context.Context, h *Hasher, it *item) {
 	s.waited.Add(int64(res.waited))
 	if err != nil {
 		if errors.Is(err, unix.ENOENT) || ctx.Err() != nil {
+			it.e.Flags |= FlagCapsUnknown
 			return // gone meanwhile: the watcher reports it
 		}
 		it.e.Flags |= FlagUnreadable
 		s.fail(it.e.Path, err)
+		caps, err := filecap.Read(it.local)
+		s.setCaps(&it.e, caps, err)
 		return
 	}
 	if res.stat != nil {
@@ -389,6 +424,7 @@ func (s *scanner) hashItem(ctx context.Context, h *Hasher, it *item) {
 		keep := it.e.Path
 		it.e = FromStat(keep, res.stat)
 	}
+	s.setCaps(&it.e, res.caps, res.capsErr)
 	s.bytes.Add(res.size)
 	if s.opt.Hash {
 		if s.opt.MaxFileSize > 0 && it.e.Size > s.opt.MaxFileSize {
@@ -432,10 +468,11 @@ type Result struct {
 }
 
 // Hash reads the file at local (this process's view) recorded as host path
-// p: its metadata and, when hash is set and it is a regular file of at
-// most maxSize bytes (0: no limit), its SHA-256; with contentMax >= 0 the
-// content too when it has at most contentMax bytes. Symlinks are not
-// followed.
+// p: its metadata, a regular file's capabilities and, when hash is set and
+// it is a regular file of at most maxSize bytes (0: no limit), its
+// SHA-256; with contentMax >= 0 the content too when it has at most
+// contentMax bytes. Symlinks are not followed. Capabilities that cannot
+// be read leave FlagCapsUnknown.
 func (h *Hasher) Hash(ctx context.Context, p, local string, hash bool, maxSize, contentMax int64) (Result, error) {
 	var st unix.Stat_t
 	if err := unix.Lstat(local, &st); err != nil {
@@ -454,6 +491,11 @@ func (h *Hasher) Hash(ctx context.Context, p, local string, hash bool, maxSize, 
 	default:
 		return Result{Entry: e}, nil
 	}
+	if caps, err := filecap.Read(local); err != nil {
+		e.Flags |= FlagCapsUnknown
+	} else {
+		e.Caps = caps
+	}
 	tooLarge := maxSize > 0 && e.Size > maxSize
 	if tooLarge {
 		e.Flags |= FlagTooLarge
@@ -469,9 +511,15 @@ func (h *Hasher) Hash(ctx context.Context, p, local string, hash bool, maxSize, 
 		return Result{Entry: e}, err
 	}
 	if res.stat != nil {
-		flags := e.Flags
+		// The file that was read, with the capabilities it had then.
+		flags := e.Flags &^ FlagCapsUnknown
 		e = FromStat(p, res.stat)
 		e.Flags = flags
+		if res.capsErr != nil {
+			e.Flags |= FlagCapsUnknown
+		} else {
+			e.Caps = res.caps
+		}
 	}
 	if hash && !(maxSize > 0 && e.Size > maxSize) {
 		e.Flags |= FlagHashed
@@ -482,6 +530,8 @@ func (h *Hasher) Hash(ctx context.Context, p, local string, hash bool, maxSize, 
 
 type hashResult struct {
 	stat    *unix.Stat_t
+	caps    filecap.Set
+	capsErr error
 	sum     [32]byte
 	size    int64
 	content []byte
@@ -491,7 +541,7 @@ type hashResult struct {
 
 // hashFile reads a regular file once: hashing it when hash is set and
 // keeping its content when it has at most contentMax bytes (contentMax <
-// 0: never). It does not follow symlinks, does not block on a fifo put in
+// 0: never), with its capabilities. It does not follow symlinks, does not block on a fifo put in
 // the file's place and leaves the access time alone where it may.
 func (h *Hasher) hashFile(ctx context.Context, local string, hash bool, contentMax int64) (hashResult, error) {
 	var res hashResult
@@ -511,6 +561,7 @@ func (h *Hasher) hashFile(ctx context.Context, local string, hash bool, contentM
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
 		return res, fmt.Errorf("not a regular file any more")
 	}
+	res.caps, res.capsErr = filecap.ReadFD(fd)
 	_ = unix.Fadvise(fd, 0, 0, unix.FADV_SEQUENTIAL)
 	keep := contentMax >= 0 && st.Size <= contentMax
 	if keep {

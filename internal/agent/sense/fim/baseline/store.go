@@ -15,22 +15,46 @@ import (
 
 // The stored baseline is one file:
 //
-//	magic   "VGFIMB" 0x00 0x01
+//	magic   "VGFIMB" 0x00, then the version: 0x02 (0x01 is read too)
 //	records uvarint length (> 0), then that many bytes:
 //	          uvarint shared   bytes shared with the previous record's path
 //	          uvarint n, n bytes  the rest of the path
-//	          byte type, byte flags
+//	          byte type, byte flags (Flags, and recordCaps)
 //	          uvarint mode, uid, gid, size, inode, dev
 //	          varint mtime, ctime (ns)
 //	          32 bytes SHA-256 when flags has FlagHashed
 //	          uvarint n, n bytes  symlink target, for symlinks
+//	          when flags has recordCaps (version 2), the file
+//	          capabilities: uvarint permitted, inheritable, byte
+//	          effective (0 or 1), uvarint root id
 //	end     uvarint 0, then the CRC-32C (Castagnoli, little endian) of
 //	        every byte before it
 //
-// Paths are in ComparePaths order, each once. The file is written beside
-// its final name and renamed over it once synced, so a crash leaves the
-// previous baseline whole.
-var magic = []byte("VGFIMB\x00\x01")
+// Version 1 did not record capabilities: its regular files are read with
+// FlagCapsUnknown. Paths are in ComparePaths order, each once. The file is
+// written beside its final name and renamed over it once synced, so a
+// crash leaves the previous baseline whole.
+var magic = []byte("VGFIMB\x00\x02")
+
+// Versions of the stored format.
+const (
+	version1       = 1
+	currentVersion = 2
+)
+
+// recordCaps, in a record's flags byte, says that file capabilities
+// follow.
+const recordCaps = 0x80
+
+// version returns the format version of a file that begins with head,
+// false when it is not a baseline this package reads.
+func version(head []byte) (int, bool) {
+	if len(head) < len(magic) || string(head[:len(magic)-1]) != string(magic[:len(magic)-1]) {
+		return 0, false
+	}
+	v := int(head[len(magic)-1])
+	return v, v == version1 || v == currentVersion
+}
 
 // Limits of the decoder.
 const (
@@ -150,7 +174,11 @@ func appendRecord(b []byte, prev string, e *Entry) []byte {
 	b = binary.AppendUvarint(b, uint64(shared))
 	b = binary.AppendUvarint(b, uint64(len(e.Path)-shared))
 	b = append(b, e.Path[shared:]...)
-	b = append(b, byte(e.Type), byte(e.Flags))
+	flags := byte(e.Flags)
+	if !e.Caps.IsZero() && e.CapsKnown() {
+		flags |= recordCaps
+	}
+	b = append(b, byte(e.Type), flags)
 	for _, v := range []uint64{uint64(e.Mode), uint64(e.UID), uint64(e.GID), uint64(e.Size), e.Inode, e.Dev} {
 		b = binary.AppendUvarint(b, v)
 	}
@@ -162,6 +190,16 @@ func appendRecord(b []byte, prev string, e *Entry) []byte {
 	if e.Type == TypeSymlink {
 		b = binary.AppendUvarint(b, uint64(len(e.Target)))
 		b = append(b, e.Target...)
+	}
+	if flags&recordCaps != 0 {
+		b = binary.AppendUvarint(b, e.Caps.Permitted)
+		b = binary.AppendUvarint(b, e.Caps.Inheritable)
+		effective := byte(0)
+		if e.Caps.Effective {
+			effective = 1
+		}
+		b = append(b, effective)
+		b = binary.AppendUvarint(b, uint64(e.Caps.RootID))
 	}
 	return b
 }
@@ -181,7 +219,8 @@ func Load(path string, fn func(*Entry) error) error {
 // entry in order. The checksum is verified first: fn sees nothing of a
 // damaged file. The Entry passed to fn is reused; fn copies what it keeps.
 func Decode(data []byte, fn func(*Entry) error) error {
-	if len(data) < len(magic)+5 || string(data[:len(magic)]) != string(magic) {
+	ver, ok := version(data)
+	if !ok || len(data) < len(magic)+5 {
 		return fmt.Errorf("%w: bad header", ErrCorrupt)
 	}
 	body, sum := data[:len(data)-4], binary.LittleEndian.Uint32(data[len(data)-4:])
@@ -205,7 +244,7 @@ func Decode(data []byte, fn func(*Entry) error) error {
 		if size > maxRecord || size > uint64(len(d.b)) {
 			return fmt.Errorf("%w: record %d: length %d", ErrCorrupt, n, size)
 		}
-		rec := decoder{b: d.b[:size]}
+		rec := decoder{b: d.b[:size], version: ver}
 		d.b = d.b[size:]
 		if err := rec.entry(&e, prev); err != nil {
 			return fmt.Errorf("%w: record %d: %v", ErrCorrupt, n, err)
@@ -253,7 +292,9 @@ func DecodeStream(r io.Reader, fn func(*Entry) error) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	cr := &crcReader{r: br}
 	head := make([]byte, len(magic))
-	if _, err := io.ReadFull(cr, head); err != nil || string(head) != string(magic) {
+	_, err := io.ReadFull(cr, head)
+	ver, ok := version(head)
+	if err != nil || !ok {
 		return fmt.Errorf("%w: bad header", ErrCorrupt)
 	}
 	var e Entry
@@ -287,7 +328,7 @@ func DecodeStream(r io.Reader, fn func(*Entry) error) error {
 		if _, err := io.ReadFull(cr, buf); err != nil {
 			return fmt.Errorf("%w: record %d: length %d", ErrCorrupt, n, size)
 		}
-		rec := decoder{b: buf}
+		rec := decoder{b: buf, version: ver}
 		if err := rec.entry(&e, prev); err != nil {
 			return fmt.Errorf("%w: record %d: %v", ErrCorrupt, n, err)
 		}
@@ -321,7 +362,11 @@ func (c *crcReader) ReadByte() (byte, error) {
 	return b, err
 }
 
-type decoder struct{ b []byte }
+// decoder reads the records of a file of the given format version.
+type decoder struct {
+	b       []byte
+	version int
+}
 
 func (d *decoder) uvarint() (uint64, bool) {
 	v, n := binary.Uvarint(d.b)
@@ -371,12 +416,17 @@ func (d *decoder) entry(e *Entry, prev string) error {
 	if !ok {
 		return errors.New("truncated type")
 	}
-	*e = Entry{Path: path, Type: Type(head[0]), Flags: Flags(head[1])}
+	flags := head[1]
+	if d.version == version1 && flags&^byte(FlagHashed|FlagTooLarge|FlagUnreadable) != 0 ||
+		flags&^(byte(flagsKnown)|recordCaps) != 0 {
+		return fmt.Errorf("unknown flags %#x", flags)
+	}
+	*e = Entry{Path: path, Type: Type(head[0]), Flags: Flags(flags &^ recordCaps)}
 	if e.Type < TypeFile || e.Type > TypeOther {
 		return fmt.Errorf("unknown type %d", head[0])
 	}
-	if e.Flags&^flagsKnown != 0 {
-		return fmt.Errorf("unknown flags %#x", head[1])
+	if d.version == version1 && e.Type == TypeFile {
+		e.Flags |= FlagCapsUnknown
 	}
 	var v [6]uint64
 	for i := range v {
@@ -412,8 +462,41 @@ func (d *decoder) entry(e *Entry, prev string) error {
 		}
 		e.Target = string(target)
 	}
+	if flags&recordCaps != 0 {
+		if err := d.caps(e); err != nil {
+			return err
+		}
+	}
 	if len(d.b) != 0 {
 		return fmt.Errorf("%d stray bytes", len(d.b))
+	}
+	return nil
+}
+
+// caps reads the file capabilities of a record.
+func (d *decoder) caps(e *Entry) error {
+	if e.Type != TypeFile || !e.CapsKnown() {
+		return errors.New("capabilities recorded for an entry that cannot have them")
+	}
+	var ok bool
+	if e.Caps.Permitted, ok = d.uvarint(); !ok {
+		return errors.New("truncated capabilities")
+	}
+	if e.Caps.Inheritable, ok = d.uvarint(); !ok {
+		return errors.New("truncated capabilities")
+	}
+	effective, ok := d.bytes(1)
+	if !ok || effective[0] > 1 {
+		return errors.New("bad effective capability flag")
+	}
+	e.Caps.Effective = effective[0] == 1
+	root, ok := d.uvarint()
+	if !ok || root > 1<<32-1 {
+		return errors.New("bad capabilities root id")
+	}
+	e.Caps.RootID = uint32(root)
+	if e.Caps.Permitted|e.Caps.Inheritable == 0 {
+		return errors.New("empty capabilities recorded")
 	}
 	return nil
 }
