@@ -122,10 +122,27 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 		return nil, fmt.Errorf("policy bucket: %w", err)
 	}
 
+	// Notifications of new alerts, from detection and from agent health.
+	var notifier *notify.Dispatcher
+	if cfg.NotifyConfig != "" {
+		ncfg, err := notify.LoadFile(cfg.NotifyConfig)
+		if err != nil {
+			return nil, fmt.Errorf("notifications: %w", err)
+		}
+		if notifier, err = notify.NewDispatcher(ncfg, log.With("part", "notify")); err != nil {
+			return nil, fmt.Errorf("notifications: %w", err)
+		}
+		c.goRun("notify", notifier.Run, runCtx)
+	}
+	var onAlert func(store.Alert)
+	if notifier != nil {
+		onAlert = notifier.NotifyAlert
+	}
+
 	policies := agentpolicy.New(agentpolicy.Config{KV: kv, Store: c.store, Logger: log.With("part", "policy")})
 	healthSvc := health.New(health.Config{
 		Store: c.store, Conn: c.bus.Conn(), SysConn: c.bus.SysConn(), Account: c.bus.AccountKey(),
-		HeartbeatTimeout: cfg.HeartbeatTimeout, Logger: log.With("part", "health"),
+		HeartbeatTimeout: cfg.HeartbeatTimeout, Logger: log.With("part", "health"), OnAlert: onAlert,
 	})
 	ingestSvc := ingest.New(ingest.Config{JS: js, Events: c.store.Events(), Logger: log.With("part", "ingest")})
 	commands := command.New(command.Config{Conn: c.bus.Conn(), Store: c.store, Logger: log.With("part", "command")})
@@ -138,17 +155,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 	dcfg := detect.Config{
 		JS: js, Store: c.store, Rules: rulesMgr, IncidentWindow: cfg.IncidentWindow, Logger: log.With("part", "detect"),
 	}
-	if cfg.NotifyConfig != "" {
-		ncfg, err := notify.LoadFile(cfg.NotifyConfig)
-		if err != nil {
-			return nil, fmt.Errorf("notifications: %w", err)
-		}
-		notifier, err := notify.NewDispatcher(ncfg, log.With("part", "notify"))
-		if err != nil {
-			return nil, fmt.Errorf("notifications: %w", err)
-		}
+	if notifier != nil {
 		dcfg.Notifier = notifier
-		c.goRun("notify", notifier.Run, runCtx)
 	}
 	detectSvc := detect.New(dcfg)
 

@@ -68,3 +68,35 @@ func TestStartRestart(t *testing.T) {
 		t.Fatalf("admin.token mode: %v %v", fi.Mode(), err)
 	}
 }
+
+// TestNotifyConfig: a notification file with a mistake stops the start
+// with its file, line and reason; a good one starts the channels.
+func TestNotifyConfig(t *testing.T) {
+	cfg := DefaultConfig()
+	cfg.DataDir = t.TempDir()
+	cfg.HTTPAddr, cfg.NATSAddr = freeAddr(t), freeAddr(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	bad := filepath.Join(t.TempDir(), "notify.yaml")
+	if err := os.WriteFile(bad, []byte("channels:\n  - name: hook\n    type: webhook\n    webhook: {url: 'https://127.0.0.1:1/x', colour: red}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.NotifyConfig = bad
+	if c, err := Start(context.Background(), cfg, log); err == nil {
+		_ = c.Shutdown()
+		t.Fatal("a notification file with an unknown field was accepted")
+	} else if !strings.Contains(err.Error(), "notify.yaml:4") || !strings.Contains(err.Error(), "colour") {
+		t.Errorf("error %v: want the file, line and field", err)
+	}
+	good := filepath.Join(t.TempDir(), "notify.yaml")
+	if err := os.WriteFile(good, []byte("channels:\n  - name: hook\n    type: webhook\n    webhook: {url: 'https://127.0.0.1:1/x'}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.NotifyConfig = good
+	c, err := Start(context.Background(), cfg, log)
+	if err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	if err := c.Shutdown(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -136,7 +137,11 @@ func TestKilledAgentIsLost(t *testing.T) {
 }
 
 func TestUninstall(t *testing.T) {
-	e := newEnv(t, fast, "a1")
+	var mu sync.Mutex
+	var heard []store.Alert
+	cfg := fast
+	cfg.OnAlert = func(a store.Alert) { mu.Lock(); heard = append(heard, a); mu.Unlock() }
+	e := newEnv(t, cfg, "a1")
 	a := e.agent("a1")
 	e.waitStatus("a1", store.StatusOnline)
 	problem := goodbye(t, a.nc, &busv1.Goodbye{AgentId: "a1", Reason: busv1.Goodbye_REASON_UNINSTALLED,
@@ -156,6 +161,11 @@ func TestUninstall(t *testing.T) {
 		!slices.Equal(al[0].Techniques, []string{"T1562.001"}) {
 		t.Fatalf("alerts %+v, want one uninstall alert", al)
 	}
+	mu.Lock()
+	if len(heard) != 1 || heard[0].ID != al[0].ID {
+		t.Errorf("OnAlert heard %+v, want the uninstall alert", heard)
+	}
+	mu.Unlock()
 	if e.agentRec("a1").Status != store.StatusUninstalled {
 		t.Error("the disconnect after the goodbye changed the status")
 	}

@@ -66,6 +66,10 @@ type Config struct {
 	// ResyncInterval is how often the list of agents is read again, to
 	// drop deleted agents.
 	ResyncInterval time.Duration
+	// OnAlert, when set, hears of every new alert the service raised
+	// (an agent stopped, uninstalled, lost), for notifications. It must
+	// not block.
+	OnAlert func(store.Alert)
 }
 
 // Service follows agents' health. Create it with New, start it with Run.

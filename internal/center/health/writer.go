@@ -188,6 +188,9 @@ func (s *Service) setStatus(ctx context.Context, j job) error {
 		if err == nil {
 			s.stats.add(func(st *Stats) { st.AlertsTotal++ })
 			s.log.Warn("agent alert", "agent", j.id, "rule", a.RuleID, "alert", a.ID, "new", isNew, "count", a.Count)
+			if isNew && s.cfg.OnAlert != nil {
+				s.cfg.OnAlert(a)
+			}
 			return nil
 		}
 		if try == writeTries || ctx.Err() != nil {
