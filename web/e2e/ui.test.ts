@@ -2,6 +2,7 @@
 // built app (npm run build first).
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openBrowser, type Browser } from './browser';
 import { fakeToken, fakeUser, fakeViewerToken, liveAgent, startFakeServer } from './fake-server.mjs';
@@ -9,6 +10,7 @@ import { makeProcesses, reverseShell } from './fixtures-host.mjs';
 import { runScenario, signIn } from './scenario';
 import { apiRequest, until } from './steps';
 import { screenshotDir } from './shots';
+import { alertWalk, exceptionWalk, incidentWalk, matrixWalk, rulesWalk, viewerWalk } from './uiDetect';
 import { inventoryWalk } from './uiInventory';
 
 const distIndex = new URL('../../internal/center/console/dist/index.html', import.meta.url);
@@ -307,6 +309,49 @@ describe('console against the fake API', () => {
     const page = await browser.context.newPage();
     await inventoryWalk(page, server, fakeToken, shots);
     await page.close();
+  });
+
+  /**
+   * walk runs one part on a new page: on failure it saves a screenshot and
+   * names it in the error; either way the language goes back to English,
+   * so that one failure does not fail the parts after it.
+   */
+  const walk = async (name: string, fn: (page: Page) => Promise<void>) => {
+    const page = await browser.context.newPage();
+    try {
+      await fn(page);
+    } catch (err) {
+      const file = join(shots.dir, `${name}-failure.png`);
+      await page.screenshot({ path: file }).catch(() => undefined);
+      throw new Error(`${err instanceof Error ? err.message : String(err)}\nscreenshot: ${file}`, { cause: err });
+    } finally {
+      await page.evaluate(() => localStorage.setItem('vigil.lang', 'en')).catch(() => undefined);
+      await page.close();
+    }
+  };
+
+  it('walks an incident: timeline, process tree, peers, files, techniques, alerts, state and assignee, in both languages', async () => {
+    await walk('incident', (page) => incidentWalk(page, server, fakeToken, shots));
+  });
+
+  it('follows alerts to their incident and rule, reads their evidence and makes an exception from one', async () => {
+    await walk('alerts', (page) => alertWalk(page, server, fakeToken, shots));
+  });
+
+  it('filters rules, switches one off, reads the problems and imports rule files, in both languages', async () => {
+    await walk('rules', (page) => rulesWalk(page, server, fakeToken, shots));
+  });
+
+  it('creates, edits and deletes an exception, in both languages', async () => {
+    await walk('exceptions', (page) => exceptionWalk(page, server, fakeToken, shots));
+  });
+
+  it('draws the ATT&CK matrix and follows a cell to its rules and alerts, in both languages', async () => {
+    await walk('attack', (page) => matrixWalk(page, server, fakeToken, shots));
+  });
+
+  it('keeps a viewer to reading detection', async () => {
+    await walk('viewer', (page) => viewerWalk(page, server, fakeViewerToken));
   });
 
   it('starts in Chinese for a Chinese browser', async () => {

@@ -8,6 +8,12 @@ import { useI18n, type MessageKey } from './i18n';
 import { isRole } from './lib/roles';
 import { AgentsPage } from './pages/AgentsPage';
 import { AlertsPage } from './pages/AlertsPage';
+import { AttackPage } from './pages/AttackPage';
+import { ExceptionsPage } from './pages/ExceptionsPage';
+import { IncidentPage } from './pages/IncidentPage';
+import { IncidentsPage } from './pages/IncidentsPage';
+import { RulePage } from './pages/RulePage';
+import { RulesPage } from './pages/RulesPage';
 import { ApiTokensPage } from './pages/ApiTokensPage';
 import { AuditPage } from './pages/AuditPage';
 import { EventsPage } from './pages/EventsPage';
@@ -83,6 +89,8 @@ export function App() {
   const agent = match('/agents/:id', path);
   const alert = match('/alerts/:id', path);
   const policy = match('/policies/:name', path);
+  const incidentId = match('/incidents/:id', path)?.id;
+  const ruleId = path === '/rules/problems' ? undefined : match('/rules/:id', path)?.id;
   if (path === '/login' || !session) {
     title = t('login.title');
   } else if (path === '/agents' || agent) {
@@ -91,6 +99,24 @@ export function App() {
   } else if (path === '/alerts' || alert) {
     page = <AlertsPage selected={alert?.id} />;
     title = t('nav.alerts');
+  } else if (path === '/incidents') {
+    page = <IncidentsPage />;
+    title = t('nav.incidents');
+  } else if (incidentId) {
+    page = <IncidentPage key={incidentId} id={incidentId} />;
+    title = t('incident.title');
+  } else if (path === '/rules' || path === '/rules/problems' || path === '/rule-files') {
+    page = <RulesPage view={path === '/rules' ? 'rules' : path === '/rule-files' ? 'files' : 'problems'} />;
+    title = t('nav.rules');
+  } else if (ruleId) {
+    page = <RulePage key={ruleId} id={ruleId} />;
+    title = t('rule.title');
+  } else if (path === '/exceptions') {
+    page = <ExceptionsPage />;
+    title = t('nav.exceptions');
+  } else if (path === '/attack') {
+    page = <AttackPage />;
+    title = t('nav.attack');
   } else if (path === '/inventory' || path === '/inventory/changes') {
     page = <InventoryPage view={path === '/inventory/changes' ? 'changes' : 'items'} />;
     title = t('nav.inventory');

@@ -72,9 +72,10 @@ interface LinkProps {
   title?: string;
 }
 
-/** Link is an anchor that navigates without reloading (modifier clicks open normally). */
+/** Link is an anchor that navigates without reloading (modifier clicks open normally); a click on it is not a click on the row around it. */
 export function Link({ to, className, children, title }: LinkProps) {
   const onClick = (e: MouseEvent<HTMLAnchorElement>) => {
+    e.stopPropagation();
     if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
     e.preventDefault();
     navigate(to);

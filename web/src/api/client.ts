@@ -7,12 +7,15 @@ import type { ErrorEnvelope } from './types';
 export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
+  /** The decoded JSON body, for answers that say more than the envelope (a refused rule import lists its problems). */
+  readonly body: unknown;
 
-  constructor(status: number, code: string, message: string) {
+  constructor(status: number, code: string, message: string, body?: unknown) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
+    this.body = body;
   }
 }
 
@@ -56,7 +59,23 @@ export function buildQuery(query: Query | undefined): string {
 
 /** request calls the API and returns the decoded JSON body (undefined for 204). */
 export async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { Accept: 'application/json' };
+  const { status, text } = await call(method, path, opts, 'application/json');
+  if (!text) return undefined as T;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new ApiError(status, 'bad_response', `invalid JSON from ${method} ${path}`);
+  }
+}
+
+/** requestText calls the API for a text answer (a rule's YAML source), returned as it came. */
+export async function requestText(method: string, path: string, opts: RequestOptions = {}): Promise<string> {
+  return (await call(method, path, opts, 'text/yaml, text/plain, */*')).text;
+}
+
+/** call sends one request and returns the status and body of a successful answer. */
+async function call(method: string, path: string, opts: RequestOptions, accept: string): Promise<{ status: number; text: string }> {
+  const headers: Record<string, string> = { Accept: accept };
   const token = opts.token ?? getSession()?.token;
   if (token) headers.Authorization = `Bearer ${token}`;
   let body: string | undefined;
@@ -80,25 +99,22 @@ export async function request<T>(method: string, path: string, opts: RequestOpti
     }
     throw apiErr;
   }
-  if (!text) return undefined as T;
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    throw new ApiError(res.status, 'bad_response', `invalid JSON from ${method} ${path}`);
-  }
+  return { status: res.status, text };
 }
 
 /** decodeError reads the error envelope, falling back to the HTTP status line. */
 export function decodeError(status: number, statusText: string, text: string): ApiError {
   let code = '';
   let message = '';
+  let body: unknown;
   try {
-    const env = JSON.parse(text) as ErrorEnvelope;
-    code = env.error?.code ?? '';
-    message = env.error?.message ?? '';
+    body = JSON.parse(text);
+    const env = body as ErrorEnvelope;
+    code = env?.error?.code ?? '';
+    message = env?.error?.message ?? '';
   } catch {
     // not JSON: keep the status line
   }
   if (!message) message = `HTTP ${status}${statusText ? ` ${statusText}` : ''}`;
-  return new ApiError(status, code || `http_${status}`, message);
+  return new ApiError(status, code || `http_${status}`, message, body);
 }

@@ -91,11 +91,15 @@ export interface AlertFilter {
   severity?: string;
   agent_id?: string;
   rule_id?: string;
+  /** The alerts of one incident. */
+  incident_id?: string;
   cursor?: string;
+  /** Page size (default 100, at most 1000). */
+  limit?: number;
 }
 
 export function listAlerts(f: AlertFilter, signal?: AbortSignal): Promise<Listing<Alert>> {
-  return request('GET', '/alerts', { query: { ...f, limit: 100 }, signal });
+  return request('GET', '/alerts', { query: { ...f, limit: f.limit ?? 100 }, signal });
 }
 
 export function getAlert(id: string, signal?: AbortSignal): Promise<Alert> {

@@ -67,6 +67,8 @@ export interface Alert {
   evidence?: Record<string, unknown>;
   event_ids?: string[];
   comments?: AlertComment[];
+  /** The incident the alert is in, once detection has put it into one. */
+  incident_id?: string;
 }
 
 /** An ECS document: nested JSON objects. */
@@ -302,4 +304,255 @@ export interface InventorySet {
 export interface AssetSummary {
   kinds: AssetKindCount[] | null;
   sets?: InventorySet[] | null;
+}
+
+// ---- detection: incidents, rules, rule files, exceptions, ATT&CK coverage ----
+
+export type IncidentState = 'open' | 'investigating' | 'resolved' | 'false_positive';
+export const incidentStates: IncidentState[] = ['open', 'investigating', 'resolved', 'false_positive'];
+
+/** Something alerts share, which ties them into one incident. */
+export interface Entity {
+  kind: 'process' | 'ip' | 'user' | 'file_hash' | 'file' | 'domain' | string;
+  value: string;
+}
+
+export interface IncidentComment {
+  at: string;
+  author: string;
+  state: IncidentState;
+  text: string;
+}
+
+/** A group of related alerts, on one host or across hosts. */
+export interface Incident {
+  id: string;
+  title: string;
+  severity: Severity;
+  state: IncidentState;
+  /** The hosts involved, in the order they joined (hostnames in the same order). */
+  agent_ids: string[] | null;
+  hostnames?: string[] | null;
+  techniques: string[] | null;
+  rule_ids?: string[] | null;
+  entities?: Entity[] | null;
+  alert_count: number;
+  assignee?: string;
+  first_seen: string;
+  last_seen: string;
+  created_at?: string;
+  updated_at?: string;
+  comments?: IncidentComment[] | null;
+}
+
+/** The body of POST /incidents/{id}/state: a state, an assignee or both. */
+export interface IncidentStateChange {
+  state?: IncidentState;
+  assignee?: string;
+  comment?: string;
+}
+
+/** One line of an incident's timeline: an event, marked with the alerts it raised. */
+export interface TimelineEntry {
+  time: string;
+  agent_id: string;
+  hostname?: string;
+  category: string;
+  action: string;
+  summary: string;
+  event_id: string;
+  event: EcsEvent;
+  alert_ids?: string[] | null;
+}
+
+/** A process of an incident's tree. */
+export interface ProcessNode {
+  entity_id: string;
+  agent_id: string;
+  pid?: number;
+  executable?: string;
+  command_line?: string;
+  user?: string;
+  start?: string;
+  alert_ids?: string[] | null;
+  events: number;
+  children?: ProcessNode[] | null;
+}
+
+/** A remote address the incident's processes talked to. */
+export interface TimelinePeer {
+  ip: string;
+  ports: number[] | null;
+  direction?: string;
+  count: number;
+  first: string;
+  last: string;
+  processes?: string[] | null;
+}
+
+/** A file the incident's processes changed. */
+export interface TimelineFile {
+  agent_id: string;
+  path: string;
+  actions: string[] | null;
+  count: number;
+  processes?: string[] | null;
+}
+
+/** GET /incidents/{id}/timeline: what happened around an incident (事件还原). */
+export interface Timeline {
+  incident: Incident;
+  alerts: Alert[] | null;
+  entries: TimelineEntry[] | null;
+  processes: ProcessNode[] | null;
+  peers: TimelinePeer[] | null;
+  files: TimelineFile[] | null;
+  techniques: { id: string; alerts: number }[] | null;
+  truncated: boolean;
+  since: string;
+  until: string;
+}
+
+export type RuleLevel = 'informational' | 'low' | 'medium' | 'high' | 'critical';
+export const ruleLevels: RuleLevel[] = ['informational', 'low', 'medium', 'high', 'critical'];
+export const ruleKinds = ['detection', 'correlation'] as const;
+export const ruleStatuses = ['stable', 'test', 'experimental', 'deprecated', 'unsupported'] as const;
+export const ruleSources = ['builtin', 'imported'] as const;
+
+/** An operator's choice for one rule, kept by rule id. */
+export interface RuleSetting {
+  rule_id: string;
+  disabled: boolean;
+  severity?: Severity | '';
+  author: string;
+  updated_at: string;
+}
+
+/** A loaded Sigma rule (detection or correlation). */
+export interface Rule {
+  id: string;
+  name?: string;
+  title: string;
+  description?: string;
+  kind: 'detection' | 'correlation' | string;
+  level: RuleLevel | string;
+  status?: string;
+  author?: string;
+  source: 'builtin' | 'imported' | string;
+  file: string;
+  line: number;
+  techniques: string[] | null;
+  tags: string[] | null;
+  falsepositives: string[] | null;
+  references: string[] | null;
+  logsource: { product?: string; category?: string; service?: string };
+  disabled: boolean;
+  /** A match raises an alert by itself. */
+  alerts: boolean;
+  /** Correlation rules use its matches. */
+  correlated: boolean;
+  /** The severity of its alerts: from its level, or the operator's choice. */
+  severity: Severity;
+  setting?: RuleSetting;
+}
+
+/** A rule or a rule file that was not loaded, and why. */
+export interface RuleProblem {
+  source: 'builtin' | 'imported' | string;
+  file: string;
+  line?: number;
+  rule_id?: string;
+  title?: string;
+  reason: string;
+}
+
+/** An imported rule file, without its content. */
+export interface RuleFile {
+  name: string;
+  sha256: string;
+  size: number;
+  author: string;
+  created_at: string;
+  updated_at: string;
+  /** Its loaded rules. */
+  rules: number;
+  /** Its rules (or itself) not loaded. */
+  problems: number;
+}
+
+/** The answer of an import that stored files. */
+export interface RuleImportResult {
+  stored: { name: string; sha256: string; created: boolean; rules: number }[] | null;
+  skipped: string[] | null;
+  problems: RuleProblem[] | null;
+}
+
+/** An allow-list entry: the alerts it keeps detection from raising. */
+export interface RuleException {
+  id: string;
+  /** Absent: every rule. */
+  rule_id?: string;
+  /** Absent: every agent. */
+  agent_id?: string;
+  /** ECS field path -> patterns, one of which the field's value must match. */
+  match: Record<string, string[]> | null;
+  reason: string;
+  author: string;
+  expires_at?: string;
+  created_at: string;
+  updated_at: string;
+  /** Alerts it suppressed, the last at last_hit. */
+  hits: number;
+  last_hit?: string;
+}
+
+/** The body of POST /exceptions and PUT /exceptions/{id}. */
+export interface ExceptionPut {
+  rule_id?: string;
+  agent_id?: string;
+  match: Record<string, string[]>;
+  reason: string;
+  expires_at?: string;
+}
+
+/** One technique of the ATT&CK matrix with its counts. */
+export interface AttackCell {
+  id: string;
+  name: string;
+  name_zh?: string;
+  /** Enabled rules tagged with this very id. */
+  covered: number;
+  /** Alerts of this very id. */
+  fired: number;
+  /** The same, with those of the sub-techniques shown under it. */
+  total_covered: number;
+  total_fired: number;
+  sub_techniques?: AttackCell[] | null;
+}
+
+export interface AttackTactic {
+  id: string;
+  short_name: string;
+  name: string;
+  name_zh?: string;
+}
+
+export interface AttackColumn {
+  tactic: AttackTactic;
+  techniques: AttackCell[] | null;
+  covered_techniques: number;
+  fired_techniques: number;
+}
+
+/** GET /attack/coverage: the ATT&CK matrix with the enabled rules and the alerts of each technique. */
+export interface AttackCoverage {
+  version: string;
+  columns: AttackColumn[] | null;
+  unmapped?: AttackCell[] | null;
+  /** Enabled rules. */
+  rules: number;
+  since: string;
+  /** Alerts counted. */
+  alerts: number;
+  truncated: boolean;
 }

@@ -65,10 +65,10 @@ export function Section({ title, children, actions }: { title: ReactNode; childr
   );
 }
 
-/** Facts is a two-column list of names and values. */
-export function Facts({ rows }: { rows: [ReactNode, ReactNode][] }) {
+/** Facts is a two-column list of names and values (className changes the columns). */
+export function Facts({ rows, className }: { rows: [ReactNode, ReactNode][]; className?: string }) {
   return (
-    <dl className="facts">
+    <dl className={className ? `facts ${className}` : 'facts'}>
       {rows.map(([k, v], i) => (
         <div key={i} className="fact">
           <dt>{k}</dt>

@@ -19,11 +19,13 @@ interface Props {
   action: Action;
   /** shown between the error and the form */
   intro?: ReactNode;
+  /** a wider dialog, for long forms */
+  wide?: boolean;
   children: ReactNode;
 }
 
 /** FormDialog shows a form in a dialog and runs its action when valid. */
-export function FormDialog({ title, onClose, testId, formId, formClass = 'form', submitLabel, valid, action, intro, children }: Props) {
+export function FormDialog({ title, onClose, testId, formId, formClass = 'form', submitLabel, valid, action, intro, wide, children }: Props) {
   const { t } = useI18n();
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -34,6 +36,7 @@ export function FormDialog({ title, onClose, testId, formId, formClass = 'form',
       title={title}
       onClose={onClose}
       testId={testId}
+      wide={wide}
       footer={
         <>
           <button type="button" className="btn" onClick={onClose}>

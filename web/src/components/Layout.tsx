@@ -5,7 +5,7 @@ import { useI18n, type Lang, type MessageKey } from '../i18n';
 import { Link, useLocation } from '../router';
 import { hasRole } from '../lib/roles';
 import { useSession } from '../session';
-import { adminNav, mainNav, type NavEntry } from './nav';
+import { adminNav, detectNav, mainNav, type NavEntry } from './nav';
 
 export function Logo() {
   return (
@@ -53,7 +53,7 @@ export function Layout({ title, onSignOut, children }: LayoutProps) {
   const session = useSession();
   const item = (n: NavEntry) => (
     <li key={n.to}>
-      <Link to={n.to} className={path === n.to || path.startsWith(`${n.to}/`) ? 'active' : ''}>
+      <Link to={n.to} className={[n.to, ...(n.also ?? [])].some((p) => path === p || path.startsWith(`${p}/`)) ? 'active' : ''}>
         {n.icon}
         <span>{t(n.key)}</span>
       </Link>
@@ -70,6 +70,10 @@ export function Layout({ title, onSignOut, children }: LayoutProps) {
           </div>
         </div>
         <ul className="nav">{mainNav.map(item)}</ul>
+        <div className="nav-heading">{t('nav.detection')}</div>
+        <ul className="nav" data-testid="detect-nav">
+          {detectNav.map(item)}
+        </ul>
         {hasRole(session?.role, 'admin') && (
           <>
             <div className="nav-heading">{t('nav.admin')}</div>

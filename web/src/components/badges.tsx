@@ -1,6 +1,7 @@
-// Coloured badges for agent status, alert severity and alert state.
+// Coloured badges for agent status, alert severity and state, incident
+// state and rule level.
 import { useI18n, type MessageKey } from '../i18n';
-import type { AgentStatus, AlertState, Severity } from '../api/types';
+import { incidentStates, ruleLevels, type AgentStatus, type AlertState, type IncidentState, type Severity } from '../api/types';
 
 export function StatusBadge({ status }: { status: AgentStatus | '' }) {
   const { t } = useI18n();
@@ -45,6 +46,28 @@ export function Labels({ labels }: { labels: Record<string, string> | null | und
           {v !== '' && <span className="chip-v">{v}</span>}
         </span>
       ))}
+    </span>
+  );
+}
+
+export function IncidentStateBadge({ state }: { state: IncidentState | string }) {
+  const { t } = useI18n();
+  const known = (incidentStates as string[]).includes(state);
+  return (
+    <span className={`badge istate-${known ? state : 'unknown'}`} data-state={state}>
+      {known ? t(`incidentState.${state}` as MessageKey) : state}
+    </span>
+  );
+}
+
+/** LevelBadge shows a Sigma rule level (informational to critical). */
+export function LevelBadge({ level }: { level: string }) {
+  const { t } = useI18n();
+  const known = (ruleLevels as string[]).includes(level);
+  const sev = level === 'informational' ? 'info' : level;
+  return (
+    <span className={`badge sev-${known ? sev : 'unknown'}`} data-level={level}>
+      {known ? t(`level.${level}` as MessageKey) : level}
     </span>
   );
 }

@@ -10,6 +10,8 @@ export interface NavEntry {
   icon: ReactNode;
   /** The least role that sees the entry. */
   role?: Role;
+  /** Other paths under which the entry is the current one. */
+  also?: string[];
 }
 
 const icon = (...paths: ReactNode[]) => (
@@ -39,6 +41,11 @@ export const mainNav: NavEntry[] = [
     ),
   },
   {
+    to: '/incidents',
+    key: 'nav.incidents',
+    icon: icon(<rect key="a" x="3.5" y="4.5" width="17" height="15" rx="1.5" />, <path key="b" d="M7 9h10M7 12.5h6M7 16h8" />, <circle key="c" cx="18" cy="6" r="2.5" />),
+  },
+  {
     to: '/alerts',
     key: 'nav.alerts',
     icon: icon(<path key="a" d="M12 3 2.5 20h19L12 3z" />, <path key="b" d="M12 10v4.5M12 17.2v.3" />),
@@ -48,6 +55,26 @@ export const mainNav: NavEntry[] = [
     to: '/policies',
     key: 'nav.policies',
     icon: icon(<path key="a" d="M4 6h10M18 6h2M4 12h4M12 12h8M4 18h12M20 18h0" />, <circle key="b" cx="16" cy="6" r="2" />, <circle key="c" cx="10" cy="12" r="2" />, <circle key="d" cx="18" cy="18" r="2" />),
+  },
+];
+
+/** Detection: its rules, their exceptions and what they cover. */
+export const detectNav: NavEntry[] = [
+  {
+    to: '/rules',
+    key: 'nav.rules',
+    also: ['/rule-files'],
+    icon: icon(<path key="a" d="M6 3.5h9l4 4V20.5H6z" />, <path key="b" d="M15 3.5v4h4M9 12h7M9 15.5h7" />),
+  },
+  {
+    to: '/exceptions',
+    key: 'nav.exceptions',
+    icon: icon(<circle key="a" cx="12" cy="12" r="8.5" />, <path key="b" d="M6 18 18 6" />),
+  },
+  {
+    to: '/attack',
+    key: 'nav.attack',
+    icon: icon(<rect key="a" x="3" y="4" width="5" height="16" rx="1" />, <rect key="b" x="9.5" y="4" width="5" height="11" rx="1" />, <rect key="c" x="16" y="4" width="5" height="7" rx="1" />),
   },
 ];
 

@@ -1,16 +1,23 @@
-// One alert: facts, triage with a comment, comments and evidence.
+// One alert: triage with a comment, its incident, its rule (with a link to
+// the rule's page), its ATT&CK techniques with their names, the evidence
+// (event, correlation), comments, and an exception made from it.
 import { useState } from 'react';
+import { ApiError } from '../api/client';
+import { getRule } from '../api/detect';
 import { getAlert, setAlertState } from '../api/endpoints';
-import type { Alert, AlertState } from '../api/types';
-import { SeverityBadge, StateBadge } from '../components/badges';
+import type { Alert, AlertState, Rule } from '../api/types';
+import { LevelBadge, SeverityBadge, StateBadge } from '../components/badges';
 import { Drawer, Facts, Section } from '../components/Drawer';
-import { Empty, ErrorBanner, Loading } from '../components/feedback';
-import { JsonView } from '../components/JsonView';
+import { Empty, ErrorBanner, Loading, useErrorText } from '../components/feedback';
+import { TechniqueList } from '../components/Techniques';
 import { AbsTime, RelTime } from '../components/time';
 import { useI18n, type MessageKey } from '../i18n';
+import { eventMatchRows } from '../lib/exceptionMatch';
 import { useLoad } from '../lib/hooks';
-import { Link } from '../router';
+import { Link, navigate } from '../router';
 import { allows, useSession } from '../session';
+import { AlertEvidence, readEvidence } from './AlertEvidence';
+import { ExceptionDialog } from './ExceptionDialog';
 
 /** The moves triage offers from each state; "new" again is a reopen. */
 export const transitions: Record<AlertState, AlertState[]> = {
@@ -40,11 +47,14 @@ export function AlertDrawer({ id, onClose, onChanged }: Props) {
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
+  const [excepting, setExcepting] = useState(false);
   // The alert the last action returned, shown until the next load is newer.
   const [override, setOverride] = useState<{ alert: Alert; at: number } | null>(null);
   const a =
     override && override.alert.id === id && (alert.updatedAt ?? 0) < override.at ? override.alert : alert.data;
   const permitted = allows(session, 'analyst');
+  const ruleId = a?.rule_id ?? '';
+  const rule = useLoad((signal) => (ruleId ? getRule(ruleId, signal) : Promise.resolve(null)), [ruleId]);
 
   const move = async (state: AlertState) => {
     setBusy(true);
@@ -109,6 +119,18 @@ export function AlertDrawer({ id, onClose, onChanged }: Props) {
                   {t(actionKey[s])}
                 </button>
               ))}
+              {rule.data && (
+                <button
+                  type="button"
+                  className="btn btn-small"
+                  data-action="exception"
+                  disabled={!permitted}
+                  title={permitted ? t('alert.exceptionHint') : t('error.needAnalyst')}
+                  onClick={() => setExcepting(true)}
+                >
+                  {t('alert.createException')}
+                </button>
+              )}
             </div>
           </Section>
           <Section title={t('alert.details')}>
@@ -116,7 +138,17 @@ export function AlertDrawer({ id, onClose, onChanged }: Props) {
               rows={[
                 [t('alerts.col.host'), a.hostname],
                 [t('alert.agent'), a.agent_id ? <Link to={`/agents/${encodeURIComponent(a.agent_id)}`}>{a.agent_id}</Link> : ''],
-                [t('alerts.col.techniques'), (a.techniques ?? []).join(', ')],
+                [
+                  t('alerts.col.incident'),
+                  a.incident_id ? (
+                    <span data-testid="alert-incident">
+                      <Link to={`/incidents/${encodeURIComponent(a.incident_id)}`}>{a.incident_id}</Link>
+                    </span>
+                  ) : (
+                    ''
+                  ),
+                ],
+                [t('alerts.col.techniques'), <TechniqueList ids={a.techniques} names testId="alert-techniques" />],
                 [t('alerts.col.count'), String(a.count)],
                 [t('alert.firstSeen'), <AbsTime value={a.created_at} />],
                 [t('alerts.col.lastSeen'), <RelTime value={a.last_seen} />],
@@ -125,6 +157,9 @@ export function AlertDrawer({ id, onClose, onChanged }: Props) {
                 [t('alert.id'), <span className="mono small">{a.id}</span>],
               ]}
             />
+          </Section>
+          <Section title={t('alert.rule')}>
+            <RuleSummary ruleId={a.rule_id} rule={rule.data ?? null} error={rule.error} loading={rule.loading} />
           </Section>
           <Section title={t('alert.comments')}>
             {(a.comments ?? []).length === 0 ? (
@@ -147,7 +182,7 @@ export function AlertDrawer({ id, onClose, onChanged }: Props) {
             )}
           </Section>
           <Section title={t('alert.evidence')}>
-            {a.evidence && Object.keys(a.evidence).length > 0 ? <JsonView value={a.evidence} /> : <Empty>{t('alert.noEvidence')}</Empty>}
+            <AlertEvidence evidence={a.evidence} />
           </Section>
           {(a.event_ids ?? []).length > 0 && (
             <Section title={t('alert.events')}>
@@ -160,6 +195,51 @@ export function AlertDrawer({ id, onClose, onChanged }: Props) {
           )}
         </>
       )}
+      {excepting && a && (
+        <ExceptionDialog
+          initial={{ ruleId: a.rule_id, agentId: a.agent_id, rows: eventMatchRows(readEvidence(a.evidence).event), reason: '', expiresAt: '' }}
+          intro={t('exception.fromAlert', { title: a.title, host: a.hostname || a.agent_id })}
+          onClose={() => setExcepting(false)}
+          onSaved={(e) => {
+            setExcepting(false);
+            navigate(`/exceptions?created=${encodeURIComponent(e.id)}`);
+          }}
+        />
+      )}
     </Drawer>
+  );
+}
+
+/** RuleSummary names the alert's rule with a link to its page; a rule that is not loaded (the center's own alerts) is said so. */
+function RuleSummary({ ruleId, rule, error, loading }: { ruleId: string; rule: Rule | null; error: unknown; loading: boolean }) {
+  const { t } = useI18n();
+  const errorText = useErrorText();
+  if (!ruleId) return <Empty>{t('alert.noRule')}</Empty>;
+  if (rule) {
+    return (
+      <div className="rule-summary" data-testid="alert-rule">
+        <div>
+          <Link to={`/rules/${encodeURIComponent(rule.id)}`} className="strong">
+            {rule.title}
+          </Link>{' '}
+          <LevelBadge level={rule.level} /> {rule.disabled && <span className="badge rule-off">{t('rules.disabled')}</span>}
+        </div>
+        <div className="sub mono">{rule.id}</div>
+        {(rule.falsepositives ?? []).length > 0 && (
+          <div className="rule-fp">
+            <span className="muted">{t('rule.falsePositives')}: </span>
+            {(rule.falsepositives ?? []).join('; ')}
+          </div>
+        )}
+      </div>
+    );
+  }
+  if (loading) return <Loading />;
+  const notLoaded = error instanceof ApiError && error.status === 404;
+  return (
+    <div className="rule-summary" data-testid="alert-rule">
+      <span className="mono">{ruleId}</span>
+      <div className="hint">{notLoaded ? t('alert.ruleNotLoaded') : error ? errorText(error) : ''}</div>
+    </div>
   );
 }

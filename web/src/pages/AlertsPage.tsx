@@ -1,38 +1,66 @@
-// Alerts: filters by state and severity, paging, and the triage drawer.
-import { useCallback } from 'react';
+// Alerts: filters by state and severity (and, from links, by agent, rule,
+// incident or ATT&CK technique), paging, and the triage drawer.
+import { useCallback, useState } from 'react';
+import { listIncidents } from '../api/detect';
 import { listAlerts } from '../api/endpoints';
 import { alertStates, severities, type Alert } from '../api/types';
 import { SeverityBadge, StateBadge } from '../components/badges';
 import { Empty, ErrorBanner, Loading } from '../components/feedback';
+import { TechniqueList, useTechniqueName } from '../components/Techniques';
 import { RelTime } from '../components/time';
 import { useI18n, type MessageKey } from '../i18n';
+import { scanAlerts } from '../lib/alertScan';
+import { useLoad } from '../lib/hooks';
+import { formatTime } from '../lib/time';
 import { usePaged } from '../lib/usePaged';
-import { navigate, useLocation, withQuery } from '../router';
+import { Link, navigate, useLocation, withQuery } from '../router';
 import { AlertDrawer } from './AlertDrawer';
+
+/** The filters of the alerts page, all kept in the URL. */
+const filterKeys = ['state', 'severity', 'agent_id', 'rule_id', 'incident_id', 'technique', 'since'] as const;
+type FilterKey = (typeof filterKeys)[number];
 
 export function AlertsPage({ selected }: { selected?: string }) {
   const { t } = useI18n();
   const { query } = useLocation();
-  const filter = {
-    state: query.get('state') ?? '',
-    severity: query.get('severity') ?? '',
-    agent_id: query.get('agent_id') ?? '',
-  };
+  const techName = useTechniqueName();
+  const filter = Object.fromEntries(filterKeys.map((k) => [k, query.get(k) ?? ''])) as Record<FilterKey, string>;
   const qs = withQuery('', filter);
-  const alerts = usePaged((cursor, signal) => listAlerts({ ...filter, cursor }, signal), [filter.state, filter.severity, filter.agent_id]);
-  const setFilter = (k: keyof typeof filter, v: string) => {
+  const [scanned, setScanned] = useState(0);
+  // The most recently seen incidents, to filter the queue by one of them.
+  const incidents = useLoad((signal) => listIncidents({}, signal), []);
+  const incidentList = incidents.data?.items ?? [];
+  const { technique, since, ...apiFilter } = filter;
+  const alerts = usePaged(
+    async (cursor, signal) => {
+      if (!technique) return listAlerts({ ...apiFilter, cursor }, signal);
+      // The center does not filter by technique: the console reads the
+      // listing and keeps the alerts of the technique.
+      const page = await scanAlerts((c) => listAlerts({ ...apiFilter, cursor: c, limit: 500 }, signal), cursor, { technique, since });
+      setScanned((n) => (cursor ? n : 0) + page.scanned);
+      return page;
+    },
+    filterKeys.map((k) => filter[k]),
+  );
+  const setFilter = (k: FilterKey, v: string) => {
     const base = selected ? `/alerts/${encodeURIComponent(selected)}` : '/alerts';
-    navigate(withQuery(base, { ...filter, [k]: v }), true);
+    navigate(withQuery(base, { ...filter, [k]: v, ...(k === 'technique' && !v ? { since: '' } : {}) }), true);
   };
   const { patch } = alerts;
   const onChanged = useCallback(
     (a: Alert) => patch((items) => items.map((x) => (x.id === a.id ? { ...x, ...a } : x))),
     [patch],
   );
+  const chip = (k: FilterKey, label: string) =>
+    filter[k] && (
+      <button type="button" className="chip chip-filter" data-filter={k} onClick={() => setFilter(k, '')} title={t('action.clear')}>
+        {label} ✕
+      </button>
+    );
 
   return (
     <div className="page">
-      <div className="toolbar">
+      <div className="toolbar toolbar-wrap">
         <select name="state" aria-label={t('alerts.filterState')} value={filter.state} onChange={(e) => setFilter('state', e.target.value)}>
           <option value="">{t('alerts.allStates')}</option>
           {alertStates.map((s) => (
@@ -54,17 +82,35 @@ export function AlertsPage({ selected }: { selected?: string }) {
             </option>
           ))}
         </select>
-        {filter.agent_id && (
-          <button type="button" className="chip chip-filter" onClick={() => setFilter('agent_id', '')} title={t('action.clear')}>
-            {t('alerts.agentFilter', { id: filter.agent_id })} ✕
-          </button>
-        )}
+        <select
+          name="incident_id"
+          aria-label={t('alerts.col.incident')}
+          className="w-filter"
+          value={filter.incident_id}
+          onChange={(e) => setFilter('incident_id', e.target.value)}
+        >
+          <option value="">{t('alerts.allIncidents')}</option>
+          {filter.incident_id && !incidentList.some((i) => i.id === filter.incident_id) && <option value={filter.incident_id}>{filter.incident_id}</option>}
+          {incidentList.map((i) => (
+            <option key={i.id} value={i.id}>
+              {i.title}
+            </option>
+          ))}
+        </select>
+        {chip('agent_id', t('alerts.agentFilter', { id: filter.agent_id }))}
+        {chip('rule_id', t('alerts.ruleFilter', { id: filter.rule_id }))}
+        {chip('technique', [t('alerts.techniqueFilter', { id: filter.technique }), techName(filter.technique)].filter(Boolean).join(' · '))}
         <div className="toolbar-spacer" />
         <span className="count">{t('alerts.count', { n: alerts.items.length })}</span>
         <button type="button" className="btn btn-small" onClick={alerts.reload} disabled={alerts.loading}>
           {t('action.refresh')}
         </button>
       </div>
+      {technique && !alerts.initial && (
+        <p className="hint" data-testid="technique-scan">
+          {since ? t('alerts.scanSince', { n: scanned, since: formatTime(since) }) : t('alerts.scanned', { n: scanned })}
+        </p>
+      )}
       <ErrorBanner error={alerts.error} onRetry={alerts.reload} />
       {alerts.initial ? (
         <Loading />
@@ -82,6 +128,7 @@ export function AlertsPage({ selected }: { selected?: string }) {
                 <th>{t('alerts.col.state')}</th>
                 <th className="num">{t('alerts.col.count')}</th>
                 <th>{t('alerts.col.lastSeen')}</th>
+                <th>{t('alerts.col.incident')}</th>
               </tr>
             </thead>
             <tbody>
@@ -106,13 +153,24 @@ export function AlertsPage({ selected }: { selected?: string }) {
                     <div>{a.hostname || <span className="muted">—</span>}</div>
                     <div className="sub mono">{a.agent_id}</div>
                   </td>
-                  <td className="mono small">{(a.techniques ?? []).join(', ') || '—'}</td>
+                  <td className="small">
+                    <TechniqueList ids={a.techniques} links={false} />
+                  </td>
                   <td>
                     <StateBadge state={a.state} />
                   </td>
                   <td className="num">{a.count}</td>
                   <td className="nowrap">
                     <RelTime value={a.last_seen || a.created_at} />
+                  </td>
+                  <td className="nowrap" data-incident={a.incident_id ?? ''}>
+                    {a.incident_id ? (
+                      <Link to={`/incidents/${encodeURIComponent(a.incident_id)}`} className="mono small" title={t('alerts.openIncident')}>
+                        {a.incident_id}
+                      </Link>
+                    ) : (
+                      <span className="muted">—</span>
+                    )}
                   </td>
                 </tr>
               ))}
@@ -122,7 +180,7 @@ export function AlertsPage({ selected }: { selected?: string }) {
       )}
       {alerts.nextCursor && (
         <div className="more">
-          <button type="button" className="btn" onClick={alerts.loadMore} disabled={alerts.loading}>
+          <button type="button" className="btn" onClick={alerts.loadMore} disabled={alerts.loading} data-testid="load-more">
             {alerts.loading ? t('common.loading') : t('action.loadMore')}
           </button>
         </div>
