@@ -471,9 +471,9 @@ export function createDetection({ now, agents, record }) {
           const p = nameProblem('assignee', body.assignee);
           if (p) return bad(res, who, 'incident.state', id, p);
         }
-        if (!body?.state && !body?.assignee) return bad(res, who, 'incident.state', id, 'state or assignee: at least one is required');
+        if (!body?.state && !body?.assignee && !body?.comment) return bad(res, who, 'incident.state', id, 'state, assignee or comment: at least one is required');
         if (typeof body.comment === 'string' && Buffer.byteLength(body.comment) > 4096) return bad(res, who, 'incident.state', id, 'comment: at most 4096 bytes of text');
-        if ((to !== inc.state && !incidentMoves[inc.state].includes(to)) || (to === inc.state && !body.assignee)) {
+        if ((to !== inc.state && !incidentMoves[inc.state].includes(to)) || (to === inc.state && !body.assignee && !body.comment)) {
           record(who, 'incident.state', id, 'error', { status: 409 });
           return fail(res, 409, 'conflict', `incident ${id} is ${inc.state} and cannot become ${to}`), true;
         }

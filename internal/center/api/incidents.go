@@ -68,8 +68,9 @@ func (s *server) getIncident(w http.ResponseWriter, r *http.Request, c *call) er
 	return nil
 }
 
-// setIncidentState moves an incident, changes its assignee, or both. An
-// empty state keeps the incident's state and needs an assignee.
+// setIncidentState moves an incident, changes its assignee, or leaves a
+// comment, or several of these. An empty state keeps the incident's
+// state; then an assignee or a comment is needed.
 func (s *server) setIncidentState(w http.ResponseWriter, r *http.Request, c *call) error {
 	id := r.PathValue("id")
 	c.target = id
@@ -85,8 +86,8 @@ func (s *server) setIncidentState(w http.ResponseWriter, r *http.Request, c *cal
 			return err
 		}
 	}
-	if body.State == "" && body.Assignee == "" {
-		return errorf(http.StatusBadRequest, "state or assignee: at least one is required")
+	if body.State == "" && body.Assignee == "" && body.Comment == "" {
+		return errorf(http.StatusBadRequest, "state, assignee or comment: at least one is required")
 	}
 	if len(body.Comment) > maxTextLen || !printableText(body.Comment) {
 		return errorf(http.StatusBadRequest, "comment: at most %d bytes of text", maxTextLen)
@@ -107,8 +108,8 @@ func (s *server) setIncidentState(w http.ResponseWriter, r *http.Request, c *cal
 	if body.Comment != "" {
 		c.note("comment", body.Comment)
 	}
-	// Staying in the same state is a change of assignee only.
-	if to != inc.State && !slices.Contains(incidentMoves[inc.State], to) || to == inc.State && body.Assignee == "" {
+	// Staying in the same state is a change of assignee or a comment.
+	if to != inc.State && !slices.Contains(incidentMoves[inc.State], to) || to == inc.State && body.Assignee == "" && body.Comment == "" {
 		return errorf(http.StatusConflict, "incident %s is %s and cannot become %s", id, inc.State, to)
 	}
 	updated, err := s.cfg.Store.Incidents().SetState(r.Context(), id, to, body.Assignee, store.IncidentComment{

@@ -124,6 +124,7 @@ func TestIncidentStates(t *testing.T) {
 		{map[string]any{"state": "open"}, 409, store.IncidentOpen},
 		{map[string]any{"state": "investigating", "assignee": "alice", "comment": "on it"}, 200, store.IncidentInvestigating},
 		{map[string]any{"assignee": "bob"}, 200, store.IncidentInvestigating},
+		{map[string]any{"comment": "the web shell came in through the upload form"}, 200, store.IncidentInvestigating},
 		{map[string]any{"state": "investigating"}, 409, store.IncidentInvestigating},
 		{map[string]any{"state": "open"}, 200, store.IncidentOpen},
 		{map[string]any{"state": "resolved", "comment": "cleaned"}, 200, store.IncidentResolved},
@@ -145,17 +146,17 @@ func TestIncidentStates(t *testing.T) {
 	}
 	var got store.Incident
 	e.call("GET", "/api/v1/incidents/"+inc.ID, store.RoleViewer, nil, 200, &got)
-	if got.Assignee != "bob" || len(got.Comments) != 7 || got.Comments[0].Author != "token:analyst-bot" || got.Comments[0].Text != "on it" {
+	if got.Assignee != "bob" || len(got.Comments) != 8 || got.Comments[0].Author != "token:analyst-bot" || got.Comments[0].Text != "on it" {
 		t.Errorf("after the moves %+v", got)
 	}
 	entries := e.audit("incident.state")
-	if len(entries) != 11 || entries[0].Detail["from"] != "false_positive" || entries[0].Detail["to"] != "open" ||
-		entries[9].Detail["assignee"] != "alice" || entries[9].Detail["comment"] != "on it" || entries[10].Result != "error" {
+	if len(entries) != 12 || entries[0].Detail["from"] != "false_positive" || entries[0].Detail["to"] != "open" ||
+		entries[10].Detail["assignee"] != "alice" || entries[10].Detail["comment"] != "on it" || entries[11].Result != "error" {
 		t.Errorf("audit %+v", entries)
 	}
 	for name, body := range map[string]any{
 		"bad state":     map[string]any{"state": "closed"},
-		"nothing":       map[string]any{"comment": "just a note"},
+		"nothing":       map[string]any{},
 		"bad assignee":  map[string]any{"assignee": "-x"},
 		"long comment":  map[string]any{"state": "investigating", "comment": strings.Repeat("c", maxTextLen+1)},
 		"unknown field": `{"state":"investigating","severity":"low"}`,

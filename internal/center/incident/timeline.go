@@ -249,18 +249,25 @@ func hostEvents(ctx context.Context, st store.Store, agentID string, since, unti
 
 // relation decides which events belong to the incident.
 type relation struct {
-	processes map[string]bool // entity ids: the incident's and their descendants
-	ips       map[string]bool
-	users     map[string]bool // "name" and "name@agent"
-	files     map[string]bool // "agent:path"
+	// processes are the alerted processes and their descendants: all
+	// their events belong.
+	processes map[string]bool
+	// context are the other processes of the incident (the alerted
+	// processes' ancestors): their own events belong, their other
+	// children do not (a shell session's unrelated commands).
+	context map[string]bool
+	ips     map[string]bool
+	users   map[string]bool // "name" and "name@agent"
+	files   map[string]bool // "agent:path"
 }
 
 func newRelation(inc store.Incident) *relation {
-	r := &relation{processes: map[string]bool{}, ips: map[string]bool{}, users: map[string]bool{}, files: map[string]bool{}}
+	r := &relation{processes: map[string]bool{}, context: map[string]bool{}, ips: map[string]bool{},
+		users: map[string]bool{}, files: map[string]bool{}}
 	for _, e := range inc.Entities {
 		switch e.Kind {
 		case store.EntityProcess:
-			r.processes[e.Value] = true
+			r.context[e.Value] = true
 		case store.EntityIP:
 			r.ips[e.Value] = true
 		case store.EntityUser:
@@ -272,15 +279,15 @@ func newRelation(inc store.Incident) *relation {
 	return r
 }
 
-// seed adds an alert event's own process.
+// seed adds an alerted event's own process.
 func (r *relation) seed(ev event.Event) {
 	if id := ev.String("process.entity_id"); id != "" {
 		r.processes[id] = true
 	}
 }
 
-// grow adds ev's process when its parent or an ancestor belongs: the
-// descendants of the incident's processes belong too.
+// grow adds ev's process when its parent or an ancestor is an alerted
+// process or one of their descendants.
 func (r *relation) grow(ev event.Event) {
 	id := ev.String("process.entity_id")
 	if id == "" || r.processes[id] {
@@ -304,7 +311,7 @@ func (r *relation) grow(ev event.Event) {
 // related reports whether ev is about one of the incident's processes,
 // addresses, users or files.
 func (r *relation) related(ev event.Event) bool {
-	if id := ev.String("process.entity_id"); id != "" && r.processes[id] {
+	if id := ev.String("process.entity_id"); id != "" && (r.processes[id] || r.context[id]) {
 		return true
 	}
 	for _, f := range []string{"source.ip", "destination.ip"} {

@@ -88,6 +88,9 @@ func TestBuild(t *testing.T) {
 	// Beyond the shell's tree, but the same address: a later login from it.
 	s.add("web-1", 5*time.Minute, "authentication", "login-failed",
 		map[string]any{"user.name": "admin", "source.ip": "203.0.113.9"})
+	// The worker's other work: another request's CGI script, not the
+	// shell's.
+	s.add("web-1", 90*time.Second, "process", "exec", proc("p-other-cgi", 1100, "/usr/bin/perl", "perl /srv/cgi-bin/status.pl", "p-worker", "p-worker"))
 	// Unrelated on the same host: cron's job and a login from elsewhere.
 	s.add("web-1", 2*time.Minute, "process", "exec", proc("p-cron-job", 2001, "/usr/bin/run-parts", "run-parts /etc/cron.hourly", "p-cron"))
 	s.add("web-1", 3*time.Minute, "authentication", "logged-in", map[string]any{"user.name": "alice", "source.ip": "198.51.100.1"})
