@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/vigilsec/vigil/internal/store"
 )
@@ -16,6 +17,10 @@ func (c *Client) Alerts(ctx context.Context, f store.AlertFilter) (Page[store.Al
 	setIf(q, "agent_id", f.AgentID)
 	setIf(q, "rule_id", f.RuleID)
 	setIf(q, "incident_id", f.IncidentID)
+	setIf(q, "technique", f.Technique)
+	if !f.Since.IsZero() {
+		q.Set("since", f.Since.UTC().Format(time.RFC3339))
+	}
 	var page Page[store.Alert]
 	err := c.do(ctx, request{method: http.MethodGet, path: pathOf("alerts"), query: pageQuery(q, f.Page)}, &page)
 	return page, err

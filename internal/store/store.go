@@ -284,6 +284,11 @@ type AlertFilter struct {
 	State    AlertState
 	Severity Severity
 	RuleID   string
+	// Technique is an ATT&CK technique id ("T1059", "T1059.004"); a
+	// technique also matches its sub-techniques.
+	Technique string
+	// Since keeps the alerts created at or after it.
+	Since time.Time
 	// IncidentID selects the alerts of one incident.
 	IncidentID string
 	Page

@@ -3,6 +3,8 @@ package api
 import (
 	"net/http"
 
+	"github.com/vigilsec/vigil/internal/attack"
+
 	"github.com/vigilsec/vigil/internal/store"
 )
 
@@ -43,7 +45,20 @@ func (s *server) listAlerts(w http.ResponseWriter, r *http.Request, c *call) err
 	if len(f.AgentID) > maxQueryLen || len(f.RuleID) > maxQueryLen || len(f.IncidentID) > maxQueryLen {
 		return errorf(http.StatusBadRequest, "agent_id, rule_id and incident_id: at most %d bytes", maxQueryLen)
 	}
+	if t := q.Get("technique"); t != "" {
+		if len(t) > 16 {
+			return errorf(http.StatusBadRequest, "technique: at most 16 bytes")
+		}
+		id, ok := attack.NormalizeID(t)
+		if !ok {
+			return errorf(http.StatusBadRequest, "technique %q: want an ATT&CK technique id such as T1059 or T1059.004", t)
+		}
+		f.Technique = id
+	}
 	var err error
+	if f.Since, err = timeParam(q, "since"); err != nil {
+		return err
+	}
 	if f.Page, err = page(q); err != nil {
 		return err
 	}

@@ -90,7 +90,17 @@ func TestAlerts(t *testing.T) {
 	if len(page.Items) != 1 || page.Items[0].ID != "al2" {
 		t.Fatalf("a2 alerts %+v", page.Items)
 	}
-	for _, q := range []string{"state=closed", "severity=urgent"} {
+	// By technique (a parent matches its sub-techniques) and time.
+	for q, want := range map[string]int{
+		"technique=T1562": 2, "technique=t1562.001": 2, "technique=T1059": 0,
+		"since=" + at.Add(30*time.Second).UTC().Format(time.RFC3339): 1,
+	} {
+		e.call("GET", "/api/v1/alerts?"+q, store.RoleViewer, nil, 200, &page)
+		if len(page.Items) != want {
+			t.Errorf("%s: %d alerts, want %d", q, len(page.Items), want)
+		}
+	}
+	for _, q := range []string{"state=closed", "severity=urgent", "technique=T15", "technique=drop%20table", "since=yesterday"} {
 		e.call("GET", "/api/v1/alerts?"+q, store.RoleViewer, nil, 400, nil)
 	}
 	var one store.Alert

@@ -39,6 +39,7 @@ func (a *app) alertsListCmd() *cobra.Command {
 		f     store.AlertFilter
 		state string
 		sev   string
+		since string
 		limit int
 	)
 	cmd := &cobra.Command{
@@ -48,6 +49,13 @@ func (a *app) alertsListCmd() *cobra.Command {
 		Args:    clikit.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			f.State, f.Severity = store.AlertState(state), store.Severity(sev)
+			if since != "" {
+				t, err := clikit.ParseTime(a.Env.Now(), since)
+				if err != nil {
+					return err
+				}
+				f.Since = t
+			}
 			c, err := a.API()
 			if err != nil {
 				return err
@@ -67,6 +75,8 @@ func (a *app) alertsListCmd() *cobra.Command {
 	cmd.Flags().StringVar(&f.AgentID, "agent", "", "only alerts of this agent ID")
 	cmd.Flags().StringVar(&f.RuleID, "rule", "", "only alerts of this rule ID")
 	cmd.Flags().StringVar(&f.IncidentID, "incident", "", "only alerts of this incident ID")
+	cmd.Flags().StringVar(&f.Technique, "technique", "", "only alerts of this ATT&CK technique (T1059 includes its sub-techniques)")
+	cmd.Flags().StringVar(&since, "since", "", "only alerts raised at or after this time: a duration before now (24h, 7d) or RFC 3339")
 	cmd.Flags().IntVar(&limit, "limit", store.DefaultLimit, "list at most this many (0: all)")
 	return cmd
 }

@@ -140,6 +140,14 @@ func (st alertStore) List(ctx context.Context, f store.AlertFilter) ([]store.Ale
 			w.add(cond.col+" = ?", cond.v)
 		}
 	}
+	if f.Technique != "" {
+		// techniques is a JSON list of ids: the id itself, or one of its
+		// sub-techniques.
+		w.add("(techniques LIKE ? OR techniques LIKE ?)", `%"`+f.Technique+`"%`, `%"`+f.Technique+`.%`)
+	}
+	if !f.Since.IsZero() {
+		w.add("created_at >= ?", micros(f.Since))
+	}
 	if ok {
 		w.add("(created_at, id) < (?, ?)", c.N, c.S)
 	}

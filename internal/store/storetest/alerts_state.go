@@ -2,6 +2,8 @@ package storetest
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -44,6 +46,10 @@ func testAlertList(t *testing.T, s store.Store) {
 		a.Severity = []store.Severity{store.SeverityLow, store.SeverityHigh, store.SeverityCritical}[i%3]
 		if i%4 == 0 {
 			a.RuleID = "lnx_cron_persistence"
+			a.Techniques = []string{"T1053.003"}
+		}
+		if i%5 == 0 {
+			a.Techniques = append(a.Techniques, "T1053")
 		}
 		got, _, err := al.Raise(ctx(t), a)
 		must(t, err)
@@ -79,6 +85,16 @@ func testAlertList(t *testing.T, s store.Store) {
 		{"agent and severity", store.AlertFilter{AgentID: "agent-1", Severity: store.SeverityLow},
 			match(func(a store.Alert) bool { return a.AgentID == "agent-1" && a.Severity == store.SeverityLow })},
 		{"none", store.AlertFilter{AgentID: "agent-9"}, []store.Alert{}},
+		{"technique and its sub-techniques", store.AlertFilter{Technique: "T1053"},
+			match(func(a store.Alert) bool {
+				return slices.ContainsFunc(a.Techniques, func(t string) bool { return strings.HasPrefix(t, "T1053") })
+			})},
+		{"sub-technique", store.AlertFilter{Technique: "T1053.003"},
+			match(func(a store.Alert) bool { return slices.Contains(a.Techniques, "T1053.003") })},
+		{"no such technique", store.AlertFilter{Technique: "T1070"}, []store.Alert{}},
+		{"technique prefix is not a parent", store.AlertFilter{Technique: "T105"}, []store.Alert{}},
+		{"since", store.AlertFilter{Since: at(5 * time.Second)},
+			match(func(a store.Alert) bool { return !a.CreatedAt.Before(stored(at(5 * time.Second))) })},
 	}
 	for _, tt := range tests {
 		for _, limit := range []int{1, 3, 100} {
