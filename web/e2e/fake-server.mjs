@@ -205,8 +205,13 @@ export async function startFakeServer(opts = {}) {
       return a ? send(res, 200, a) : fail(res, 404, 'not_found', `agent ${m[1]} not found`);
     }
     if (req.method === 'GET' && path === '/alerts') {
+      const technique = (query.get('technique') ?? '').toUpperCase();
+      const since = query.get('since');
       const items = alerts.filter(
-        (a) => ['state', 'severity', 'agent_id', 'rule_id', 'incident_id'].every((k) => !query.get(k) || a[k] === query.get(k)),
+        (a) =>
+          ['state', 'severity', 'agent_id', 'rule_id', 'incident_id'].every((k) => !query.get(k) || a[k] === query.get(k)) &&
+          (!technique || (a.techniques ?? []).some((t) => t === technique || t.startsWith(technique + '.'))) &&
+          (!since || a.created_at >= since),
       );
       return send(res, 200, page(items, query));
     }

@@ -4,8 +4,7 @@
 // rule import checks.
 import { describe, expect, it } from 'vitest';
 import { ApiError, decodeError } from '../src/api/client';
-import type { Alert, AttackCell, AttackCoverage, Listing, ProcessNode, TimelineEntry } from '../src/api/types';
-import { scanAlerts } from '../src/lib/alertScan';
+import type { AttackCell, AttackCoverage, ProcessNode, TimelineEntry } from '../src/api/types';
 import {
   cellKey,
   coverageTotals,
@@ -301,61 +300,6 @@ describe('ATT&CK matrix', () => {
     expect(isPeriod('7d')).toBe(true);
     expect(isPeriod('1y')).toBe(false);
     expect(isPeriod('toString')).toBe(false);
-  });
-});
-
-describe('scanning alerts for a technique', () => {
-  const alert = (id: string, created: string, techniques: string[]): Alert => ({
-    id,
-    agent_id: 'a',
-    rule_id: 'r',
-    title: id,
-    severity: 'high',
-    state: 'new',
-    techniques,
-    dedup_key: id,
-    count: 1,
-    created_at: created,
-    updated_at: created,
-    last_seen: created,
-  });
-  // Newest first, three pages of two.
-  const pages: Record<string, Listing<Alert>> = {
-    '': { items: [alert('a1', '2026-11-29T10:00:00Z', ['T1059.004']), alert('a2', '2026-11-29T09:00:00Z', ['T1110.001'])], next_cursor: 'p2' },
-    p2: { items: [alert('a3', '2026-11-28T10:00:00Z', ['T1059']), alert('a4', '2026-11-27T10:00:00Z', ['T1059.006'])], next_cursor: 'p3' },
-    p3: { items: [alert('a5', '2026-11-20T10:00:00Z', ['T1059.004']), alert('a6', '2026-11-19T10:00:00Z', [])], next_cursor: '' },
-  };
-  const load = (calls: string[]) => async (c: string) => {
-    calls.push(c);
-    return pages[c]!;
-  };
-
-  it('reads pages until it has enough, and says where to go on', async () => {
-    const calls: string[] = [];
-    const got = await scanAlerts(load(calls), '', { technique: 'T1059', want: 2 });
-    expect(got.items.map((a) => a.id)).toEqual(['a1', 'a3', 'a4']);
-    expect(got.next_cursor).toBe('p3');
-    expect(got.scanned).toBe(4);
-    expect(calls).toEqual(['', 'p2']);
-    const more = await scanAlerts(load(calls), got.next_cursor, { technique: 'T1059', want: 2 });
-    expect(more.items.map((a) => a.id)).toEqual(['a5']);
-    expect(more.next_cursor).toBe('');
-  });
-
-  it('stops at the start of the period', async () => {
-    const got = await scanAlerts(load([]), '', { technique: 'T1059.004', since: '2026-11-27T12:00:00Z' });
-    expect(got.items.map((a) => a.id)).toEqual(['a1']);
-    expect(got.next_cursor).toBe('');
-    expect(got.reachedSince).toBe(true);
-    expect(got.scanned).toBe(3);
-  });
-
-  it('reads at most its share of pages per call', async () => {
-    const calls: string[] = [];
-    const got = await scanAlerts(load(calls), '', { technique: 'T1548', maxPages: 2 });
-    expect(got.items).toEqual([]);
-    expect(got.next_cursor).toBe('p3');
-    expect(calls).toEqual(['', 'p2']);
   });
 });
 

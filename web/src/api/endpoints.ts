@@ -93,6 +93,10 @@ export interface AlertFilter {
   rule_id?: string;
   /** The alerts of one incident. */
   incident_id?: string;
+  /** An ATT&CK technique id; a technique also matches its sub-techniques. */
+  technique?: string;
+  /** Alerts raised at or after this time (RFC 3339). */
+  since?: string;
   cursor?: string;
   /** Page size (default 100, at most 1000). */
   limit?: number;

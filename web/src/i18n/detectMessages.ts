@@ -103,8 +103,7 @@ export const detectEn = {
   'alerts.ruleFilter': 'Rule {id}',
   'alerts.techniqueFilter': 'Technique {id}',
   'alerts.openIncident': 'Open the incident',
-  'alerts.scanned': 'The center does not filter alerts by technique: these were picked from the {n} newest alerts read so far.',
-  'alerts.scanSince': 'The center does not filter alerts by technique: these were picked from {n} alerts raised since {since}.',
+  'alerts.since': 'Alerts raised since {since}.',
 
   'alert.rule': 'Rule',
   'alert.noRule': 'This alert names no rule.',
@@ -277,8 +276,7 @@ export const detectZh: Record<keyof typeof detectEn, string> = {
   'alerts.ruleFilter': '规则 {id}',
   'alerts.techniqueFilter': '技术 {id}',
   'alerts.openIncident': '打开安全事件',
-  'alerts.scanned': '管理中心不按技术筛选告警：以下告警是从已读取的最新 {n} 条告警中挑选的。',
-  'alerts.scanSince': '管理中心不按技术筛选告警：以下告警是从 {since} 以来的 {n} 条告警中挑选的。',
+  'alerts.since': '{since} 以来产生的告警。',
 
   'alert.rule': '检测规则',
   'alert.noRule': '此告警没有对应的规则。',

@@ -1,6 +1,6 @@
 // Alerts: filters by state and severity (and, from links, by agent, rule,
 // incident or ATT&CK technique), paging, and the triage drawer.
-import { useCallback, useState } from 'react';
+import { useCallback } from 'react';
 import { listIncidents } from '../api/detect';
 import { listAlerts } from '../api/endpoints';
 import { alertStates, severities, type Alert } from '../api/types';
@@ -9,7 +9,6 @@ import { Empty, ErrorBanner, Loading } from '../components/feedback';
 import { TechniqueList, useTechniqueName } from '../components/Techniques';
 import { RelTime } from '../components/time';
 import { useI18n, type MessageKey } from '../i18n';
-import { scanAlerts } from '../lib/alertScan';
 import { useLoad } from '../lib/hooks';
 import { formatTime } from '../lib/time';
 import { usePaged } from '../lib/usePaged';
@@ -26,20 +25,12 @@ export function AlertsPage({ selected }: { selected?: string }) {
   const techName = useTechniqueName();
   const filter = Object.fromEntries(filterKeys.map((k) => [k, query.get(k) ?? ''])) as Record<FilterKey, string>;
   const qs = withQuery('', filter);
-  const [scanned, setScanned] = useState(0);
   // The most recently seen incidents, to filter the queue by one of them.
   const incidents = useLoad((signal) => listIncidents({}, signal), []);
   const incidentList = incidents.data?.items ?? [];
-  const { technique, since, ...apiFilter } = filter;
+  const { since } = filter;
   const alerts = usePaged(
-    async (cursor, signal) => {
-      if (!technique) return listAlerts({ ...apiFilter, cursor }, signal);
-      // The center does not filter by technique: the console reads the
-      // listing and keeps the alerts of the technique.
-      const page = await scanAlerts((c) => listAlerts({ ...apiFilter, cursor: c, limit: 500 }, signal), cursor, { technique, since });
-      setScanned((n) => (cursor ? n : 0) + page.scanned);
-      return page;
-    },
+    (cursor, signal) => listAlerts({ ...filter, cursor }, signal),
     filterKeys.map((k) => filter[k]),
   );
   const setFilter = (k: FilterKey, v: string) => {
@@ -106,9 +97,9 @@ export function AlertsPage({ selected }: { selected?: string }) {
           {t('action.refresh')}
         </button>
       </div>
-      {technique && !alerts.initial && (
-        <p className="hint" data-testid="technique-scan">
-          {since ? t('alerts.scanSince', { n: scanned, since: formatTime(since) }) : t('alerts.scanned', { n: scanned })}
+      {since && (
+        <p className="hint" data-testid="alerts-since">
+          {t('alerts.since', { since: formatTime(since) })}
         </p>
       )}
       <ErrorBanner error={alerts.error} onRetry={alerts.reload} />
