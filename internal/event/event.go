@@ -5,7 +5,6 @@
 package event
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -160,23 +159,19 @@ func (e Event) Validate() error {
 	return nil
 }
 
-// Decode parses one JSON document and validates it.
+// Decode parses one JSON object and validates it. Numbers are
+// json.Number, so that integers above 2^53 stay exact. Anything but white
+// space after the object is an error.
 func Decode(data []byte) (Event, error) {
 	if len(data) > MaxSize {
 		return nil, fmt.Errorf("%w: %d bytes (max %d)", ErrTooLarge, len(data), MaxSize)
 	}
-	var e Event
-	// UseNumber keeps integers above 2^53 exact.
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	if err := dec.Decode(&e); err != nil {
+	e, err := DecodeJSONNumbers(data)
+	if errors.Is(err, ErrJSONNotObject) {
+		return nil, fmt.Errorf("decode event: %w: %w", ErrInvalidField, err)
+	}
+	if err != nil {
 		return nil, fmt.Errorf("decode event: %w", err)
-	}
-	if dec.More() {
-		return nil, fmt.Errorf("decode event: %w: data after the document", ErrInvalidField)
-	}
-	if e == nil {
-		return nil, fmt.Errorf("decode event: %w: document is null", ErrInvalidField)
 	}
 	if err := e.Validate(); err != nil {
 		return nil, fmt.Errorf("decode event: %w", err)

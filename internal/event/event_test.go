@@ -45,6 +45,11 @@ func TestDecode(t *testing.T) {
 		{"category array", `{"@timestamp":"2026-01-02T03:04:05Z","event":{"id":"x","category":["process"],"action":"exec"},"agent":{"id":"a"}}`, ErrInvalidField},
 		{"empty action", `{"@timestamp":"2026-01-02T03:04:05Z","event":{"id":"x","category":"process","action":""},"agent":{"id":"a"}}`, ErrMissingField},
 		{"too large", `{"message":"` + strings.Repeat("a", MaxSize) + `"}`, ErrTooLarge},
+		{"array", `[` + valid + `]`, ErrInvalidField},
+		{"data after", valid + ` {}`, ErrJSONSyntax},
+		{"brace after", valid + `}`, ErrJSONSyntax},
+		{"truncated", valid[:len(valid)-1], ErrJSONSyntax},
+		{"white space around", "\n " + valid + " \r\n", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -9,7 +9,6 @@ package eventbatch
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -151,14 +150,18 @@ func (d *Decoder) payload(eb *busv1.EventBatch) ([]byte, error) {
 }
 
 // DecodeEvent parses and checks one event line of agent id's batch, as
-// event.Decode does, except that a missing agent.id is set to id. It
-// returns the reason when the event is rejected.
+// event.Decode does, except that numbers are float64 and a missing
+// agent.id is set to id. It returns the reason when the event is
+// rejected: a line that is not one JSON object, or that nests deeper
+// than event.MaxJSONDepth, is ReasonEventJSON.
 func DecodeEvent(line []byte, id string) (event.Event, string) {
 	if len(line) > event.MaxSize {
 		return nil, ReasonEventTooLarge
 	}
-	var e event.Event
-	if err := json.Unmarshal(line, &e); err != nil || e == nil {
+	// The same event as json.Unmarshal makes (numbers are float64), in
+	// a fraction of its time: ingest and detection decode every event.
+	e, err := event.DecodeJSON(line)
+	if err != nil {
 		return nil, ReasonEventJSON
 	}
 	switch got, ok := e.Get(event.FieldAgentID); {

@@ -37,6 +37,13 @@ func TestDecodeEvent(t *testing.T) {
 		{"array", `[1]`, ReasonEventJSON, ""},
 		{"truncated", ok, ReasonEventJSON, ""},
 		{"too large", `{"m":"` + strings.Repeat("x", event.MaxSize) + `"}`, ReasonEventTooLarge, ""},
+		{"trailing data", ok + `,"agent":{"id":"a1"}} x`, ReasonEventJSON, ""},
+		{"second object", ok + `,"agent":{"id":"a1"}}{}`, ReasonEventJSON, ""},
+		{"duplicate agent keys", ok + `,"agent":{"id":"a2"},"agent":{"id":"a1"}}`, "", "a1"},
+		{"escaped agent", ok + `,"agent":{"\u0069d":"\u0061\u0031"}}`, "", "a1"},
+		{"number out of range", ok + `,"process":{"pid":1e400}}`, ReasonEventJSON, ""},
+		{"nested too deep", ok + `,"x":` + strings.Repeat("[", event.MaxJSONDepth) + strings.Repeat("]", event.MaxJSONDepth) + `}`, ReasonEventJSON, ""},
+		{"invalid UTF-8", ok + ",\"message\":\"\xff\"}", "", "a1"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
