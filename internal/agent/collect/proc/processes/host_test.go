@@ -14,8 +14,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/vigilsec/vigil/internal/agent/collect/internal/collecttest"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
@@ -60,16 +58,28 @@ func psList(t *testing.T) map[int]psProc {
 	return got
 }
 
-// printable writes a command line as ps does in a UTF-8 locale:
-// characters that do not print, and bytes that are not UTF-8 (which the
-// collector keeps as U+FFFD), as '?'.
-func printable(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r == utf8.RuneError || !unicode.IsPrint(r) && r != ' ' {
-			return '?'
+// comparable writes a command line so that ps's and the collector's
+// agree where they only differ in how they show what does not print: ps
+// writes each byte that is not UTF-8 and each character that does not
+// print (by its own tables) as '?', the collector keeps a run of bytes
+// that are not UTF-8 as one U+FFFD. Both become: every run of characters
+// outside printable ASCII, and of '?', is one '?', and the blanks at either end are
+// dropped (ps drops them). ps shows a newline as a blank.
+func comparable(s string) string {
+	var b strings.Builder
+	inRun := false
+	for _, r := range strings.ReplaceAll(s, "\n", " ") {
+		if r >= ' ' && r <= '~' && r != '?' {
+			b.WriteRune(r)
+			inRun = false
+			continue
 		}
-		return r
-	}, s)
+		if !inRun {
+			b.WriteByte('?')
+		}
+		inRun = true
+	}
+	return strings.TrimSpace(b.String())
 }
 
 // TestHostMatchesPS compares the inventory of this host with ps: every
@@ -95,8 +105,20 @@ func TestHostMatchesPS(t *testing.T) {
 		}
 		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	}
+	// A shell whose arguments are longer than the collector keeps, and
+	// hold what does not print: its item is cut, and still one of ps's.
+	odd := []string{"-c", "sleep 1000; :", "vigil-odd", "no\u00a0break", "tab\there", "new\nline", "bad\xff\xfeutf8"}
+	odd = append(odd, strings.Repeat("long-argument ", 2000))
+	if sh, err := exec.LookPath("sh"); err == nil {
+		cmd := exec.Command(sh, odd...)
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	}
 	const minAge = 5
-	time.Sleep(minAge*time.Second + 200*time.Millisecond)
+	// Old enough to be items, and for ps (whole seconds) to say so.
+	time.Sleep((minAge+1)*time.Second + 200*time.Millisecond)
 
 	// Other tests running at the same time start, exec and end processes
 	// between the two ps runs and the inventory; a difference that is
@@ -169,32 +191,72 @@ func compareWithPS(t *testing.T, c plugin.AssetCollector, minAge int) ([]event.A
 	collecttest.Check(t, c, assets)
 
 	var diffs []string
-	ours := map[string]bool{} // euid and command line
+	// ours holds each item's effective user and command line; truncated,
+	// the items whose arguments the collector cut at its bound, which
+	// must be the start of a process's as ps shows them.
+	ours := map[string]bool{}
+	var truncated []string
 	for _, a := range assets {
 		f := event.Event(a.Fields)
-		// ps ends a command line at its last non-blank character.
-		ours[f.String("user.id")+" "+strings.TrimRight(printable(f.String("process.command_line")), " ")] = true
+		line := comparable(f.String("process.command_line"))
+		if line == "" {
+			// ps shows a process without arguments by its command name.
+			line = "[" + comparable(f.String("process.name")) + "]"
+		}
+		key := f.String("user.id") + " " + line
+		ours[key] = true
+		if v, _ := f.Get("vigil.process.args_truncated"); v == true {
+			truncated = append(truncated, strings.TrimSuffix(key, "?"))
+		}
+	}
+	known := func(key string) bool {
+		if ours[key] {
+			return true
+		}
+		for _, prefix := range truncated {
+			if strings.HasPrefix(key, prefix) {
+				return true
+			}
+		}
+		return false
 	}
 	for pid, p := range before {
 		q, ok := after[pid]
 		if !ok || q.args != p.args || q.euid != p.euid || p.age < minAge+1 {
 			continue
 		}
-		if !ours[p.euid+" "+p.args] {
-			diffs = append(diffs, fmt.Sprintf("ps process %d (uid %s) %q is not in the inventory", pid, p.euid, p.args))
+		if !known(p.euid + " " + comparable(p.args)) {
+			diffs = append(diffs, fmt.Sprintf("ps process %d (uid %s) %q is not in the inventory", pid, p.euid, abbreviate(p.args)))
 		}
 	}
 	psSet := map[string]bool{}
+	var psKeys []string
 	for _, p := range before {
-		psSet[p.euid+" "+p.args] = true
+		key := p.euid + " " + comparable(p.args)
+		psSet[key] = true
+		psKeys = append(psKeys, key)
 	}
 	for k := range ours {
-		if !psSet[k] && !strings.HasSuffix(k, " ") {
-			diffs = append(diffs, fmt.Sprintf("item %q is no process ps showed", k))
+		if psSet[k] {
+			continue
 		}
+		if slices.Contains(truncated, strings.TrimSuffix(k, "?")) && slices.ContainsFunc(psKeys, func(ps string) bool {
+			return strings.HasPrefix(ps, strings.TrimSuffix(k, "?"))
+		}) {
+			continue
+		}
+		diffs = append(diffs, fmt.Sprintf("item %q is no process ps showed", abbreviate(k)))
 	}
 	slices.Sort(diffs)
 	return assets, before, diffs
+}
+
+// abbreviate shortens a command line for a message.
+func abbreviate(s string) string {
+	if len(s) <= 300 {
+		return s
+	}
+	return s[:300] + fmt.Sprintf("... (%d bytes)", len(s))
 }
 
 // dpkgOwner returns the package dpkg -S names for p (under its name or
