@@ -40,6 +40,11 @@ const (
 	AssetK8sNode      = "k8s_node"
 	AssetK8sService   = "k8s_service"
 	AssetK8sWorkload  = "k8s_workload" // Deployments, DaemonSets, StatefulSets
+	// AssetWeakPassword is a weak credential or an open door found on the
+	// host: an account whose password is in a dictionary or empty, a
+	// service reachable without authentication. The password itself and
+	// its hash never leave the host.
+	AssetWeakPassword = "weak-password"
 )
 
 // AssetKinds lists every kind, in the order the console shows them.
@@ -49,6 +54,7 @@ var AssetKinds = []string{
 	AssetWebsite, AssetService, AssetTask, AssetModule, AssetSysctl,
 	AssetContainer, AssetImage, AssetPod,
 	AssetK8sNamespace, AssetK8sNode, AssetK8sService, AssetK8sWorkload,
+	AssetWeakPassword,
 }
 
 // Limits on one asset, checked by Asset.Validate.

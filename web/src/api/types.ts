@@ -240,6 +240,7 @@ export const assetKinds = [
   'k8s_node',
   'k8s_service',
   'k8s_workload',
+  'weak-password',
 ] as const;
 export type AssetKind = (typeof assetKinds)[number];
 

@@ -30,6 +30,7 @@ export const inventoryEn = {
   'inv.kind.k8s_node': 'Nodes',
   'inv.kind.k8s_service': 'Kubernetes services',
   'inv.kind.k8s_workload': 'Workloads',
+  'inv.kind.weak-password': 'Weak passwords',
   // Kinds, as one item is named.
   'inv.kind1.host': 'host',
   'inv.kind1.disk': 'disk',
@@ -54,6 +55,7 @@ export const inventoryEn = {
   'inv.kind1.k8s_node': 'node',
   'inv.kind1.k8s_service': 'Kubernetes service',
   'inv.kind1.k8s_workload': 'workload',
+  'inv.kind1.weak-password': 'weak password',
 
   'inv.col.host': 'Host',
   'inv.col.name': 'Name',
@@ -180,6 +182,7 @@ export const inventoryZh: Record<keyof typeof inventoryEn, string> = {
   'inv.kind.k8s_node': '集群节点',
   'inv.kind.k8s_service': 'Kubernetes 服务',
   'inv.kind.k8s_workload': '工作负载',
+  'inv.kind.weak-password': '弱口令',
   'inv.kind1.host': '主机',
   'inv.kind1.disk': '磁盘',
   'inv.kind1.mount': '挂载点',
@@ -203,6 +206,7 @@ export const inventoryZh: Record<keyof typeof inventoryEn, string> = {
   'inv.kind1.k8s_node': '集群节点',
   'inv.kind1.k8s_service': 'Kubernetes 服务',
   'inv.kind1.k8s_workload': '工作负载',
+  'inv.kind1.weak-password': '弱口令',
 
   'inv.col.host': '主机',
   'inv.col.name': '名称',
