@@ -304,10 +304,20 @@ func TestHostStable(t *testing.T) {
 		t.Helper()
 		if v, ok := a.Fields["vigil"].(map[string]any); ok {
 			if p, ok := v["process"].(map[string]any); ok {
+				// An item with no listening socket left has no
+				// vigil.process at all: drop what is empty.
 				trimmed := maps.Clone(p)
 				delete(trimmed, "listening")
+				vigil := maps.Clone(v)
+				vigil["process"] = trimmed
+				if len(trimmed) == 0 {
+					delete(vigil, "process")
+				}
 				fields := maps.Clone(a.Fields)
-				fields["vigil"] = map[string]any{"process": trimmed}
+				fields["vigil"] = vigil
+				if len(vigil) == 0 {
+					delete(fields, "vigil")
+				}
 				a.Fields = fields
 			}
 		}
