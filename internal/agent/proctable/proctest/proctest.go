@@ -253,8 +253,13 @@ func (h *Harness) waitReady() {
 		if err := cmd.Run(); err != nil {
 			t.Fatal(err)
 		}
+		// The exec event, not the exit: audit can complete the exit's
+		// records before the exec's, and the exit carries the arguments
+		// too.
 		seen := func() bool {
-			return len(h.Emit.Events(func(e event.Event) bool { return hasArg(e, marker) })) > 0
+			return len(h.Emit.Events(func(e event.Event) bool {
+				return e.String(event.FieldAction) == "exec" && hasArg(e, marker)
+			})) > 0
 		}
 		for range 10 {
 			if seen() {
