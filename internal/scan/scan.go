@@ -1,14 +1,20 @@
 // Package scan is vigil-scan: a short-lived program that lists a host's
 // OS packages and language libraries with osv-scalibr's filesystem
-// extractors and writes them as JSON lines (package protocol). The agent's
-// inventory collectors run it as a child process, so that the extractors
-// and the archives they open stay out of the long-running agent.
+// extractors, and checks its accounts for weak passwords (package
+// passwords), and writes what it finds as JSON lines (package protocol).
+// The agent's collectors run it as a child process, so that the
+// extractors, the archives they open and the hashing stay out of the
+// long-running agent.
 //
 //	vigil-scan packages  --root DIR [--timeout D] [--max-file-size N]
 //	vigil-scan libraries --root DIR --path P [--path P ...] [--timeout D]
 //	                     [--max-files N] [--max-file-size N] [--max-archive-bytes N]
+//	vigil-scan passwords --root DIR [--words FILE ...] [--cpu FRACTION]
+//	                     [--timeout D] [--state FILE]
 //
-// It only reads: the root, its package databases and the given paths.
+// It only reads: the root, its package databases and account files, the
+// given paths and word lists; the passwords command writes its state
+// file.
 package scan
 
 import (
@@ -25,6 +31,7 @@ import (
 
 	scalibrlog "github.com/google/osv-scalibr/log"
 
+	"github.com/vigilsec/vigil/internal/scan/passwords"
 	"github.com/vigilsec/vigil/internal/scan/protocol"
 )
 
@@ -109,6 +116,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return protocol.ExitUsage
 	}
 	cmd := args[0]
+	if cmd == passwords.Command {
+		return passwords.Main(args[1:], stdout, stderr)
+	}
 	fset := flag.NewFlagSet("vigil-scan "+cmd, flag.ContinueOnError)
 	fset.SetOutput(stderr)
 	opts := Options{}
@@ -169,6 +179,8 @@ const usage = `usage:
   vigil-scan packages  --root DIR [--timeout D] [--max-file-size N]
   vigil-scan libraries --root DIR --path P [--path P ...] [--timeout D]
                        [--max-files N] [--max-file-size N] [--max-archive-bytes N]
+  vigil-scan passwords --root DIR [--words FILE ...] [--cpu FRACTION]
+                       [--timeout D] [--state FILE]
 Writes one JSON asset per line, then a summary line; exits 1 when the
 result cannot be trusted, 2 on wrong arguments.`
 

@@ -44,7 +44,8 @@ const (
 
 // Summary closes a stream: what was scanned and what went wrong.
 type Summary struct {
-	// Command is the scan that ran: "packages" or "libraries".
+	// Command is the scan that ran: "packages", "libraries" or
+	// "passwords".
 	Command string `json:"command"`
 	// Complete is true when the set can be trusted: every database and
 	// root was read within the limits. Errors on single files do not
@@ -70,6 +71,8 @@ type Summary struct {
 	// Skipped counts items left out, by reason ("unversioned",
 	// "unidentified", "duplicate", "invalid", "missing_root" ...).
 	Skipped map[string]int `json:"skipped,omitempty"`
+	// Passwords is what a passwords scan counted.
+	Passwords *PasswordStats `json:"passwords,omitempty"`
 	// DurationMS is the scan's wall time in milliseconds.
 	DurationMS int64 `json:"duration_ms"`
 }

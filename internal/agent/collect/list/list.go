@@ -19,6 +19,7 @@ import (
 	"github.com/vigilsec/vigil/internal/agent/collect/os/tasks"
 	"github.com/vigilsec/vigil/internal/agent/collect/os/users"
 	"github.com/vigilsec/vigil/internal/agent/collect/proc/processes"
+	riskaccounts "github.com/vigilsec/vigil/internal/agent/collect/risk/accounts"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 )
 
@@ -39,6 +40,7 @@ func All() []plugin.Collector {
 		modules.New(),
 		sysctl.New(),
 		ospackages.New(),
+		riskaccounts.New(),
 		libs,
 		middleware.New(),
 		websites.New(),
