@@ -43,6 +43,7 @@ type Store interface {
 	Exceptions() ExceptionStore
 	Incidents() IncidentStore
 	State() StateStore
+	Vulns() VulnStore
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	Close() error
@@ -574,7 +575,8 @@ type InventoryStore interface {
 	Counts(ctx context.Context, agentID string) ([]AssetCount, error)
 	// Sets returns the collector sets held for an agent.
 	Sets(ctx context.Context, agentID string) ([]InventorySet, error)
-	// DeleteAgent removes an agent's items, sets and history.
+	// DeleteAgent removes an agent's items, sets and history, and the
+	// vulnerability findings made from its items.
 	DeleteAgent(ctx context.Context, agentID string) error
 	// DeleteChangesBefore removes history entries older than t (retention).
 	DeleteChangesBefore(ctx context.Context, t time.Time) (int64, error)

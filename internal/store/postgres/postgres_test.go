@@ -199,3 +199,28 @@ func BenchmarkInventory(b *testing.B) {
 	}
 	storetest.BenchInventory(b, open, settle, 2000, 1000)
 }
+
+func BenchmarkVulns(b *testing.B) {
+	var dsn string
+	open := func(b *testing.B) store.Store {
+		dsn = freshSchema(b)
+		s, err := Open(b.Context(), dsn, Options{MaxConns: 8})
+		if err != nil {
+			b.Fatal(err)
+		}
+		return s
+	}
+	// Statistics as autovacuum gathers them once a table has grown.
+	settle := func(b *testing.B, _ store.Store) {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.ExecContext(b.Context(), `ANALYZE vuln_advisories, vuln_advisory_records,
+			vuln_advisory_aliases, vuln_advisory_ecosystems, vuln_findings`); err != nil {
+			b.Fatal(err)
+		}
+	}
+	storetest.BenchVulns(b, open, settle, 50000, 1000, 100)
+}

@@ -157,3 +157,7 @@ func BenchmarkInsert(b *testing.B) {
 func BenchmarkInventory(b *testing.B) {
 	storetest.BenchInventory(b, func(b *testing.B) store.Store { return openTemp(b) }, nil, 2000, 1000)
 }
+
+func BenchmarkVulns(b *testing.B) {
+	storetest.BenchVulns(b, func(b *testing.B) store.Store { return openTemp(b) }, nil, 50000, 1000, 100)
+}

@@ -44,6 +44,9 @@ const (
 	kindExceptions     = "exceptions"     // N created_at, S id
 	kindIncidents      = "incidents"      // N last_seen, S id
 	kindIncidentAlerts = "incidentalerts" // N created_at, S alert id, T incident id
+	kindAdvisories     = "advisories"     // S id
+	kindFindings       = "findings"       // N sev_rank, S score, T agent_id, U vuln_id, V asset_key
+	kindVulnSummaries  = "vulnsummaries"  // N sev_rank, S hosts, T vuln_id
 )
 
 // Encode returns the opaque string form of c.

@@ -19,3 +19,36 @@ func (s *Store) AssetListSQL(f store.AssetFilter, after bool) (string, []any) {
 
 // ReadDB returns the handle reads go through.
 func (s *Store) ReadDB() *sql.DB { return s.r }
+
+// AdvisoryListSQL returns the query ListAdvisories runs for f, rebound
+// for the dialect, starting after a cursor when after is set.
+func (s *Store) AdvisoryListSQL(f store.AdvisoryFilter, after bool) (string, []any, error) {
+	var c *Cursor
+	if after {
+		c = &Cursor{Kind: kindAdvisories, S: "DEBIAN-CVE-2024-01000"}
+	}
+	q, args, err := advisoryListSQL(f, c)
+	return s.sql(q + " LIMIT 101"), args, err
+}
+
+// FindingListSQL returns the query ListFindings runs for f, rebound for
+// the dialect, starting after a cursor when after is set.
+func (s *Store) FindingListSQL(f store.VulnFindingFilter, after bool) (string, []any, error) {
+	var c *Cursor
+	if after {
+		c = &Cursor{Kind: kindFindings, N: 1, S: "7.5", T: "agent-0150", U: "CVE-2024-00300", V: "lib00300-1:amd64"}
+	}
+	q, args, err := findingListSQL(f, c)
+	return s.sql(q + " LIMIT 101"), args, err
+}
+
+// VulnSummarySQL returns the aggregate query VulnSummaries runs for f,
+// rebound for the dialect, starting after a cursor when after is set.
+func (s *Store) VulnSummarySQL(f store.VulnFindingFilter, after bool) (string, []any, error) {
+	var c *Cursor
+	if after {
+		c = &Cursor{Kind: kindVulnSummaries, N: 1, S: "40", T: "CVE-2024-00300"}
+	}
+	q, args, _, err := vulnSummarySQL(f, c)
+	return s.sql(q + " LIMIT 101"), args, err
+}

@@ -128,12 +128,17 @@ func (st inventoryStore) Sets(ctx context.Context, agentID string) ([]store.Inve
 	return sets, nil
 }
 
-// DeleteAgent removes an agent's sets, items and history. The sets go
-// first: deleting them waits for an Apply that holds one, so that its
-// items are committed, and seen, before they are deleted.
+// DeleteAgent removes an agent's sets, items and history, and the
+// vulnerability findings made from its items. The sets go first: deleting
+// them waits for an Apply that holds one, so that its items are
+// committed, and seen, before they are deleted.
 func (st inventoryStore) DeleteAgent(ctx context.Context, agentID string) error {
 	err := st.s.tx(ctx, func(tx *sql.Tx) error {
-		for _, table := range []string{"inventory_sets", "inventory_items", "inventory_changes"} {
+		if err := st.s.keyLock(ctx, tx, findingsLockKey(agentID)); err != nil {
+			return err
+		}
+		for _, table := range []string{"inventory_sets", "inventory_items", "inventory_changes", "vuln_findings",
+			"vuln_finding_sets"} {
 			if _, err := tx.ExecContext(ctx, st.s.sql(`DELETE FROM `+table+` WHERE agent_id = ?`), agentID); err != nil {
 				return fmt.Errorf("%s: %w", table, err)
 			}

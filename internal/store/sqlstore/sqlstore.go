@@ -82,6 +82,10 @@ func (s *Store) Incidents() store.IncidentStore { return incidentStore{s} }
 // State returns the store of center services' state.
 func (s *Store) State() store.StateStore { return stateStore{s} }
 
+// Vulns returns the store of the vulnerability database, the findings and
+// the word lists.
+func (s *Store) Vulns() store.VulnStore { return vulnStore{s} }
+
 // Ping checks that both handles answer.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.w.PingContext(ctx); err != nil {
