@@ -31,6 +31,7 @@ func main() {
 	kubeconfigs := flag.String("kubeconfig", strings.Join(cfg.Kubeconfigs, ","), "comma-separated kubeconfig files of the Kubernetes clusters to take the inventory of, each PATH or NAME=PATH (VIGIL_KUBECONFIG)")
 	flag.DurationVar(&cfg.ClusterInterval, "cluster-interval", cfg.ClusterInterval, "time between two inventories of each Kubernetes cluster")
 	flag.DurationVar(&cfg.IncidentWindow, "incident-window", cfg.IncidentWindow, "how long after an incident was last seen a related alert still joins it (VIGIL_INCIDENT_WINDOW)")
+	flag.StringVar(&cfg.VulnSources, "vulndb-sources", cfg.VulnSources, "YAML file of the vulnerability database's sources: osv.dev exports, a mirror, a local folder (VIGIL_VULNDB_SOURCES)")
 	flag.StringVar(&cfg.NotifyConfig, "notify-config", cfg.NotifyConfig, "YAML file of the alert notification channels (webhook, syslog, e-mail, DingTalk, WeCom, Feishu) (VIGIL_NOTIFY_CONFIG)")
 	advertise := flag.String("advertise", strings.Join(cfg.Advertise, ","), "comma-separated names or addresses agents reach this center by (VIGIL_ADVERTISE)")
 	logLevel := flag.String("log-level", "info", "debug, info, warn or error")

@@ -33,6 +33,8 @@ import (
 	"github.com/vigilsec/vigil/internal/center/ingest"
 	"github.com/vigilsec/vigil/internal/center/inventory"
 	"github.com/vigilsec/vigil/internal/center/notify"
+	"github.com/vigilsec/vigil/internal/center/vuln"
+	"github.com/vigilsec/vigil/internal/center/vuln/feed"
 	"github.com/vigilsec/vigil/internal/pki"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/store/postgres"
@@ -146,7 +148,23 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 	})
 	ingestSvc := ingest.New(ingest.Config{JS: js, Events: c.store.Events(), Logger: log.With("part", "ingest")})
 	commands := command.New(command.Config{Conn: c.bus.Conn(), Store: c.store, Logger: log.With("part", "command")})
-	inventorySvc := inventory.New(inventory.Config{Conn: c.bus.Conn(), Store: c.store, Logger: log.With("part", "inventory")})
+	var vulnSources feed.Config
+	if cfg.VulnSources != "" {
+		if vulnSources, err = feed.LoadFile(cfg.VulnSources); err != nil {
+			return nil, err
+		}
+	}
+	vulnTmp := filepath.Join(cfg.DataDir, "vulndb-tmp")
+	if err := resetFolder(vulnTmp); err != nil {
+		return nil, err
+	}
+	vulnSvc, err := vuln.New(vuln.Config{Store: c.store, Sources: vulnSources, TempDir: vulnTmp, Logger: log.With("part", "vuln")})
+	if err != nil {
+		return nil, err
+	}
+	c.goRun("vuln", vulnSvc.Run, runCtx)
+	inventorySvc := inventory.New(inventory.Config{Conn: c.bus.Conn(), Store: c.store, Logger: log.With("part", "inventory"),
+		OnChange: vulnSvc.InventoryChanged})
 
 	rulesMgr, err := detect.NewRules(ctx, rules.FS(), c.store.Rules(), log.With("part", "rules"))
 	if err != nil {
@@ -197,6 +215,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 		CAHash:    ca.Hash(),
 		Metrics:   newMetrics(healthSvc, ingestSvc),
 		Detection: detectSvc,
+		Vulns:     vulnSvc,
 		Logger:    log.With("part", "api"),
 	})
 
@@ -315,6 +334,18 @@ func ResetAdmin(ctx context.Context, cfg Config, log *slog.Logger) error {
 		log.Info("new admin API token written", "file", filepath.Join(cfg.DataDir, "admin.token"))
 	} else {
 		log.Info("admin API token set from VIGIL_ADMIN_TOKEN")
+	}
+	return nil
+}
+
+// resetFolder empties a folder of leftovers (downloads an earlier run
+// left when it stopped) and creates it, private to the center.
+func resetFolder(dir string) error {
+	if err := os.RemoveAll(dir); err != nil {
+		return fmt.Errorf("clear %s: %w", dir, err)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
 	}
 	return nil
 }

@@ -49,6 +49,10 @@ type Config struct {
 	// NotifyConfig is the YAML file of the notification channels (package
 	// notify); empty for none.
 	NotifyConfig string
+	// VulnSources is the YAML file of the vulnerability database's
+	// sources (package vuln/feed); empty for a database fed by imports
+	// only.
+	VulnSources string
 }
 
 // DefaultConfig returns the documented defaults.
@@ -79,6 +83,7 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 	str("VIGIL_STORE", &c.StoreDSN)
 	str("VIGIL_ADMIN_TOKEN", &c.AdminToken)
 	str("VIGIL_NOTIFY_CONFIG", &c.NotifyConfig)
+	str("VIGIL_VULNDB_SOURCES", &c.VulnSources)
 	if v := getenv("VIGIL_ADVERTISE"); v != "" {
 		c.Advertise = SplitList(v)
 	}

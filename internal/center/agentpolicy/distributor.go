@@ -56,8 +56,20 @@ func (d *Distributor) Effective(ctx context.Context, a store.Agent) (*busv1.Agen
 	if err != nil {
 		return nil, fmt.Errorf("effective policy of agent %q: %w", a.ID, err)
 	}
+	words, err := uploadedWords(ctx, d.store)
+	if err != nil {
+		return nil, fmt.Errorf("effective policy of agent %q: %w", a.ID, err)
+	}
+	return effective(policies, a, words)
+}
+
+// effective computes an agent's policy with the uploaded words added.
+func effective(policies []store.AgentPolicy, a store.Agent, words []string) (*busv1.AgentPolicy, error) {
 	p, err := Compute(policies, a.Labels)
 	if err != nil {
+		return nil, fmt.Errorf("effective policy of agent %q: %w", a.ID, err)
+	}
+	if err := AddWords(p, words); err != nil {
 		return nil, fmt.Errorf("effective policy of agent %q: %w", a.ID, err)
 	}
 	return p, nil

@@ -17,6 +17,10 @@ func (d *Distributor) PublishAll(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("publish all policies: %w", err)
 	}
+	words, err := uploadedWords(ctx, d.store)
+	if err != nil {
+		return fmt.Errorf("publish all policies: %w", err)
+	}
 	agents := make(chan store.Agent)
 	var (
 		mu       sync.Mutex
@@ -27,7 +31,7 @@ func (d *Distributor) PublishAll(ctx context.Context) error {
 	for range publishWorkers {
 		wg.Go(func() {
 			for a := range agents {
-				err := d.publishAgent(ctx, policies, a)
+				err := d.publishAgent(ctx, policies, words, a)
 				if err == nil {
 					continue
 				}
@@ -53,10 +57,10 @@ func (d *Distributor) PublishAll(ctx context.Context) error {
 }
 
 // publishAgent computes and writes one agent's policy from policies.
-func (d *Distributor) publishAgent(ctx context.Context, policies []store.AgentPolicy, a store.Agent) error {
-	p, err := Compute(policies, a.Labels)
+func (d *Distributor) publishAgent(ctx context.Context, policies []store.AgentPolicy, words []string, a store.Agent) error {
+	p, err := effective(policies, a, words)
 	if err != nil {
-		return fmt.Errorf("effective policy of agent %q: %w", a.ID, err)
+		return err
 	}
 	_, err = d.put(ctx, a.ID, p)
 	return err

@@ -61,7 +61,11 @@ type Config struct {
 	// then the routes of rules, rule files, exceptions and ATT&CK coverage
 	// answer 503.
 	Detection Detection
-	Logger    *slog.Logger
+	// Vulns is the vulnerability service; nil when it is off, and then
+	// the vulnerability database's routes answer 503 (findings already
+	// stored are still listed).
+	Vulns  Vulns
+	Logger *slog.Logger
 	// Now is the clock (nil for time.Now).
 	Now func() time.Time
 }

@@ -25,6 +25,7 @@ import (
 	"github.com/vigilsec/vigil/internal/center/command"
 	"github.com/vigilsec/vigil/internal/center/detect"
 	"github.com/vigilsec/vigil/internal/center/enroll"
+	"github.com/vigilsec/vigil/internal/center/vuln"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/store/sqlite"
 )
@@ -202,6 +203,7 @@ type env struct {
 	// det is the detection service over apitest.RulePack, nil when
 	// detection is off.
 	det    *detect.Service
+	vulns  *vuln.Service
 	tokens map[store.Role]string
 	// metricsCalls counts requests that reached the metrics handler.
 	metricsCalls atomic.Int32
@@ -262,6 +264,10 @@ func startEnv(t *testing.T, detection bool) *env {
 		Enroll:  enroll.New(enroll.Config{Store: st, Issuer: e.issuer, CAHash: testCAHash, NATSPort: 4222, Now: e.clock.Now}),
 		Console: console, Metrics: metrics, Now: e.clock.Now,
 	}
+	if e.vulns, err = vuln.New(vuln.Config{Store: st, TempDir: t.TempDir(), Now: e.clock.Now}); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Vulns = e.vulns
 	if detection {
 		rules, err := detect.NewRules(ctx, apitest.RulePack(), st.Rules(), nil)
 		if err != nil {

@@ -54,6 +54,9 @@ type Config struct {
 	Conn   *nats.Conn
 	Store  store.Store
 	Logger *slog.Logger
+	// OnChange, when set, is called after changes were applied to an
+	// agent's set (the vulnerability service matches the host again).
+	OnChange func(agentID, collector string)
 }
 
 // Service answers inventory requests.
@@ -254,6 +257,9 @@ func (s *Service) applyChanges(ctx context.Context, agentID, collector string, c
 	if res.Added+res.Changed+res.Removed > 0 {
 		s.log.Info("inventory changed", "agent", agentID, "collector", collector,
 			"added", res.Added, "changed", res.Changed, "removed", res.Removed)
+		if s.cfg.OnChange != nil {
+			s.cfg.OnChange(agentID, collector)
+		}
 	}
 	return &busv1.InventoryReply{Ok: true, Digest: res.Digest, Added: uint32(res.Added),
 		Changed: uint32(res.Changed), Removed: uint32(res.Removed)}, nil

@@ -61,7 +61,7 @@ func TestUsage(t *testing.T) {
 	}{
 		{"/var/lib/tomcat10/webapps/shop.war!/WEB-INF/lib/log4j-core-2.14.1.jar", true, true},
 		{"/usr/share/tomcat10/bin/tomcat-juli.jar", true, true},
-		{"/opt/tool/agentd", true, false},                               // a Go program's modules
+		{"/opt/tool/agentd", true, false},                                   // a Go program's modules
 		{"/srv/shop/venv/lib/python3.11/site-packages/django", true, false}, // below the script's folder
 		{"/srv/other/requirements.txt", false, false},
 		{"/var/lib/other/app.jar", false, false}, // /var/lib is shared, cat's file places nothing
