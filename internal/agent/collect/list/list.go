@@ -20,7 +20,9 @@ import (
 	"github.com/vigilsec/vigil/internal/agent/collect/os/users"
 	"github.com/vigilsec/vigil/internal/agent/collect/proc/processes"
 	riskaccounts "github.com/vigilsec/vigil/internal/agent/collect/risk/accounts"
+	riskservices "github.com/vigilsec/vigil/internal/agent/collect/risk/services"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
+	"github.com/vigilsec/vigil/internal/scan/passwords/words"
 )
 
 // All returns a new instance of every collector.
@@ -29,6 +31,10 @@ func All() []plugin.Collector {
 	// Web applications deployed in the web servers' roots (a WAR in
 	// Tomcat's appBase, a PHP site's vendor folder) are scanned too.
 	libs.DiscoverWebRoots = websites.DocumentRoots
+	// Weak credentials of services: the built-in dictionary comes after
+	// each product's defaults and the policy's words.
+	svc := riskservices.New()
+	svc.Words = words.Builtin
 	return []plugin.Collector{
 		facts.New(),
 		hardware.New(),
@@ -46,5 +52,6 @@ func All() []plugin.Collector {
 		websites.New(),
 		docker.New(),
 		containerd.New(),
+		svc,
 	}
 }
