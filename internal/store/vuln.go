@@ -22,8 +22,10 @@ type Advisory struct {
 	Published time.Time `json:"published,omitzero"`
 	// Withdrawn is zero unless the record was withdrawn.
 	Withdrawn time.Time `json:"withdrawn,omitzero"`
-	Aliases   []string  `json:"aliases"`
-	Summary   string    `json:"summary,omitempty"`
+	// Aliases are the other ids it names: its aliases and the upstream
+	// vulnerabilities (the CVEs of a Debian advisory).
+	Aliases []string `json:"aliases"`
+	Summary string   `json:"summary,omitempty"`
 	// Severity is critical, high, medium, low, none or unknown.
 	Severity string `json:"severity"`
 	// Score is the CVSS base score, 0 when the record gives none.

@@ -267,7 +267,7 @@ func toAdvisory(r *osv.Record, source string) (store.Advisory, error) {
 	}
 	rating := osv.Severity(r)
 	a := store.Advisory{ID: r.ID, Source: source, Modified: r.Modified.UTC(), Published: r.Published.UTC(),
-		Withdrawn: r.Withdrawn.UTC(), Aliases: slices.Clone(r.Aliases), Summary: summaryOf(r),
+		Withdrawn: r.Withdrawn.UTC(), Aliases: otherIDs(r), Summary: summaryOf(r),
 		Severity: string(rating.Level), Score: rating.Score, Record: raw}
 	if r.Withdrawn.IsZero() {
 		a.Withdrawn = time.Time{}
@@ -286,6 +286,19 @@ func toAdvisory(r *osv.Record, source string) (store.Advisory, error) {
 	slices.Sort(a.Ecosystems)
 	slices.Sort(a.Packages)
 	return a, nil
+}
+
+// otherIDs returns the ids a record names besides its own: its aliases
+// and the upstream vulnerabilities (a Debian advisory names its CVEs as
+// upstream), so that looking a CVE up finds every advisory of it.
+func otherIDs(r *osv.Record) []string {
+	var ids []string
+	for _, id := range slices.Concat(r.Aliases, r.Upstream) {
+		if id != "" && id != r.ID && !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // summaryOf returns a record's summary, else the start of its details.

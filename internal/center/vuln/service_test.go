@@ -345,6 +345,15 @@ func TestService(t *testing.T) {
 		t.Errorf("patches %+v, command %q", patches, command)
 	}
 
+	// The advisories of a CVE are found by it, whether they name it as an
+	// alias or as upstream.
+	for cve, want := range map[string]string{"CVE-2023-5363": "DSA-5532-1", "CVE-2021-44228": "GHSA-jfh8-c2jp-5v3q"} {
+		advs, _, err := st.Vulns().ListAdvisories(ctx, store.AdvisoryFilter{ID: cve})
+		if err != nil || len(advs) != 1 || advs[0].ID != want {
+			t.Errorf("advisories of %s: %+v, %v; want %s", cve, advs, err, want)
+		}
+	}
+
 	state := s.State()
 	if state.Index.Advisories != 3 || state.Index.KnownExploited != 1 || state.HostsMatched == 0 || state.LastFleetMatch.IsZero() {
 		t.Errorf("state %+v", state)
