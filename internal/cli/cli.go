@@ -1,10 +1,11 @@
 // Package cli is vigil, the operator's command line for the center's REST
 // API: join tokens, agents, commands, agent policies, alerts, incidents,
 // detection rules, exceptions, events, users, API tokens and the audit
-// log. New builds the command tree from the packages below it (agentcmd,
+// log, vulnerabilities, weak passwords and the vulnerability database.
+// New builds the command tree from the packages below it (agentcmd,
 // alertcmd, incidentcmd, rulecmd, exceptioncmd, eventcmd, assetcmd,
-// admincmd, sharing clikit); Run executes it and turns errors into a
-// message on stderr and an exit status.
+// vulncmd, vulndbcmd, admincmd, sharing clikit); Run executes it and
+// turns errors into a message on stderr and an exit status.
 package cli
 
 import (
@@ -23,6 +24,8 @@ import (
 	"github.com/vigilsec/vigil/internal/cli/exceptioncmd"
 	"github.com/vigilsec/vigil/internal/cli/incidentcmd"
 	"github.com/vigilsec/vigil/internal/cli/rulecmd"
+	"github.com/vigilsec/vigil/internal/cli/vulncmd"
+	"github.com/vigilsec/vigil/internal/cli/vulndbcmd"
 )
 
 // Env is the outside world of the CLI; zero fields get the process's own.
@@ -81,6 +84,8 @@ VIGIL_SERVER, VIGIL_TOKEN and VIGIL_CA, or from --server, --token and --ca.`,
 	f.StringVarP(&a.Output, "output", "o", "table", "output format: table or json")
 	root.AddCommand(agentcmd.Command(a), alertcmd.Command(a), incidentcmd.Command(a), rulecmd.Command(a),
 		exceptioncmd.Command(a), eventcmd.Command(a), assetcmd.Command(a))
+	root.AddCommand(vulncmd.Commands(a)...)
+	root.AddCommand(vulndbcmd.Command(a))
 	root.AddCommand(admincmd.Commands(a)...)
 	root.AddCommand(whoamiCmd(a), versionCmd(a))
 	return clikit.Group(root), a

@@ -29,6 +29,8 @@ type Vulns interface {
 	Jobs() []vuln.Job
 	Sources() []feed.Source
 	State() vuln.State
+	// Busy reports whether an import or sync is running.
+	Busy() bool
 }
 
 // vulns returns the vulnerability service, or a 503 when it is off.
@@ -509,6 +511,11 @@ func (s *server) importVulnDB(w http.ResponseWriter, r *http.Request, c *call) e
 	}
 	if err := (feed.Source{Name: source, URL: "/"}).Validate(); err != nil {
 		return errorf(http.StatusBadRequest, "source: %v", err)
+	}
+	// Refuse before the body is read: a client that sent
+	// "Expect: 100-continue" then does not send a large file for nothing.
+	if vs.Busy() {
+		return errorf(http.StatusConflict, "%v", vuln.ErrBusy)
 	}
 	path, err := vs.SaveUpload(r.Body)
 	if err != nil {

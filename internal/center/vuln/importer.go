@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -51,6 +52,7 @@ func (s *Service) Import(path, source, author string, temporary bool) (Job, erro
 		return Job{}, ErrBusy
 	}
 	j := s.jobs.start("import", source, author)
+	first := copyJob(j)
 	go func() {
 		defer s.busy.Unlock()
 		if temporary {
@@ -64,7 +66,7 @@ func (s *Service) Import(path, source, author string, temporary bool) (Job, erro
 		s.afterChange(context.Background(), j, res)
 		s.jobs.finish(j, err)
 	}()
-	return copyJob(j), nil
+	return first, nil
 }
 
 // Sync fetches the configured sources (only the one named, when name is
@@ -87,6 +89,7 @@ func (s *Service) Sync(name, author string) (Job, error) {
 		return Job{}, ErrBusy
 	}
 	j := s.jobs.start("sync", name, author)
+	first := copyJob(j)
 	go func() {
 		defer s.busy.Unlock()
 		var total importResult
@@ -107,7 +110,7 @@ func (s *Service) Sync(name, author string) (Job, error) {
 		}
 		s.jobs.finish(j, err)
 	}()
-	return copyJob(j), nil
+	return first, nil
 }
 
 // syncSource fetches one source and imports it when it changed.
@@ -249,14 +252,25 @@ func (s *Service) importPath(ctx context.Context, j *Job, source, path string) (
 		j.Rejected += res.rejected
 		for _, p := range report.Problems {
 			if len(j.Problems) < maxProblems {
-				j.Problems = append(j.Problems, p.File+": "+p.Reason)
+				j.Problems = append(j.Problems, nameSource(p.File, path, source)+": "+p.Reason)
 			}
 		}
 	})
 	if err != nil {
-		return res, fmt.Errorf("import %s: %w", source, err)
+		return res, fmt.Errorf("import %s: %s", source, nameSource(err.Error(), path, source))
 	}
 	return res, nil
+}
+
+// nameSource writes a message about a file being imported with the
+// source's name in place of the file's path when the file is one of the
+// center's temporary files (an upload, a download), which means nothing
+// to the operator.
+func nameSource(msg, path, source string) string {
+	if !strings.Contains(filepath.Base(path), "vulndb-") {
+		return msg
+	}
+	return strings.ReplaceAll(msg, path, source)
 }
 
 // toAdvisory converts a record for the store.
@@ -331,17 +345,15 @@ func readKEV(path string) (*osv.KEVCatalog, bool, error) {
 		return nil, false, err
 	}
 	defer f.Close()
-	head := make([]byte, 4096)
-	n, _ := io.ReadFull(f, head)
-	if osv.Detect(head[:n]) != osv.FormatKEV {
-		return nil, false, nil
-	}
 	if fi.Size() > maxKEVSize {
-		return nil, false, fmt.Errorf("known exploited catalogue %s: %d bytes, at most %d", path, fi.Size(), maxKEVSize)
+		return nil, false, nil // larger than any catalogue: OSV records
 	}
-	data, err := os.ReadFile(path)
+	data, err := io.ReadAll(f)
 	if err != nil {
 		return nil, false, err
+	}
+	if osv.Detect(data) != osv.FormatKEV {
+		return nil, false, nil
 	}
 	cat, err := osv.ParseKEV(data)
 	if err != nil {
@@ -363,7 +375,7 @@ func (s *Service) importKEV(ctx context.Context, j *Job, cat *osv.KEVCatalog) (i
 	}
 	s.jobs.update(j, func(j *Job) {
 		j.Done = int64(len(entries))
-		j.Added = len(entries)
+		j.Added += len(entries)
 		j.Rejected += len(cat.Skipped)
 		for _, p := range cat.Skipped {
 			if len(j.Problems) < maxProblems {
@@ -428,6 +440,15 @@ func (s *Service) SaveUpload(r io.Reader) (string, error) {
 		return "", fmt.Errorf("upload: %w", err)
 	}
 	return f.Name(), nil
+}
+
+// Busy reports whether an import or sync is running.
+func (s *Service) Busy() bool {
+	if !s.busy.TryLock() {
+		return true
+	}
+	s.busy.Unlock()
+	return false
 }
 
 // Job returns a job by id.

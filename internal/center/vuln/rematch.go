@@ -331,3 +331,18 @@ func (s *Service) assets(ctx context.Context, agentID, kind string) ([]store.Ass
 		f.Cursor = next
 	}
 }
+
+// RebuildIndex builds the index from the store's advisories again and
+// puts it in use (Run does it at its start and after every change of the
+// database).
+func (s *Service) RebuildIndex(ctx context.Context) error { return s.rebuild(ctx) }
+
+// MatchFleet matches every host against the index in use now, waiting
+// for the end; it returns the number of hosts matched.
+func (s *Service) MatchFleet(ctx context.Context) (int, error) {
+	agents, err := s.agents(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return len(agents), s.matchAgents(ctx, agents)
+}

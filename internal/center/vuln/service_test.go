@@ -4,7 +4,10 @@ import (
 	"archive/zip"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -480,5 +483,65 @@ func TestSync(t *testing.T) {
 	srcs, _ = st.Vulns().Sources(ctx)
 	if len(srcs) != 1 || !strings.Contains(srcs[0].Error, "integrity") || srcs[0].Records != 3 {
 		t.Errorf("source state after a failed sync: %+v", srcs)
+	}
+}
+
+// TestSyncHTTPS syncs osv.dev-shaped exports from an HTTPS server whose
+// certificate the sources file's ca_file trusts: a zip export and the
+// KEV catalogue, each named only by its URL.
+func TestSyncHTTPS(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	export := filepath.Join(dir, "all.zip")
+	writeZip(t, export, dsaOpenSSL, ghsaLog4Shell)
+	zipData, err := os.ReadFile(export)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/Debian/all.zip":
+			w.Write(zipData)
+		case "/feeds/known_exploited_vulnerabilities.json":
+			w.Write([]byte(kevCatalog))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	st, err := sqlite.Open(ctx, filepath.Join(dir, "vigil.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, err := New(Config{Store: st, TempDir: dir, Sources: feed.Config{CAFile: ca, Sources: []feed.Source{
+		{Name: "Debian", URL: srv.URL + "/Debian/all.zip"},
+		{Name: "kev", URL: srv.URL + "/feeds/known_exploited_vulnerabilities.json"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	j, err := s.Sync("", "scheduler")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if j = waitJob(t, s, j.ID); j.State != JobDone || j.Added != 3 {
+		t.Fatalf("sync: %+v", j)
+	}
+	kev, err := st.Vulns().KnownExploited(ctx)
+	if err != nil || len(kev) != 1 || kev[0].CVE != "CVE-2021-44228" || !kev[0].Ransomware {
+		t.Errorf("known exploited after the sync: %+v, %v", kev, err)
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), "vulndb-") {
+			t.Errorf("download left behind: %s", e.Name())
+		}
 	}
 }

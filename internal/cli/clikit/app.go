@@ -115,6 +115,7 @@ func (a *App) JSON() bool { return a.Output == "json" }
 func (a *App) PrintJSON(v any) error {
 	enc := json.NewEncoder(a.Env.Stdout)
 	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		return fmt.Errorf("write JSON: %w", err)
 	}

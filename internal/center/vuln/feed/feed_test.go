@@ -169,7 +169,8 @@ func TestDownload(t *testing.T) {
 			if err != nil || string(got) != string(body) {
 				t.Fatalf("downloaded %q, %v", got, err)
 			}
-			if res.SHA256 != sum(body) || res.ETag != `"v1"` || !res.Temporary {
+			// Named by what it holds, as the readers choose by name.
+			if res.SHA256 != sum(body) || res.ETag != `"v1"` || !res.Temporary || !strings.HasSuffix(res.Path, ".zip") {
 				t.Errorf("result %+v", res)
 			}
 			if strings.Join(res.Checks, ",") != strings.Join(tt.checks, ",") {

@@ -398,6 +398,8 @@ func (f *Fetcher) download(ctx context.Context, src Source, loc location, prev S
 	defer func() {
 		if err != nil {
 			_ = os.Remove(tmp.Name())
+			_ = os.Remove(tmp.Name() + ".zip")
+			_ = os.Remove(tmp.Name() + ".json")
 		}
 	}()
 	sha := sha256.New()
@@ -414,7 +416,11 @@ func (f *Fetcher) download(ctx context.Context, src Source, loc location, prev S
 	if n > maxSize {
 		return Result{}, fmt.Errorf("download %s: more than %d bytes", loc.remote.Redacted(), maxSize)
 	}
-	res = Result{Path: tmp.Name(), Temporary: true, SHA256: hex.EncodeToString(sha.Sum(nil)), Size: n,
+	named, err := nameByContent(tmp.Name())
+	if err != nil {
+		return Result{}, fmt.Errorf("download %s: %w", loc.remote.Redacted(), err)
+	}
+	res = Result{Path: named, Temporary: true, SHA256: hex.EncodeToString(sha.Sum(nil)), Size: n,
 		ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
 	if resp.ContentLength >= 0 {
 		if n != resp.ContentLength {
@@ -442,6 +448,27 @@ func (f *Fetcher) download(ctx context.Context, src Source, loc location, prev S
 		return Result{}, fmt.Errorf("%w: a plain http source needs a pinned sha256 or a published %s.sha256", ErrIntegrity, filepath.Base(loc.remote.Path))
 	}
 	return res, nil
+}
+
+// nameByContent renames a download after what it holds, as the readers
+// of records choose by the name: a zip archive ends in .zip, anything
+// else in .json. It returns the new path.
+func nameByContent(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
+	f.Close()
+	ext := ".json"
+	if n == 4 && string(head) == "PK\x03\x04" {
+		ext = ".zip"
+	}
+	if err := os.Rename(p, p+ext); err != nil {
+		return "", err
+	}
+	return p + ext, nil
 }
 
 // published fetches URL.sha256; "" when the server has none (404).
