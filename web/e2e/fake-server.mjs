@@ -3,7 +3,8 @@
 // enforced and changes audited; online agents answer ping, status, collect
 // and processes; the inventory is searched with its search language;
 // detection has incidents with their timelines, rules, imports, exceptions
-// and the ATT&CK coverage),
+// and the ATT&CK coverage; risk has findings, patches, weak passwords, word
+// lists and the vulnerability database with its import and sync jobs),
 // events paged in ingest order as the center does, and the built app served
 // with the same headers as the center. Every API request is recorded so
 // that tests can check what the console sent, and tests may add events as
@@ -19,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { createAdmin } from './fake-admin.mjs';
 import { createDetection } from './fake-detect.mjs';
 import { createInventory } from './fake-inventory.mjs';
+import { createRisk } from './fake-risk.mjs';
 import { allowed, fail, labelsProblem, page, send } from './fake-http.mjs';
 import { makeAgents, makeEvents, makeHistory } from './fixtures.mjs';
 import { makeHostEvents, makeProcesses } from './fixtures-host.mjs';
@@ -35,13 +37,34 @@ const csp =
 const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml' };
 const defaultDist = fileURLToPath(new URL('../../internal/center/console/dist', import.meta.url));
 
-function readBody(req) {
+/**
+ * readBody reads a request's body. An upload may be read slowly, as a
+ * center does that writes it to disk while it arrives: stallMs before its
+ * first chunk is taken (so that the socket's buffers fill up and stay
+ * small), delayMs after each chunk. Then a browser's upload progress can
+ * be seen to move.
+ */
+function readBody(req, { stallMs = 0, delayMs = 0 } = {}) {
   return new Promise((ok, ko) => {
     const chunks = [];
-    req.on('data', (c) => chunks.push(c));
-    req.on('end', () => ok(Buffer.concat(chunks).toString('utf8')));
+    const wait = (ms) => {
+      if (ms <= 0) return;
+      req.pause();
+      setTimeout(() => req.resume(), ms);
+    };
+    req.on('data', (c) => {
+      wait(chunks.length === 0 ? stallMs : delayMs);
+      chunks.push(c);
+    });
+    req.on('end', () => ok(Buffer.concat(chunks)));
     req.on('error', ko);
   });
+}
+
+/** isJSON reports whether a request's body is JSON (or has no type). */
+function isJSON(req) {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  return type === '' || type === 'application/json';
 }
 
 /** The least role of each command the fake agents answer. */
@@ -77,8 +100,10 @@ function eventsPage(stored, query) {
 
 /**
  * startFakeServer listens on 127.0.0.1 and returns its URL, the recorded
- * requests and close().
- * @param {{ port?: number, dist?: string }} [opts]
+ * requests and close(). Bodies that are not JSON (uploads) are read
+ * uploadStallMs after their first chunk arrives, and uploadDelayMs after
+ * each chunk.
+ * @param {{ port?: number, dist?: string, uploadStallMs?: number, uploadDelayMs?: number }} [opts]
  */
 export async function startFakeServer(opts = {}) {
   const dist = resolve(opts.dist ?? defaultDist);
@@ -97,6 +122,7 @@ export async function startFakeServer(opts = {}) {
   const detection = createDetection({ now, agents, record: admin.record });
   const alerts = detection.alerts;
   const inventory = createInventory({ now, agents });
+  const risk = createRisk({ now, agents, record: admin.record });
   /** @type {{method: string, path: string, query: Record<string, string[]>, body: unknown}[]} */
   const requests = [];
   let agentListings = 0;
@@ -104,12 +130,18 @@ export async function startFakeServer(opts = {}) {
   const api = async (req, res, url) => {
     const path = url.pathname.slice('/api/v1'.length);
     const query = url.searchParams;
-    const raw = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) ? await readBody(req) : '';
+    const json = isJSON(req);
+    const raw = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) ? await readBody(req, json ? {} : { stallMs: opts.uploadStallMs, delayMs: opts.uploadDelayMs }) : Buffer.alloc(0);
     let body;
-    try {
-      body = raw ? JSON.parse(raw) : undefined;
-    } catch {
-      return fail(res, 400, 'bad_request', 'body is not JSON');
+    if (json) {
+      try {
+        body = raw.length ? JSON.parse(raw.toString('utf8')) : undefined;
+      } catch {
+        return fail(res, 400, 'bad_request', 'body is not JSON');
+      }
+    } else {
+      // Uploads are recorded by their size, and text by its text.
+      body = (req.headers['content-type'] ?? '').startsWith('text/') ? raw.toString('utf8') : { bytes: raw.length };
     }
     const q = {};
     for (const k of new Set(query.keys())) q[k] = query.getAll(k);
@@ -145,6 +177,7 @@ export async function startFakeServer(opts = {}) {
       return;
     }
     if (inventory.handle(req, res, { path, query })) return;
+    if (risk.handle(req, res, { path, query, raw, who })) return;
     if (req.method === 'GET' && path === '/agents') {
       agentListings++;
       const live = agents.find((a) => a.id === liveAgent.id);
@@ -310,6 +343,7 @@ export async function startFakeServer(opts = {}) {
     admin: admin.state,
     inventory: inventory.state,
     detection: detection.state,
+    risk: risk.state,
     /** addEvent stores an event as if an agent had just sent it. */
     addEvent: (doc) => events.unshift({ seq: (events[0]?.seq ?? 0) + 1, doc }),
     close: () => new Promise((ok) => server.close(() => ok(undefined))),

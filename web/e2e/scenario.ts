@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import type { AgentStatus } from '../src/api/types';
 import { adminSteps } from './scenarioAdmin';
 import { detectSteps } from './scenarioDetect';
+import { riskSteps } from './scenarioRisk';
 import { fleetCleanup, fleetSteps } from './scenarioFleet';
 import { apiRequest, goNav, signIn, until, type Credentials, type Ctx } from './steps';
 
@@ -327,6 +328,8 @@ export async function runScenario(page: Page, opts: ScenarioOptions): Promise<vo
   });
 
   await detectSteps(ctx);
+
+  await riskSteps(ctx, fleet.agentId);
 
   await step('expired session returns to sign-in', async () => {
     await page.evaluate(() =>

@@ -12,6 +12,7 @@ import { apiRequest, until } from './steps';
 import { screenshotDir } from './shots';
 import { alertWalk, exceptionWalk, incidentWalk, matrixWalk, rulesWalk, viewerWalk } from './uiDetect';
 import { inventoryWalk } from './uiInventory';
+import { riskViewerWalk, riskWalk } from './uiRisk';
 
 const distIndex = new URL('../../internal/center/console/dist/index.html', import.meta.url);
 
@@ -22,7 +23,8 @@ describe('console against the fake API', () => {
 
   beforeAll(async () => {
     if (!existsSync(distIndex)) throw new Error('the console is not built: run npm run build first');
-    server = await startFakeServer();
+    // Uploads are read slowly enough for the browser's upload progress to move.
+    server = await startFakeServer({ uploadStallMs: 800, uploadDelayMs: 2 });
     browser = await openBrowser({ locale: 'en-US' });
   });
 
@@ -352,6 +354,18 @@ describe('console against the fake API', () => {
 
   it('keeps a viewer to reading detection', async () => {
     await walk('viewer', (page) => viewerWalk(page, server, fakeViewerToken));
+  });
+
+  it('walks risk management: overview, findings and filters, a CVE, patches, a host, weak passwords, word lists, an import and a sync', async () => {
+    await walk('risk-en', (page) => riskWalk(page, server, fakeToken, shots, 'en'));
+  });
+
+  it('walks risk management in Chinese', async () => {
+    await walk('risk-zh', (page) => riskWalk(page, server, fakeToken, shots, 'zh'));
+  });
+
+  it('keeps a viewer to reading risk', async () => {
+    await walk('risk-viewer', (page) => riskViewerWalk(page, server, fakeViewerToken));
   });
 
   it('starts in Chinese for a Chinese browser', async () => {

@@ -20,7 +20,13 @@ import { EventsPage } from './pages/EventsPage';
 import { InventoryPage } from './pages/InventoryPage';
 import { JoinTokensPage } from './pages/JoinTokensPage';
 import { LoginPage } from './pages/LoginPage';
+import { PatchesPage } from './pages/PatchesPage';
 import { PoliciesPage } from './pages/PoliciesPage';
+import { RiskPage } from './pages/RiskPage';
+import { VulnDBPage } from './pages/VulnDBPage';
+import { VulnPage } from './pages/VulnPage';
+import { VulnsPage } from './pages/VulnsPage';
+import { WeakPasswordsPage } from './pages/WeakPasswordsPage';
 import { UsersPage } from './pages/UsersPage';
 import { match, navigate, useLocation } from './router';
 import { clearSession, refreshWho, useSession } from './session';
@@ -91,6 +97,7 @@ export function App() {
   const policy = match('/policies/:name', path);
   const incidentId = match('/incidents/:id', path)?.id;
   const ruleId = path === '/rules/problems' ? undefined : match('/rules/:id', path)?.id;
+  const vulnId = match('/vulns/cves/:id', path)?.id;
   if (path === '/login' || !session) {
     title = t('login.title');
   } else if (path === '/agents' || agent) {
@@ -120,6 +127,24 @@ export function App() {
   } else if (path === '/inventory' || path === '/inventory/changes') {
     page = <InventoryPage view={path === '/inventory/changes' ? 'changes' : 'items'} />;
     title = t('nav.inventory');
+  } else if (path === '/risk') {
+    page = <RiskPage />;
+    title = t('nav.risk');
+  } else if (path === '/vulns' || path === '/vulns/cves') {
+    page = <VulnsPage view={path === '/vulns/cves' ? 'cves' : 'findings'} />;
+    title = t('nav.vulns');
+  } else if (vulnId) {
+    page = <VulnPage key={vulnId} id={vulnId} />;
+    title = t('vuln.title');
+  } else if (path === '/patches') {
+    page = <PatchesPage />;
+    title = t('nav.patches');
+  } else if (path === '/weak-passwords' || path === '/weak-passwords/wordlists') {
+    page = <WeakPasswordsPage view={path === '/weak-passwords/wordlists' ? 'wordlists' : 'findings'} />;
+    title = t('nav.weak');
+  } else if (path === '/vulndb') {
+    page = <VulnDBPage />;
+    title = t('nav.vulndb');
   } else if (path === '/events') {
     page = <EventsPage />;
     title = t('nav.events');

@@ -93,13 +93,89 @@ async function call(method: string, path: string, opts: RequestOptions, accept: 
   const text = await res.text();
   if (!res.ok) {
     const apiErr = decodeError(res.status, res.statusText, text);
-    if (res.status === 401 && !opts.noAuthRedirect) {
-      clearSession();
-      for (const fn of unauthorizedListeners) fn();
-    }
+    if (res.status === 401 && !opts.noAuthRedirect) endSession();
     throw apiErr;
   }
   return { status: res.status, text };
+}
+
+/** endSession forgets the session and tells the listeners (a 401). */
+function endSession(): void {
+  clearSession();
+  for (const fn of unauthorizedListeners) fn();
+}
+
+/** Progress of an upload: bytes sent and in all (total 0 when unknown). */
+export interface UploadProgress {
+  loaded: number;
+  total: number;
+}
+
+export interface UploadOptions {
+  query?: Query;
+  /** The body's type (application/octet-stream by default). */
+  contentType?: string;
+  signal?: AbortSignal;
+  /** Called as the body is sent. */
+  onProgress?: (p: UploadProgress) => void;
+}
+
+/**
+ * upload sends a file or text as the request body with XMLHttpRequest, whose
+ * upload events tell how much was sent, and returns the decoded JSON
+ * answer; errors and a 401 are handled as request handles them.
+ */
+export function upload<T>(method: string, path: string, body: Blob | string, opts: UploadOptions = {}): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open(method, base + path + buildQuery(opts.query));
+    xhr.setRequestHeader('Accept', 'application/json');
+    xhr.setRequestHeader('Content-Type', opts.contentType ?? 'application/octet-stream');
+    const token = getSession()?.token;
+    if (token) xhr.setRequestHeader('Authorization', `Bearer ${token}`);
+    const size = typeof body === 'string' ? new Blob([body]).size : body.size;
+    if (opts.onProgress) {
+      const progress = opts.onProgress;
+      xhr.upload.onprogress = (e) => progress({ loaded: e.loaded, total: e.lengthComputable ? e.total : size });
+      xhr.upload.onload = () => progress({ loaded: size, total: size });
+    }
+    const onAbort = () => xhr.abort();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const done = () => opts.signal?.removeEventListener('abort', onAbort);
+    xhr.onabort = () => {
+      done();
+      reject(new DOMException('the upload was cancelled', 'AbortError'));
+    };
+    xhr.onerror = () => {
+      done();
+      reject(new ApiError(0, 'network', `${method} ${path} failed`));
+    };
+    xhr.onload = () => {
+      done();
+      const text = xhr.responseText;
+      if (xhr.status < 200 || xhr.status > 299) {
+        const err = decodeError(xhr.status, xhr.statusText, text);
+        if (xhr.status === 401) endSession();
+        reject(err);
+        return;
+      }
+      if (!text) {
+        resolve(undefined as T);
+        return;
+      }
+      try {
+        resolve(JSON.parse(text) as T);
+      } catch {
+        reject(new ApiError(xhr.status, 'bad_response', `invalid JSON from ${method} ${path}`));
+      }
+    };
+    if (opts.signal?.aborted) {
+      done();
+      reject(new DOMException('the upload was cancelled', 'AbortError'));
+      return;
+    }
+    xhr.send(body);
+  });
 }
 
 /** decodeError reads the error envelope, falling back to the HTTP status line. */

@@ -557,3 +557,230 @@ export interface AttackCoverage {
   alerts: number;
   truncated: boolean;
 }
+
+// ---- risk: vulnerability findings, patches, weak passwords, the vulnerability database ----
+
+/** The severities of advisories and findings, most severe first. */
+export type VulnSeverity = 'critical' | 'high' | 'medium' | 'low' | 'none' | 'unknown';
+export const vulnSeverities: VulnSeverity[] = ['critical', 'high', 'medium', 'low', 'none', 'unknown'];
+
+/** One vulnerability of one package or library on one host (GET /vulns). */
+export interface VulnFinding {
+  agent_id: string;
+  hostname?: string;
+  /** The inventory item's kind (package or library) and key. */
+  asset_kind: string;
+  asset_key: string;
+  /** The CVE when the advisories name one, else the advisory id. */
+  vuln_id: string;
+  advisories: string[] | null;
+  aliases?: string[] | null;
+  ecosystem: string;
+  package: string;
+  /** The installed version. */
+  version: string;
+  /** The version that fixes it; absent when no fix is known. */
+  fixed_version?: string;
+  /** Where a library was found. */
+  path?: string;
+  severity: VulnSeverity | string;
+  /** The CVSS base score. */
+  score?: number;
+  known_exploited: boolean;
+  summary?: string;
+  /** A process of the package (or using the library) runs, and holds a listening socket. */
+  running: boolean;
+  listening: boolean;
+  first_seen: string;
+  updated_at: string;
+}
+
+/** One host's findings counted by severity (GET /vulns/hosts). */
+export interface VulnHostSummary {
+  agent_id: string;
+  hostname?: string;
+  critical: number;
+  high: number;
+  medium: number;
+  low: number;
+  /** The severities none and unknown. */
+  other: number;
+  known_exploited: number;
+  fixable: number;
+  total: number;
+}
+
+/** One vulnerability across the fleet (GET /vulns/cves). */
+export interface VulnSummary {
+  vuln_id: string;
+  severity: VulnSeverity | string;
+  score?: number;
+  known_exploited: boolean;
+  summary?: string;
+  hosts: number;
+  packages: string[] | null;
+  /** A fix is known for at least one affected package. */
+  fixable: boolean;
+}
+
+/** An entry of the known exploited catalogue (CISA KEV). */
+export interface KnownExploitedEntry {
+  cve: string;
+  vendor?: string;
+  product?: string;
+  name?: string;
+  date_added?: string;
+  due_date?: string;
+  /** Known to be used in ransomware campaigns. */
+  ransomware?: boolean;
+}
+
+/** One record of the vulnerability database, with its OSV record when read alone. */
+export interface Advisory {
+  id: string;
+  source: string;
+  modified: string;
+  published?: string;
+  withdrawn?: string;
+  aliases: string[] | null;
+  summary?: string;
+  severity: VulnSeverity | string;
+  score?: number;
+  ecosystems: string[] | null;
+  packages: string[] | null;
+  /** The OSV record as imported. */
+  record?: unknown;
+}
+
+/** GET /vulns/cves/{id}: the vulnerability, its advisories and its known exploited entry. */
+export interface VulnDetail extends VulnSummary {
+  advisories: Advisory[] | null;
+  known_exploited_entry?: KnownExploitedEntry;
+}
+
+/** One package upgrade that fixes vulnerabilities, on one host or across the fleet. */
+export interface Patch {
+  agent_id?: string;
+  ecosystem: string;
+  /** package or library */
+  kind: string;
+  package: string;
+  /** The version to upgrade to: the highest fixed version among its findings. */
+  fixed_version: string;
+  /** The installed versions it replaces. */
+  versions: string[] | null;
+  paths?: string[] | null;
+  vulns: string[] | null;
+  severity: VulnSeverity | string;
+  known_exploited: boolean;
+  hosts: number;
+  /** The command that applies it; absent for a library bundled in an application. */
+  command?: string;
+}
+
+/** GET /patches: one host's upgrades (with the command applying its OS package upgrades at once) or the fleet's. */
+export interface Patches {
+  agent_id?: string;
+  hostname?: string;
+  command?: string;
+  items: Patch[] | null;
+}
+
+/** A weak password or unauthenticated service found on a host (GET /weak-passwords). */
+export interface WeakPassword {
+  agent_id: string;
+  hostname?: string;
+  collector: string;
+  key: string;
+  name: string;
+  target: string;
+  type: string;
+  severity: string;
+  reason?: string;
+  /** The item's fields; vigil.weak_password holds the evidence and the masked hint. */
+  fields?: Record<string, unknown>;
+  first_seen: string;
+  updated_at: string;
+}
+
+/** An uploaded word list, without its words. */
+export interface Wordlist {
+  name: string;
+  count: number;
+  sha256: string;
+  author: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export type VulnJobState = 'running' | 'done' | 'failed';
+
+/** An import or sync of the vulnerability database, with its progress. */
+export interface VulnJob {
+  id: string;
+  kind: 'import' | 'sync' | string;
+  source?: string;
+  state: VulnJobState | string;
+  /** download, read, store, index or match. */
+  phase?: string;
+  /** The phase's steps done and in all (records, bytes, hosts); total 0 when unknown. */
+  done: number;
+  total: number;
+  added: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  problems?: string[] | null;
+  message?: string;
+  error?: string;
+  started_at: string;
+  ended_at?: string;
+  author?: string;
+}
+
+/** A feed of the vulnerability database: configured for sync, imported, or both. */
+export interface VulnSource {
+  name: string;
+  url?: string;
+  configured: boolean;
+  disabled?: boolean;
+  etag?: string;
+  last_modified?: string;
+  sha256?: string;
+  records: number;
+  rejected: number;
+  synced_at?: string;
+  /** The last attempt's error. */
+  error?: string;
+  updated_at?: string;
+}
+
+/** The matching index's figures. */
+export interface VulnIndexStats {
+  advisories?: number;
+  packages?: number;
+  entries?: number;
+  ranges?: number;
+  withdrawn?: number;
+  unmatchable?: number;
+  known_exploited?: number;
+  ecosystems?: Record<string, { advisories: number; packages: number }> | null;
+}
+
+/** GET /vulndb: the database's state. */
+export interface VulnDBStatus {
+  /** Advisories per source. */
+  advisories: Record<string, number> | null;
+  known_exploited: number;
+  sources: VulnSource[] | null;
+  service: {
+    index_built_at?: string;
+    index?: VulnIndexStats;
+    last_fleet_match?: string;
+    last_fleet_match_took?: string;
+    hosts_matched: number;
+    host_errors: number;
+    last_error?: string;
+  };
+  jobs: VulnJob[] | null;
+}

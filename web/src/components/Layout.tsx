@@ -5,7 +5,7 @@ import { useI18n, type Lang, type MessageKey } from '../i18n';
 import { Link, useLocation } from '../router';
 import { hasRole } from '../lib/roles';
 import { useSession } from '../session';
-import { adminNav, detectNav, mainNav, type NavEntry } from './nav';
+import { adminNav, detectNav, mainNav, riskNav, type NavEntry } from './nav';
 
 export function Logo() {
   return (
@@ -73,6 +73,10 @@ export function Layout({ title, onSignOut, children }: LayoutProps) {
         <div className="nav-heading">{t('nav.detection')}</div>
         <ul className="nav" data-testid="detect-nav">
           {detectNav.map(item)}
+        </ul>
+        <div className="nav-heading">{t('nav.riskGroup')}</div>
+        <ul className="nav" data-testid="risk-nav">
+          {riskNav.map(item)}
         </ul>
         {hasRole(session?.role, 'admin') && (
           <>

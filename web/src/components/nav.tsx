@@ -1,5 +1,5 @@
-// The sidebar's entries: everyone's pages, then the administration pages
-// that only admins see.
+// The sidebar's entries: everyone's pages, detection, risk, then the
+// administration pages that only admins see.
 import type { ReactNode } from 'react';
 import type { Role } from '../api/types';
 import type { MessageKey } from '../i18n';
@@ -75,6 +75,35 @@ export const detectNav: NavEntry[] = [
     to: '/attack',
     key: 'nav.attack',
     icon: icon(<rect key="a" x="3" y="4" width="5" height="16" rx="1" />, <rect key="b" x="9.5" y="4" width="5" height="11" rx="1" />, <rect key="c" x="16" y="4" width="5" height="7" rx="1" />),
+  },
+];
+
+/** Risk: the fleet's vulnerabilities, their patches, weak passwords and the vulnerability database. */
+export const riskNav: NavEntry[] = [
+  {
+    to: '/risk',
+    key: 'nav.risk',
+    icon: icon(<path key="a" d="M12 3 4 6.5v5.5c0 4.6 3.3 8.4 8 9.5 4.7-1.1 8-4.9 8-9.5V6.5L12 3z" />, <path key="b" d="M12 8v5M12 16v.3" />),
+  },
+  {
+    to: '/vulns',
+    key: 'nav.vulns',
+    icon: icon(<circle key="a" cx="12" cy="13" r="6" />, <path key="b" d="M12 7V4M9 5l1.5 2M15 5l-1.5 2M6 13H3M21 13h-3M7 18l-2 2M17 18l2 2M12 10v6" />),
+  },
+  {
+    to: '/patches',
+    key: 'nav.patches',
+    icon: icon(<rect key="a" x="3" y="8.5" width="18" height="7" rx="3.5" transform="rotate(-45 12 12)" />, <path key="b" d="M10.5 10.5h.01M13.5 13.5h.01M10.5 13.5h.01M13.5 10.5h.01" />),
+  },
+  {
+    to: '/weak-passwords',
+    key: 'nav.weak',
+    icon: icon(<rect key="a" x="4.5" y="10.5" width="15" height="10" rx="1.5" />, <path key="b" d="M8 10.5V7.5a4 4 0 0 1 8 0v3M12 14.5v2.5" />),
+  },
+  {
+    to: '/vulndb',
+    key: 'nav.vulndb',
+    icon: icon(<ellipse key="a" cx="12" cy="6" rx="7.5" ry="2.5" />, <path key="b" d="M4.5 6v12c0 1.4 3.4 2.5 7.5 2.5s7.5-1.1 7.5-2.5V6M4.5 12c0 1.4 3.4 2.5 7.5 2.5s7.5-1.1 7.5-2.5" />),
   },
 ];
 

@@ -1,6 +1,6 @@
 // One agent: an overview (facts, commands, plugins and stats from its last
 // state, its status history), its live process tree, its recent events and
-// its inventory, each on a tab. Refreshes while open.
+// its inventory and its vulnerabilities, each on a tab. Refreshes while open.
 import { agentHistory, getAgent } from '../api/endpoints';
 import { StatusBadge } from '../components/badges';
 import { Drawer, Facts, Section } from '../components/Drawer';
@@ -13,6 +13,7 @@ import { normalizeLastState } from '../lib/lastState';
 import { formatLabels } from '../lib/labels';
 import { formatTime } from '../lib/time';
 import { AgentInventoryTab } from './AgentInventoryTab';
+import { AgentRiskTab } from './AgentRiskTab';
 import { AgentDeleteSection, AgentLabelsSection, AgentPolicySection } from './AgentSections';
 import { CommandPanel } from './CommandPanel';
 import { HostEventsTab } from './HostEventsTab';
@@ -26,7 +27,7 @@ function mono(v: string | undefined) {
 }
 
 /** The drawer's tabs; overview is the default (no tab in the URL). */
-export const agentTabs = ['overview', 'processes', 'events', 'inventory'] as const;
+export const agentTabs = ['overview', 'processes', 'events', 'inventory', 'vulns'] as const;
 export type AgentTab = (typeof agentTabs)[number];
 
 /** agentTab reads the tab named in the URL, overview for anything else. */
@@ -65,6 +66,7 @@ export function AgentDrawer({ id, tab, onTab, onClose, onDeleted }: Props) {
             { key: 'processes', label: t('agent.tab.processes') },
             { key: 'events', label: t('agent.tab.events') },
             { key: 'inventory', label: t('agent.tab.inventory') },
+            { key: 'vulns', label: t('agent.tab.vulns') },
           ]}
         />
       }
@@ -81,6 +83,7 @@ export function AgentDrawer({ id, tab, onTab, onClose, onDeleted }: Props) {
       {tab === 'processes' && <ProcessesTab key={id} agentId={id} />}
       {tab === 'events' && <HostEventsTab key={id} agentId={id} />}
       {tab === 'inventory' && <AgentInventoryTab key={id} agentId={id} />}
+      {tab === 'vulns' && <AgentRiskTab key={id} agentId={id} />}
       {tab === 'overview' && (
         <>
         <ErrorBanner error={agent.error} onRetry={agent.refresh} />
