@@ -103,6 +103,9 @@ func (s *Service) Sync(name, author string) (Job, error) {
 				s.log.Error("vulnerability source", "source", src.Name, "err", err)
 			}
 		}
+		// The job is the sync of what was asked: the source named, or
+		// every one (the loop showed each as it went).
+		s.jobs.update(j, func(j *Job) { j.Source = name })
 		s.afterChange(context.Background(), j, total)
 		var err error
 		if len(failed) > 0 {
