@@ -81,7 +81,8 @@ type ComplianceScore struct {
 	Excepted int       `json:"excepted"`
 	// NotApplicable counts the checks that do not apply to the host.
 	NotApplicable int `json:"not_applicable"`
-	// Score is passed / (passed + failed) in percent, 0 with neither.
+	// Score is passed / (passed + failed) in percent, 0 with neither;
+	// computed by the store.
 	Score float64 `json:"score"`
 }
 
@@ -99,7 +100,8 @@ type ComplianceScoreFilter struct {
 type ComplianceStore interface {
 	// PutPolicy creates or replaces an uploaded policy (CreatedAt kept;
 	// zero times mean now) and reports whether it is new; ErrInvalid for
-	// an empty id or content.
+	// an empty id or content, a format other than vigil or wazuh-sca, or
+	// negative checks.
 	PutPolicy(ctx context.Context, p CompliancePolicy) (bool, error)
 	// GetPolicy returns an uploaded policy with its content; ErrNotFound.
 	GetPolicy(ctx context.Context, id string) (CompliancePolicy, error)
@@ -118,19 +120,19 @@ type ComplianceStore interface {
 	// DeleteAssignment removes a policy's assignment; ErrNotFound.
 	DeleteAssignment(ctx context.Context, policyID string) error
 
-	// CreateException stores a new exception, setting its ID (and
+	// CreateException stores a new exception, setting a random ID (and
 	// CreatedAt when zero); ErrInvalid for an empty policy id or reason.
 	CreateException(ctx context.Context, e ComplianceException) (ComplianceException, error)
 	// Exceptions returns the exceptions of a policy (every policy when
-	// policyID is empty), those expired before now left out unless
-	// expired is set, newest first.
+	// policyID is empty), those expired at or before now (zero: the
+	// current time) left out unless expired is set, newest first.
 	Exceptions(ctx context.Context, policyID string, now time.Time, expired bool) ([]ComplianceException, error)
 	// DeleteException removes an exception; ErrNotFound.
 	DeleteException(ctx context.Context, id string) error
 
 	// PutScore records a host's score for a policy, replacing one of the
-	// same host, policy and UTC day; ErrInvalid for an empty agent or
-	// policy id or negative counts.
+	// same host, policy and UTC day (a zero At means now); ErrInvalid for
+	// an empty agent or policy id or negative counts.
 	PutScore(ctx context.Context, s ComplianceScore) error
 	// Scores returns score history entries, newest first.
 	Scores(ctx context.Context, f ComplianceScoreFilter) ([]ComplianceScore, string, error)

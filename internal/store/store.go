@@ -44,6 +44,7 @@ type Store interface {
 	Incidents() IncidentStore
 	State() StateStore
 	Vulns() VulnStore
+	Compliance() ComplianceStore
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	Close() error
@@ -575,8 +576,9 @@ type InventoryStore interface {
 	Counts(ctx context.Context, agentID string) ([]AssetCount, error)
 	// Sets returns the collector sets held for an agent.
 	Sets(ctx context.Context, agentID string) ([]InventorySet, error)
-	// DeleteAgent removes an agent's items, sets and history, and the
-	// vulnerability findings made from its items.
+	// DeleteAgent removes an agent's items, sets and history, the
+	// vulnerability findings made from its items, and its compliance
+	// score history.
 	DeleteAgent(ctx context.Context, agentID string) error
 	// DeleteChangesBefore removes history entries older than t (retention).
 	DeleteChangesBefore(ctx context.Context, t time.Time) (int64, error)

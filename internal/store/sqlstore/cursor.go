@@ -47,6 +47,7 @@ const (
 	kindAdvisories     = "advisories"     // S id
 	kindFindings       = "findings"       // N sev_rank, S score, T agent_id, U vuln_id, V asset_key
 	kindVulnSummaries  = "vulnsummaries"  // N sev_rank, S hosts, T vuln_id
+	kindScores         = "scores"         // N at, S agent_id, T policy_id
 )
 
 // Encode returns the opaque string form of c.

@@ -52,3 +52,14 @@ func (s *Store) VulnSummarySQL(f store.VulnFindingFilter, after bool) (string, [
 	q, args, _, err := vulnSummarySQL(f, c)
 	return s.sql(q + " LIMIT 101"), args, err
 }
+
+// ScoreListSQL returns the query Scores runs for f, rebound for the
+// dialect, starting after a cursor when after is set.
+func (s *Store) ScoreListSQL(f store.ComplianceScoreFilter, after bool) (string, []any, error) {
+	var c *Cursor
+	if after {
+		c = &Cursor{Kind: kindScores, N: 1773446400000000, S: "agent-0150", T: "policy-3"}
+	}
+	q, args, err := scoreListSQL(f, c)
+	return s.sql(q + " LIMIT 101"), args, err
+}

@@ -128,8 +128,9 @@ func (st inventoryStore) Sets(ctx context.Context, agentID string) ([]store.Inve
 	return sets, nil
 }
 
-// DeleteAgent removes an agent's sets, items and history, and the
-// vulnerability findings made from its items. The sets go first: deleting
+// DeleteAgent removes an agent's sets, items and history, the
+// vulnerability findings made from its items, and its compliance scores
+// (whose results are its items). The sets go first: deleting
 // them waits for an Apply that holds one, so that its items are
 // committed, and seen, before they are deleted.
 func (st inventoryStore) DeleteAgent(ctx context.Context, agentID string) error {
@@ -138,7 +139,7 @@ func (st inventoryStore) DeleteAgent(ctx context.Context, agentID string) error 
 			return err
 		}
 		for _, table := range []string{"inventory_sets", "inventory_items", "inventory_changes", "vuln_findings",
-			"vuln_finding_sets"} {
+			"vuln_finding_sets", "compliance_scores"} {
 			if _, err := tx.ExecContext(ctx, st.s.sql(`DELETE FROM `+table+` WHERE agent_id = ?`), agentID); err != nil {
 				return fmt.Errorf("%s: %w", table, err)
 			}

@@ -86,6 +86,10 @@ func (s *Store) State() store.StateStore { return stateStore{s} }
 // the word lists.
 func (s *Store) Vulns() store.VulnStore { return vulnStore{s} }
 
+// Compliance returns the store of uploaded compliance policies, their
+// assignments and exceptions, and the hosts' score history.
+func (s *Store) Compliance() store.ComplianceStore { return complianceStore{s} }
+
 // Ping checks that both handles answer.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.w.PingContext(ctx); err != nil {

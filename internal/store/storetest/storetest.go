@@ -29,7 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 	for _, group := range [][]testCase{
 		storeCases, agentCases, joinTokenCases, eventCases, alertCases,
 		userCases, apiTokenCases, auditCases, policyCases, inventoryCases,
-		ruleCases, exceptionCases, incidentCases, stateCases, vulnCases,
+		ruleCases, exceptionCases, incidentCases, stateCases, vulnCases, complianceCases,
 	} {
 		cases = append(cases, group...)
 	}
