@@ -23,6 +23,7 @@ import (
 	"github.com/vigilsec/vigil/internal/cli/eventcmd"
 	"github.com/vigilsec/vigil/internal/cli/exceptioncmd"
 	"github.com/vigilsec/vigil/internal/cli/incidentcmd"
+	"github.com/vigilsec/vigil/internal/cli/policycmd"
 	"github.com/vigilsec/vigil/internal/cli/rulecmd"
 	"github.com/vigilsec/vigil/internal/cli/vulncmd"
 	"github.com/vigilsec/vigil/internal/cli/vulndbcmd"
@@ -86,6 +87,7 @@ VIGIL_SERVER, VIGIL_TOKEN and VIGIL_CA, or from --server, --token and --ca.`,
 		exceptioncmd.Command(a), eventcmd.Command(a), assetcmd.Command(a))
 	root.AddCommand(vulncmd.Commands(a)...)
 	root.AddCommand(vulndbcmd.Command(a))
+	root.AddCommand(policycmd.Command(a))
 	root.AddCommand(admincmd.Commands(a)...)
 	root.AddCommand(whoamiCmd(a), versionCmd(a))
 	return clikit.Group(root), a
