@@ -165,10 +165,18 @@ func waitFlow(t *testing.T, c *sensetest.Emitter, dir, pid, port string, sent, r
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	// Flows count the bytes on the wire: a segment the kernel sent again
+	// (a loaded machine delays the loopback's acknowledgements past the
+	// retransmission timer) is counted again, on both sides. So the data
+	// are a floor, and retransmissions may add up to a tenth.
 	s, r, conns := sum()
-	if s != sent || r != received || conns != 1 {
-		t.Errorf("%s flow of pid %s on port %s: %d bytes sent, %d received, %d connections; want %d, %d, 1",
+	within := func(got, want uint64) bool { return got >= want && got <= want+want/10 }
+	if !within(s, sent) || !within(r, received) || conns != 1 {
+		t.Errorf("%s flow of pid %s on port %s: %d bytes sent, %d received, %d connections; want %d, %d (up to a tenth more), 1",
 			dir, pid, port, s, r, conns, sent, received)
+	}
+	if s != sent || r != received {
+		t.Logf("%s flow of pid %s: %d and %d bytes counted for %d and %d sent: retransmissions", dir, pid, s, r, sent, received)
 	}
 	for _, e := range c.Matching(match) {
 		if e.String("event.kind") != "metric" || e.String("event.start") == "" || e.String("event.end") == "" {
