@@ -45,6 +45,9 @@ const (
 	// service reachable without authentication. The password itself and
 	// its hash never leave the host.
 	AssetWeakPassword = "weak-password"
+	// AssetCompliance is the result of one check of a compliance policy
+	// on the host, with its evidence.
+	AssetCompliance = "compliance"
 )
 
 // AssetKinds lists every kind, in the order the console shows them.
@@ -54,7 +57,7 @@ var AssetKinds = []string{
 	AssetWebsite, AssetService, AssetTask, AssetModule, AssetSysctl,
 	AssetContainer, AssetImage, AssetPod,
 	AssetK8sNamespace, AssetK8sNode, AssetK8sService, AssetK8sWorkload,
-	AssetWeakPassword,
+	AssetWeakPassword, AssetCompliance,
 }
 
 // Limits on one asset, checked by Asset.Validate.

@@ -241,6 +241,7 @@ export const assetKinds = [
   'k8s_service',
   'k8s_workload',
   'weak-password',
+  'compliance',
 ] as const;
 export type AssetKind = (typeof assetKinds)[number];
 

@@ -31,6 +31,7 @@ export const inventoryEn = {
   'inv.kind.k8s_service': 'Kubernetes services',
   'inv.kind.k8s_workload': 'Workloads',
   'inv.kind.weak-password': 'Weak passwords',
+  'inv.kind.compliance': 'Compliance checks',
   // Kinds, as one item is named.
   'inv.kind1.host': 'host',
   'inv.kind1.disk': 'disk',
@@ -56,6 +57,7 @@ export const inventoryEn = {
   'inv.kind1.k8s_service': 'Kubernetes service',
   'inv.kind1.k8s_workload': 'workload',
   'inv.kind1.weak-password': 'weak password',
+  'inv.kind1.compliance': 'compliance check',
 
   'inv.col.host': 'Host',
   'inv.col.name': 'Name',
@@ -183,6 +185,7 @@ export const inventoryZh: Record<keyof typeof inventoryEn, string> = {
   'inv.kind.k8s_service': 'Kubernetes 服务',
   'inv.kind.k8s_workload': '工作负载',
   'inv.kind.weak-password': '弱口令',
+  'inv.kind.compliance': '基线检查项',
   'inv.kind1.host': '主机',
   'inv.kind1.disk': '磁盘',
   'inv.kind1.mount': '挂载点',
@@ -207,6 +210,7 @@ export const inventoryZh: Record<keyof typeof inventoryEn, string> = {
   'inv.kind1.k8s_service': 'Kubernetes 服务',
   'inv.kind1.k8s_workload': '工作负载',
   'inv.kind1.weak-password': '弱口令',
+  'inv.kind1.compliance': '基线检查项',
 
   'inv.col.host': '主机',
   'inv.col.name': '名称',
