@@ -505,3 +505,33 @@ func TestRunnerBounds(t *testing.T) {
 		t.Errorf("the timeout did not stop the command")
 	}
 }
+
+// TestLongProcessNames: the kernel cuts command names at 15 bytes, so a
+// longer name is told apart by the program's own name in its command
+// line (journald and journal-remote share "systemd-journal").
+func TestLongProcessNames(t *testing.T) {
+	root := t.TempDir()
+	for path, data := range map[string]string{
+		"etc/os-release":   "ID=debian\nVERSION_ID=\"12\"\n",
+		"proc/231/comm":    "systemd-journal\n",
+		"proc/231/cmdline": "/lib/systemd/systemd-journald\x00",
+		"proc/400/comm":    "systemd-logind\n",
+		"proc/400/cmdline": "",
+		"proc/512/comm":    "unattended-upgr\n",
+		"proc/512/cmdline": "/usr/bin/python3\x00/usr/share/unattended-upgrades/unattended-upgrade-shutdown\x00",
+	} {
+		p := filepath.Join(root, filepath.FromSlash(path))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runRuleCases(t, root, nil, []ruleCase{
+		{"journald runs", `process: {name: systemd-journald, running: true}`, RuleHolds, "pid 231"},
+		{"journal-remote does not", `process: {name: systemd-journal-remote, running: false}`, RuleHolds, ""},
+		{"a short name needs no command line", `process: {name: systemd-logind, running: true}`, RuleHolds, "pid 400"},
+		{"an interpreter's script is not its name", `process: {name: unattended-upgrade-shutdown, running: true}`, RuleFails, ""},
+	})
+}

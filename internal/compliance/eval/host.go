@@ -331,11 +331,29 @@ func (h *host) runningNamed(name string) ([]int, error) {
 		return nil, err
 	}
 	want := commName(name)
+	// The kernel cuts command names at 15 bytes: a longer name's cut
+	// form is shared ("systemd-journal" is journald's and
+	// journal-remote's), so the program's own name is read from its
+	// command line.
+	long := path.Base(name) != want
 	var pids []int
 	for _, p := range ps {
-		if p.comm == want {
-			pids = append(pids, p.pid)
+		if p.comm != want {
+			continue
 		}
+		if long {
+			args, err := h.fs.ReadFile("/proc/" + strconv.Itoa(p.pid) + "/cmdline")
+			argv0, _, _ := strings.Cut(string(args), "\x00")
+			// A process that set its title ("sshd: admin") keeps its
+			// name before the first blank or colon.
+			if i := strings.IndexAny(argv0, " :"); i >= 0 {
+				argv0 = argv0[:i]
+			}
+			if err != nil || argv0 == "" || path.Base(argv0) != path.Base(name) {
+				continue
+			}
+		}
+		pids = append(pids, p.pid)
 	}
 	return pids, nil
 }

@@ -1,0 +1,4 @@
+# Idle shells end after 15 minutes.
+TMOUT=900
+readonly TMOUT
+export TMOUT

@@ -1,0 +1,4 @@
+# shellcheck shell=sh disable=SC1091,SC2039,SC2166
+if [ "x${BASH_VERSION-}" != x -a "x${PS1-}" != x -a "x${BASH_COMPLETION_VERSINFO-}" = x ]; then
+    . /usr/share/bash-completion/bash_completion
+fi

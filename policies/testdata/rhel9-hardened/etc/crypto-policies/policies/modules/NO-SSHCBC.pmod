@@ -1,0 +1,1 @@
+cipher@SSH = -*-CBC

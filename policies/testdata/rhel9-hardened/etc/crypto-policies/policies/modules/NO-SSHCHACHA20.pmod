@@ -1,0 +1,1 @@
+cipher@SSH = -CHACHA20-POLY1305

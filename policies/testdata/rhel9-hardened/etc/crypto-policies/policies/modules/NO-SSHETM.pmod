@@ -1,0 +1,1 @@
+etm@SSH = DISABLE_ETM
