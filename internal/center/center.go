@@ -26,6 +26,7 @@ import (
 	"github.com/vigilsec/vigil/internal/center/api"
 	"github.com/vigilsec/vigil/internal/center/auth"
 	"github.com/vigilsec/vigil/internal/center/command"
+	"github.com/vigilsec/vigil/internal/center/compliance"
 	"github.com/vigilsec/vigil/internal/center/console"
 	"github.com/vigilsec/vigil/internal/center/detect"
 	"github.com/vigilsec/vigil/internal/center/enroll"
@@ -163,8 +164,15 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 		return nil, err
 	}
 	c.goRun("vuln", vulnSvc.Run, runCtx)
+	complianceSvc, err := compliance.New(ctx, compliance.Config{Store: c.store, Logger: log.With("part", "compliance")})
+	if err != nil {
+		return nil, err
+	}
 	inventorySvc := inventory.New(inventory.Config{Conn: c.bus.Conn(), Store: c.store, Logger: log.With("part", "inventory"),
-		OnChange: vulnSvc.InventoryChanged})
+		OnChange: func(agentID, collector string) {
+			vulnSvc.InventoryChanged(agentID, collector)
+			complianceSvc.InventoryChanged(agentID, collector)
+		}})
 
 	rulesMgr, err := detect.NewRules(ctx, rules.FS(), c.store.Rules(), log.With("part", "rules"))
 	if err != nil {
@@ -211,12 +219,13 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 			Store: c.store, Issuer: c.bus, CAHash: ca.Hash(), NATSURLs: natsURLs(cfg.Advertise, port),
 			NATSPort: port, Policies: policies, Logger: log.With("part", "enroll"),
 		}),
-		Console:   console.Handler(),
-		CAHash:    ca.Hash(),
-		Metrics:   newMetrics(healthSvc, ingestSvc),
-		Detection: detectSvc,
-		Vulns:     vulnSvc,
-		Logger:    log.With("part", "api"),
+		Console:    console.Handler(),
+		CAHash:     ca.Hash(),
+		Metrics:    newMetrics(healthSvc, ingestSvc),
+		Detection:  detectSvc,
+		Vulns:      vulnSvc,
+		Compliance: complianceSvc,
+		Logger:     log.With("part", "api"),
 	})
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)

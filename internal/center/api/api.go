@@ -9,6 +9,7 @@ package api
 
 import (
 	"context"
+	"github.com/vigilsec/vigil/internal/center/compliance"
 	"log/slog"
 	"net/http"
 	"time"
@@ -64,8 +65,12 @@ type Config struct {
 	// Vulns is the vulnerability service; nil when it is off, and then
 	// the vulnerability database's routes answer 503 (findings already
 	// stored are still listed).
-	Vulns  Vulns
-	Logger *slog.Logger
+	Vulns Vulns
+	// Compliance is the compliance service; nil when it is off, and
+	// then its routes answer 503 (score history and exceptions are still
+	// read from the store).
+	Compliance *compliance.Service
+	Logger     *slog.Logger
 	// Now is the clock (nil for time.Now).
 	Now func() time.Time
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/vigilsec/vigil/internal/center/api/apitest"
 	"github.com/vigilsec/vigil/internal/center/auth"
 	"github.com/vigilsec/vigil/internal/center/command"
+	"github.com/vigilsec/vigil/internal/center/compliance"
 	"github.com/vigilsec/vigil/internal/center/detect"
 	"github.com/vigilsec/vigil/internal/center/enroll"
 	"github.com/vigilsec/vigil/internal/center/vuln"
@@ -268,6 +269,9 @@ func startEnv(t *testing.T, detection bool) *env {
 		t.Fatal(err)
 	}
 	cfg.Vulns = e.vulns
+	if cfg.Compliance, err = compliance.New(ctx, compliance.Config{Store: st, Now: e.clock.Now}); err != nil {
+		t.Fatal(err)
+	}
 	if detection {
 		rules, err := detect.NewRules(ctx, apitest.RulePack(), st.Rules(), nil)
 		if err != nil {
