@@ -142,7 +142,12 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 		onAlert = notifier.NotifyAlert
 	}
 
-	policies := agentpolicy.New(agentpolicy.Config{KV: kv, Store: c.store, Logger: log.With("part", "policy")})
+	complianceSvc, err := compliance.New(ctx, compliance.Config{Store: c.store, Logger: log.With("part", "compliance")})
+	if err != nil {
+		return nil, err
+	}
+	policies := agentpolicy.New(agentpolicy.Config{KV: kv, Store: c.store, Logger: log.With("part", "policy"),
+		Amend: complianceSvc.Amend})
 	healthSvc := health.New(health.Config{
 		Store: c.store, Conn: c.bus.Conn(), SysConn: c.bus.SysConn(), Account: c.bus.AccountKey(),
 		HeartbeatTimeout: cfg.HeartbeatTimeout, Logger: log.With("part", "health"), OnAlert: onAlert,
@@ -164,10 +169,6 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 		return nil, err
 	}
 	c.goRun("vuln", vulnSvc.Run, runCtx)
-	complianceSvc, err := compliance.New(ctx, compliance.Config{Store: c.store, Logger: log.With("part", "compliance")})
-	if err != nil {
-		return nil, err
-	}
 	inventorySvc := inventory.New(inventory.Config{Conn: c.bus.Conn(), Store: c.store, Logger: log.With("part", "inventory"),
 		OnChange: func(agentID, collector string) {
 			vulnSvc.InventoryChanged(agentID, collector)

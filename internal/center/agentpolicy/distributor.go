@@ -27,6 +27,10 @@ type Config struct {
 	// Logger receives failures of single agents during PublishAll
 	// (default: discard).
 	Logger *slog.Logger
+	// Amend, when set, adds to an agent's effective policy what other
+	// services decide for it (the compliance policies assigned to its
+	// labels); the policy is stamped again after it.
+	Amend func(ctx context.Context, a store.Agent, p *busv1.AgentPolicy) error
 }
 
 // Distributor computes agents' effective policies and publishes them to
@@ -35,6 +39,7 @@ type Distributor struct {
 	kv    jetstream.KeyValue
 	store store.Store
 	log   *slog.Logger
+	amend func(ctx context.Context, a store.Agent, p *busv1.AgentPolicy) error
 
 	mu sync.Mutex
 	// published is the revision last written for (or found at) each key.
@@ -47,7 +52,7 @@ func New(cfg Config) *Distributor {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Distributor{kv: cfg.KV, store: cfg.Store, log: log, published: map[string]uint64{}}
+	return &Distributor{kv: cfg.KV, store: cfg.Store, log: log, amend: cfg.Amend, published: map[string]uint64{}}
 }
 
 // Effective returns the policy agent a gets now.
@@ -60,17 +65,24 @@ func (d *Distributor) Effective(ctx context.Context, a store.Agent) (*busv1.Agen
 	if err != nil {
 		return nil, fmt.Errorf("effective policy of agent %q: %w", a.ID, err)
 	}
-	return effective(policies, a, words)
+	return d.effective(ctx, policies, a, words)
 }
 
-// effective computes an agent's policy with the uploaded words added.
-func effective(policies []store.AgentPolicy, a store.Agent, words []string) (*busv1.AgentPolicy, error) {
+// effective computes an agent's policy with the uploaded words added
+// and the amendments of other services.
+func (d *Distributor) effective(ctx context.Context, policies []store.AgentPolicy, a store.Agent, words []string) (*busv1.AgentPolicy, error) {
 	p, err := Compute(policies, a.Labels)
 	if err != nil {
 		return nil, fmt.Errorf("effective policy of agent %q: %w", a.ID, err)
 	}
 	if err := AddWords(p, words); err != nil {
 		return nil, fmt.Errorf("effective policy of agent %q: %w", a.ID, err)
+	}
+	if d.amend != nil {
+		if err := d.amend(ctx, a, p); err != nil {
+			return nil, fmt.Errorf("effective policy of agent %q: %w", a.ID, err)
+		}
+		Stamp(p, p.GetRevision()>>32)
 	}
 	return p, nil
 }

@@ -58,7 +58,7 @@ func (d *Distributor) PublishAll(ctx context.Context) error {
 
 // publishAgent computes and writes one agent's policy from policies.
 func (d *Distributor) publishAgent(ctx context.Context, policies []store.AgentPolicy, words []string, a store.Agent) error {
-	p, err := effective(policies, a, words)
+	p, err := d.effective(ctx, policies, a, words)
 	if err != nil {
 		return err
 	}

@@ -108,7 +108,7 @@ type policyView struct {
 func viewOf(e *compliance.Entry, as map[string]store.ComplianceAssignment) policyView {
 	p := e.Policy
 	v := policyView{ID: p.Meta.ID, Version: p.Meta.Version, Name: p.Meta.Name, Description: p.Meta.Description,
-		Checks: len(p.Checks), Shipped: e.Shipped, Format: e.Format, Digest: p.Digest(), Author: e.Author, Skipped: e.Skipped}
+		Checks: len(p.Checks), Shipped: e.Shipped, Format: e.Format, Digest: p.RulesDigest(), Author: e.Author, Skipped: e.Skipped}
 	if a, ok := as[p.Meta.ID]; ok {
 		v.Assignment = &a
 	}
@@ -273,7 +273,11 @@ func (s *server) putComplianceAssignment(w http.ResponseWriter, r *http.Request,
 func (s *server) deleteComplianceAssignment(w http.ResponseWriter, r *http.Request, c *call) error {
 	id := r.PathValue("id")
 	c.target = id
-	if err := s.cfg.Store.Compliance().DeleteAssignment(r.Context(), id); err != nil {
+	cs, err := s.complianceSvc()
+	if err != nil {
+		return err
+	}
+	if err := cs.DeleteAssignment(r.Context(), id); err != nil {
 		return storeError(err, "assignment of "+id)
 	}
 	s.republishPolicies(r.Context())

@@ -29,6 +29,20 @@ type Entry struct {
 	// translated.
 	Skipped []string
 	Author  string
+
+	// compact is the policy as agents get it, rulesDigest its digest.
+	compact     []byte
+	rulesDigest string
+}
+
+// prepare computes what agents get of the policy.
+func (e *Entry) prepare() error {
+	c, err := e.Policy.Compact()
+	if err != nil {
+		return fmt.Errorf("policy %s: compact form: %w", e.Policy.Meta.ID, err)
+	}
+	e.compact, e.rulesDigest = c, e.Policy.RulesDigest()
+	return nil
 }
 
 // CheckInfo is what a result shows of its check: texts and references.
@@ -65,7 +79,11 @@ func newCatalog(ctx context.Context, st store.Store) (*catalog, error) {
 	}
 	c := &catalog{st: st, shipped: map[string]*Entry{}}
 	for _, p := range ps {
-		c.shipped[p.Meta.ID] = &Entry{Policy: p, Shipped: true, Format: FormatVigil}
+		e := &Entry{Policy: p, Shipped: true, Format: FormatVigil}
+		if err := e.prepare(); err != nil {
+			return nil, fmt.Errorf("compliance: %w", err)
+		}
+		c.shipped[p.Meta.ID] = e
 	}
 	return c, c.reload(ctx)
 }
@@ -82,6 +100,9 @@ func (c *catalog) reload(ctx context.Context) error {
 	}
 	for _, up := range ups {
 		e, err := parseUpload(up.ID+".yml", up.Content, up.Format)
+		if err == nil {
+			err = e.prepare()
+		}
 		if err != nil {
 			// Stored uploads were checked; one that no longer parses
 			// (the format tightened since) is left out.

@@ -33,6 +33,8 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	catalog *catalog
+
+	assignments assignmentCache
 }
 
 // New loads the catalogue and returns the service.
@@ -197,6 +199,9 @@ func (s *Service) PutPolicy(ctx context.Context, id, name string, data []byte, f
 		format = FormatVigil
 	}
 	e, err := parseUpload(name, data, format)
+	if err == nil {
+		err = e.prepare()
+	}
 	if err != nil {
 		return nil, false, fmt.Errorf("%w: %w", ErrInvalidPolicy, err)
 	}
@@ -207,7 +212,7 @@ func (s *Service) PutPolicy(ctx context.Context, id, name string, data []byte, f
 		return nil, false, fmt.Errorf("%w: %s", ErrShipped, id)
 	}
 	created, err := s.cfg.Store.Compliance().PutPolicy(ctx, store.CompliancePolicy{ID: id, Version: e.Policy.Meta.Version,
-		Digest: e.Policy.Digest(), Name: e.Policy.Meta.Name.En, Format: format, Checks: len(e.Policy.Checks),
+		Digest: e.Policy.RulesDigest(), Name: e.Policy.Meta.Name.En, Format: format, Checks: len(e.Policy.Checks),
 		Content: data, Author: author})
 	if err != nil {
 		return nil, false, fmt.Errorf("store policy %s: %w", id, err)
@@ -224,6 +229,7 @@ func (s *Service) DeletePolicy(ctx context.Context, id string) error {
 	if err := s.cfg.Store.Compliance().DeletePolicy(ctx, id); err != nil {
 		return fmt.Errorf("delete policy %s: %w", id, err)
 	}
+	s.forgetAssignments()
 	return s.catalog.reload(ctx)
 }
 
@@ -239,7 +245,14 @@ func (s *Service) PutAssignment(ctx context.Context, a store.ComplianceAssignmen
 	if a.IntervalSeconds != 0 && (a.IntervalSeconds < minInterval || a.IntervalSeconds > maxInterval) {
 		return fmt.Errorf("interval: between %d and %d seconds, or 0 for daily", int64(minInterval), int64(maxInterval))
 	}
+	defer s.forgetAssignments()
 	return s.cfg.Store.Compliance().PutAssignment(ctx, a)
+}
+
+// DeleteAssignment removes a policy's assignment.
+func (s *Service) DeleteAssignment(ctx context.Context, policyID string) error {
+	defer s.forgetAssignments()
+	return s.cfg.Store.Compliance().DeleteAssignment(ctx, policyID)
 }
 
 // Bounds of an assignment's interval, in seconds.

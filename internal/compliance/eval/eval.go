@@ -169,7 +169,7 @@ func Score(c Counts) *float64 {
 func Run(ctx context.Context, p *policy.Policy, env Env) Report {
 	start := time.Now()
 	h := newHost(ctx, env)
-	rep := Report{PolicyID: p.Meta.ID, PolicyVersion: p.Meta.Version, Digest: p.Digest(), Applicable: true, Started: h.now}
+	rep := Report{PolicyID: p.Meta.ID, PolicyVersion: p.Meta.Version, Digest: p.RulesDigest(), Applicable: true, Started: h.now}
 	forced, reason := Status(""), ""
 	if p.Requirements != nil {
 		ok, results, err := h.condition(p.Requirements)

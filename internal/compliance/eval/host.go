@@ -413,7 +413,12 @@ func (h *host) osRelease() (map[string]string, error) {
 }
 
 // hashPattern finds crypt hashes in evidence.
-var hashPattern = regexp.MustCompile(`\$(?:y|gy|7|6|5|1|2[aby]?|sha1|md5)\$[^\s:]*`)
+var hashPattern = regexp.MustCompile(`\$(?:y|gy|7|6|5|3|1|2[aby]?|sha1|md5(?:,[^$\s:]*)?)\$[^\s:,]*`)
+
+// shadowLine matches a line shaped like a shadow file's ("name:field:"
+// followed by day counts), whatever the file is called: the hash field
+// of DES and BSDi hashes has no "$" to recognise.
+var shadowLine = regexp.MustCompile(`^[^:\s]+:[^:\s]*:[0-9]*:[0-9]*:[0-9]*:`)
 
 // shadowFiles are the files whose second field is a password hash.
 var shadowFiles = []string{"shadow", "shadow-", "gshadow", "gshadow-", "opasswd"}
@@ -425,7 +430,7 @@ func redact(s string) string {
 
 // redactLine removes the hash field of a line of a shadow-like file.
 func redactLine(file, line string) string {
-	if slices.Contains(shadowFiles, path.Base(file)) {
+	if slices.Contains(shadowFiles, path.Base(file)) || shadowLine.MatchString(line) {
 		if f := strings.SplitN(line, ":", 3); len(f) == 3 {
 			state, _ := accounts.State(f[1])
 			return f[0] + ":[password " + state + "]:" + f[2]

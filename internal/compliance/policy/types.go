@@ -430,7 +430,7 @@ type PortRule struct {
 	Protocol  string `yaml:"protocol" json:"protocol,omitempty"`
 	Listening *bool  `yaml:"listening" json:"listening,omitempty"`
 	Address   string `yaml:"address" json:"address,omitempty"`
-	Allowed   Ports  `yaml:"allowed" json:"allowed,omitempty"`
+	Allowed   Ports  `yaml:"allowed" json:"allowed,omitzero"`
 }
 
 // OSRule matches /etc/os-release.

@@ -7,6 +7,7 @@ import (
 	"github.com/vigilsec/vigil/internal/agent/collect/app/libraries"
 	"github.com/vigilsec/vigil/internal/agent/collect/app/middleware"
 	"github.com/vigilsec/vigil/internal/agent/collect/app/websites"
+	"github.com/vigilsec/vigil/internal/agent/collect/compliance/baseline"
 	"github.com/vigilsec/vigil/internal/agent/collect/container/containerd"
 	"github.com/vigilsec/vigil/internal/agent/collect/container/docker"
 	"github.com/vigilsec/vigil/internal/agent/collect/host/facts"
@@ -47,6 +48,7 @@ func All() []plugin.Collector {
 		sysctl.New(),
 		ospackages.New(),
 		riskaccounts.New(),
+		baseline.New(),
 		libs,
 		middleware.New(),
 		websites.New(),

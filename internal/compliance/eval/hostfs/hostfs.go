@@ -194,6 +194,11 @@ func (f *FS) read(p string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	// A FIFO or device would block or never end: only regular files are
+	// read.
+	if fi, err := os.Stat(real); err == nil && !fi.Mode().IsRegular() && !fi.IsDir() {
+		return nil, fmt.Errorf("read %s: not a regular file (%s)", p, fi.Mode().Type())
+	}
 	file, err := os.Open(real)
 	if err != nil {
 		return nil, f.relabel(err, p)
