@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -324,7 +325,19 @@ func asPolicyFile(p *policy.Policy) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return bytes.ReplaceAll(b, []byte("${"), []byte("$${")), nil
+	b = bytes.ReplaceAll(b, []byte("${"), []byte("$${"))
+	// JSON leaves DEL, the C1 controls and U+FFFE/U+FFFF as they are,
+	// YAML refuses them raw: in a string they are written as escapes,
+	// which both read alike.
+	var out bytes.Buffer
+	for _, r := range string(b) {
+		if (r >= 0x7f && r <= 0x9f) || r == 0xfffe || r == 0xffff {
+			fmt.Fprintf(&out, `\u%04x`, r)
+			continue
+		}
+		out.WriteRune(r)
+	}
+	return out.Bytes(), nil
 }
 
 // TestParseCompactAgreesWithParse: a policy ParseCompact reads is one
@@ -342,6 +355,10 @@ func TestParseCompactAgreesWithParse(t *testing.T) {
 		checkAgreement(t, compact)
 	}
 	checkAgreement(t, []byte(baseCompact))
+	// Characters JSON leaves raw and YAML only takes escaped.
+	for _, c := range []string{"\x7f", "\u0085", "\u009f", "\ufffe", "\uffff"} {
+		checkAgreement(t, []byte(strings.Replace(baseCompact, "/etc/passwd", "/etc/pass"+c+"wd", 1)))
+	}
 }
 
 func checkAgreement(t *testing.T, compact []byte) {
