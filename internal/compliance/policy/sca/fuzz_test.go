@@ -4,6 +4,8 @@ import (
 	"os"
 	"regexp"
 	"testing"
+
+	"github.com/vigilsec/vigil/internal/compliance/policy"
 )
 
 func FuzzParseRule(f *testing.F) {
@@ -35,6 +37,17 @@ func FuzzParse(f *testing.F) {
 		p, _, err := Parse("f.yml", data)
 		if err == nil && (p == nil || len(p.Checks) == 0) {
 			t.Fatal("no error and no policy")
+		}
+		if err != nil {
+			return
+		}
+		// What the center accepts, its agents accept.
+		compact, err := p.Compact()
+		if err != nil {
+			t.Fatalf("compact form: %v", err)
+		}
+		if _, err := policy.ParseCompact(compact); err != nil {
+			t.Fatalf("the agents refuse the compact form: %v", err)
 		}
 	})
 }

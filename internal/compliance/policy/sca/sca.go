@@ -8,6 +8,8 @@ package sca
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -97,7 +99,10 @@ func Parse(name string, data []byte) (*policy.Policy, []*policy.Problem, error) 
 	p := &policy.Policy{
 		Format: policy.FormatVersion,
 		Meta: policy.Meta{
-			ID:          id,
+			ID: id,
+			// SCA files have no version: the file's digest tells one
+			// upload from another.
+			Version:     versionOf(data),
 			Name:        both(f.Policy.Name),
 			Description: both(f.Policy.Description),
 			References:  f.Policy.References,
@@ -157,6 +162,17 @@ func Parse(name string, data []byte) (*policy.Policy, []*policy.Problem, error) 
 	return p, c.problems, nil
 }
 
+// DefaultSeverity is the severity of every translated check: SCA files
+// have none.
+const DefaultSeverity = policy.Medium
+
+// versionOf is the version of a translated file: "sca-" and the first
+// 12 hex digits of its SHA-256.
+func versionOf(data []byte) string {
+	sum := sha256.Sum256(data)
+	return "sca-" + hex.EncodeToString(sum[:6])
+}
+
 // both is an English text copied into zh (SCA files are English only).
 func both(en string) policy.Text { return policy.Text{En: en, Zh: en} }
 
@@ -200,6 +216,8 @@ func (c *converter) check(n *yaml.Node, i int, policyID string, seen map[string]
 	ch := &policy.Check{
 		ID: id, Title: both(sc.Title), Rationale: both(sc.Rationale), Remediation: both(sc.Remediation),
 		Condition: cond, References: c.references(&sc),
+		// SCA checks have no severity.
+		Severity: DefaultSeverity,
 	}
 	if desc != "" {
 		t := both(desc)
@@ -319,6 +337,11 @@ func (c *converter) rule(n *yaml.Node, cond policy.Combine, pcre bool) ([]policy
 	case 'c':
 		if len(r.Content) == 0 {
 			return nil, false, errors.New("a c: rule without a content test cannot be translated")
+		}
+		// Agents run allowed commands only, and refuse a policy that
+		// names another: such a check cannot be kept.
+		if _, err := policy.ParseCommand(target); err != nil {
+			return nil, false, err
 		}
 		m, err := c.matcher(r.Content, pcre)
 		if err != nil {

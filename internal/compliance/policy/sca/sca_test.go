@@ -150,6 +150,17 @@ func TestParseSample(t *testing.T) {
 	if p.Requirements == nil || len(p.Requirements.Rules) != 2 {
 		t.Errorf("requirements: %+v", p.Requirements)
 	}
+	if p.Meta.Version != versionOf(data) || !strings.HasPrefix(p.Meta.Version, "sca-") || c.Severity != policy.Medium {
+		t.Errorf("version %q, severity %q", p.Meta.Version, c.Severity)
+	}
+	// The agents read the compact form the center sends them.
+	compact, err := p.Compact()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if q, err := policy.ParseCompact(compact); err != nil || q.RulesDigest() != p.RulesDigest() {
+		t.Errorf("compact form refused: %v", err)
+	}
 
 	rec, err := eval.LoadRecorded("../../eval/testdata/commands.yml")
 	if err != nil {
@@ -191,5 +202,10 @@ func TestParseErrors(t *testing.T) {
 	_, skipped, err := Parse("t.yml", []byte("policy: {id: x, name: X, description: D}\nvariables: {$f: '/a,/b'}\nchecks: [{id: 1, title: A, condition: all, rules: ['f:$f -> r:x']}, {id: 2, title: B, condition: all, rules: ['f:/c']}]\n"))
 	if err != nil || len(skipped) != 1 || !strings.Contains(skipped[0].Reason, "cannot be split") {
 		t.Errorf("split: %v %v", skipped, err)
+	}
+	// A command agents would not run leaves its check out.
+	_, skipped, err = Parse("t.yml", []byte("policy: {id: x, name: X, description: D}\nchecks: [{id: 1, title: A, condition: all, rules: ['c:curl -s http://127.0.0.1/ -> r:ok']}, {id: 2, title: B, condition: all, rules: ['f:/c']}]\n"))
+	if err != nil || len(skipped) != 1 || !strings.Contains(skipped[0].Reason, `command "curl -s http://127.0.0.1/" is not allowed`) {
+		t.Errorf("command: %v %v", skipped, err)
 	}
 }
