@@ -190,6 +190,57 @@ func TestComplianceResults(t *testing.T) {
 	}
 	e.call("GET", "/api/v1/compliance/hosts/nope", store.RoleViewer, nil, 404, nil)
 
+	// Fleet views.
+	var fleet struct {
+		Items []compliance.Summary `json:"items"`
+	}
+	e.call("GET", "/api/v1/compliance/summaries?label=env=prod", store.RoleViewer, nil, 200, &fleet)
+	if len(fleet.Items) != 0 {
+		t.Errorf("summaries of env=prod: %+v", fleet.Items)
+	}
+	e.call("GET", "/api/v1/compliance/summaries?policy_id="+pid, store.RoleViewer, nil, 200, &fleet)
+	if len(fleet.Items) != 1 || fleet.Items[0].Hostname != "web-01" || *fleet.Items[0].Score != 50 {
+		t.Errorf("summaries %+v", fleet.Items)
+	}
+	e.call("GET", "/api/v1/compliance/summaries?label=env", store.RoleViewer, nil, 400, nil)
+	var groups struct {
+		Items []compliance.Group `json:"items"`
+	}
+	e.call("GET", "/api/v1/compliance/groups?label=env", store.RoleViewer, nil, 200, &groups)
+	if len(groups.Items) != 1 || groups.Items[0].Value != "" || groups.Items[0].Hosts != 1 || groups.Items[0].Counts.Excepted != 1 {
+		t.Errorf("groups %+v", groups.Items)
+	}
+	e.call("GET", "/api/v1/compliance/groups?label=bad%20key", store.RoleViewer, nil, 400, nil)
+	var checks struct {
+		Items []compliance.CheckStanding `json:"items"`
+	}
+	e.call("GET", "/api/v1/compliance/checks?policy_id="+pid+"&limit=2", store.RoleViewer, nil, 200, &checks)
+	if len(checks.Items) != 2 || checks.Items[0].CheckID != detail.Items[2].ID || checks.Items[0].Hosts.Fail != 1 {
+		t.Errorf("checks %+v", checks.Items)
+	}
+	e.call("GET", "/api/v1/compliance/checks", store.RoleViewer, nil, 400, nil)
+	e.call("GET", "/api/v1/compliance/checks?policy_id=nope", store.RoleViewer, nil, 404, nil)
+
+	// The passing check fails in the next report: a regression.
+	base := event.InventoryDigest(hashes)
+	add(pid+"/"+detail.Items[0].ID, map[string]any{"policy": pid, "check": detail.Items[0].ID, "status": "fail",
+		"severity": string(detail.Items[0].Severity)})
+	changed := items[len(items)-1]
+	hashes[changed.Kind+"\x00"+changed.Key] = changed.Hash
+	if _, err := e.st.Inventory().Apply(ctx, store.InventoryChanges{AgentID: "a1", Collector: compliance.Collector,
+		BaseDigest: base, Digest: event.InventoryDigest(hashes), Upserts: []store.AssetRecord{changed}, At: e.clock.Now(), Last: true}); err != nil {
+		t.Fatal(err)
+	}
+	var drift struct {
+		Items []compliance.Drift `json:"items"`
+	}
+	e.call("GET", "/api/v1/compliance/drift?regressed=true&policy_id="+pid, store.RoleViewer, nil, 200, &drift)
+	if len(drift.Items) != 1 || !drift.Items[0].Regressed || drift.Items[0].Hostname != "web-01" || drift.Items[0].Before != "pass" {
+		t.Errorf("drift %+v", drift.Items)
+	}
+	e.call("GET", "/api/v1/compliance/drift?regressed=maybe", store.RoleViewer, nil, 400, nil)
+	e.call("GET", "/api/v1/compliance/drift?since=yesterday", store.RoleViewer, nil, 400, nil)
+
 	var exs struct {
 		Items []store.ComplianceException `json:"items"`
 	}

@@ -33,6 +33,16 @@ type Entry struct {
 	// compact is the policy as agents get it, rulesDigest its digest.
 	compact     []byte
 	rulesDigest string
+	// order is each check's position in the policy, by id.
+	order map[string]int
+}
+
+// check returns a check of the policy by id, or nil.
+func (e *Entry) check(id string) *policy.Check {
+	if i, ok := e.order[id]; ok {
+		return &e.Policy.Checks[i]
+	}
+	return nil
 }
 
 // prepare computes what agents get of the policy.
@@ -42,6 +52,10 @@ func (e *Entry) prepare() error {
 		return fmt.Errorf("policy %s: compact form: %w", e.Policy.Meta.ID, err)
 	}
 	e.compact, e.rulesDigest = c, e.Policy.RulesDigest()
+	e.order = make(map[string]int, len(e.Policy.Checks))
+	for i := range e.Policy.Checks {
+		e.order[e.Policy.Checks[i].ID] = i
+	}
 	return nil
 }
 

@@ -90,7 +90,7 @@ func (s *Service) Results(ctx context.Context, f ResultFilter) ([]Result, string
 		}
 		except(&r, exs, now)
 		if e, ok := s.catalog.get(r.PolicyID); ok {
-			if c := e.Policy.Check(r.CheckID); c != nil {
+			if c := e.check(r.CheckID); c != nil {
 				r.Check = infoOf(c)
 			}
 		}
