@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/compliance/eval"
@@ -55,30 +54,6 @@ func (s *Service) hosts(ctx context.Context, f FleetFilter) (hostSet, error) {
 	}
 }
 
-// fleetItems lists the compliance items of the hosts in hs, of policy
-// policyID when it is set.
-func (s *Service) fleetItems(ctx context.Context, hs hostSet, agentID, policyID string) ([]store.AssetRecord, error) {
-	var out []store.AssetRecord
-	f := store.AssetFilter{AgentID: agentID, Kind: event.AssetCompliance, Collector: Collector, Page: store.Page{Limit: store.MaxLimit},
-		Match: func(rec store.AssetRecord) bool {
-			if _, ok := hs[rec.AgentID]; !ok {
-				return false
-			}
-			return policyID == "" || rec.Key == policyID || strings.HasPrefix(rec.Key, policyID+"/")
-		}}
-	for {
-		page, next, err := s.cfg.Store.Inventory().List(ctx, f)
-		if err != nil {
-			return nil, fmt.Errorf("compliance items: %w", err)
-		}
-		out = append(out, page...)
-		if next == "" {
-			return out, nil
-		}
-		f.Cursor = next
-	}
-}
-
 // Summaries returns the standing of every host f selects on every policy
 // it evaluated (or f's policy), by policy, then lowest score first (hosts
 // without a score last), then hostname.
@@ -92,23 +67,45 @@ func (s *Service) Summaries(ctx context.Context, f FleetFilter) ([]Summary, erro
 
 // summaries returns the standing of the hosts in hs (see Summaries).
 func (s *Service) summaries(ctx context.Context, hs hostSet, f FleetFilter) ([]Summary, error) {
-	recs, err := s.fleetItems(ctx, hs, f.AgentID, f.PolicyID)
-	if err != nil {
-		return nil, err
-	}
-	exs, err := s.cfg.Store.Compliance().Exceptions(ctx, f.PolicyID, s.now(), false)
+	now := s.now()
+	exs, err := s.cfg.Store.Compliance().Exceptions(ctx, f.PolicyID, now, false)
 	if err != nil {
 		return nil, fmt.Errorf("compliance exceptions: %w", err)
 	}
-	sums := summarize(recs, exs, s.now())
-	for i := range sums {
-		sums[i].Hostname = hs[sums[i].AgentID].Hostname
+	var sums []Summary
+	err = s.eachStanding(ctx, hs, f, func(agentID string, h *hostStanding) {
+		for _, sum := range h.summaries(agentID, exs, now) {
+			if f.PolicyID == "" || sum.PolicyID == f.PolicyID {
+				sum.Hostname = hs[agentID].Hostname
+				sums = append(sums, sum)
+			}
+		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(sums, func(a, b Summary) int {
 		return cmp.Or(cmp.Compare(a.PolicyID, b.PolicyID), compareScores(a.Score, b.Score),
 			cmp.Compare(a.Hostname, b.Hostname), cmp.Compare(a.AgentID, b.AgentID))
 	})
 	return sums, nil
+}
+
+// eachStanding calls fn with the standing of each host in hs, in id
+// order. When f selects the whole fleet, the standings of hosts that are
+// gone are dropped.
+func (s *Service) eachStanding(ctx context.Context, hs hostSet, f FleetFilter, fn func(agentID string, h *hostStanding)) error {
+	if f.AgentID == "" && len(f.Labels) == 0 {
+		s.standings.keepOnly(hs)
+	}
+	for _, id := range slices.Sorted(maps.Keys(hs)) {
+		h, err := s.standing(ctx, id)
+		if err != nil {
+			return err
+		}
+		fn(id, h)
+	}
+	return nil
 }
 
 // compareScores orders scores lowest first, missing ones last.
@@ -213,10 +210,6 @@ func (s *Service) Checks(ctx context.Context, f FleetFilter) ([]CheckStanding, e
 	if err != nil {
 		return nil, err
 	}
-	recs, err := s.fleetItems(ctx, hs, f.AgentID, f.PolicyID)
-	if err != nil {
-		return nil, err
-	}
 	now := s.now()
 	exs, err := s.cfg.Store.Compliance().Exceptions(ctx, f.PolicyID, now, false)
 	if err != nil {
@@ -224,23 +217,29 @@ func (s *Service) Checks(ctx context.Context, f FleetFilter) ([]CheckStanding, e
 	}
 	entry, known := s.catalog.get(f.PolicyID)
 	byID := map[string]*CheckStanding{}
-	for _, rec := range recs {
-		r, ok := resultOf(rec)
-		if !ok || r.PolicyID != f.PolicyID {
-			continue
-		}
-		except(&r, exs, now)
-		c, ok := byID[r.CheckID]
-		if !ok {
-			c = &CheckStanding{PolicyID: r.PolicyID, CheckID: r.CheckID, Severity: r.Severity}
-			if known {
-				if pc := entry.check(r.CheckID); pc != nil {
-					c.Check = infoOf(pc)
-				}
+	err = s.eachStanding(ctx, hs, f, func(agentID string, h *hostStanding) {
+		for i := range h.policies {
+			p := &h.policies[i]
+			if p.id != f.PolicyID {
+				continue
 			}
-			byID[r.CheckID] = c
+			for _, c := range p.checks {
+				cs, ok := byID[c.id]
+				if !ok {
+					cs = &CheckStanding{PolicyID: p.id, CheckID: c.id, Severity: c.severity}
+					if known {
+						if pc := entry.check(c.id); pc != nil {
+							cs.Check = infoOf(pc)
+						}
+					}
+					byID[c.id] = cs
+				}
+				count(&cs.Hosts, string(effective(c, p.id, agentID, exs, now)))
+			}
 		}
-		count(&c.Hosts, r.Status)
+	})
+	if err != nil {
+		return nil, err
 	}
 	position := func(id string) int {
 		if known {

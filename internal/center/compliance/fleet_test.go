@@ -90,6 +90,7 @@ func (f *fleet) reportWith(agent, reason string, statuses ...string) {
 		f.t.Fatalf("apply: %+v %v", res, err)
 	}
 	f.digests[agent] = digest
+	f.svc.InventoryChanged(agent, Collector)
 }
 
 func TestFleetViews(t *testing.T) {
@@ -207,6 +208,11 @@ func TestFleetViews(t *testing.T) {
 	if err != nil || len(reg) != 1 || reg[0].AgentID != "a1" {
 		t.Errorf("regressions: %+v %v", reg, err)
 	}
+	// The views follow the new reports.
+	after, err := f.svc.Summaries(ctx, FleetFilter{PolicyID: "cis_debian12", AgentID: "a1"})
+	if err != nil || len(after) != 1 || after[0].Counts.Fail != 2 {
+		t.Errorf("a1 after its new report: %+v %v", after, err)
+	}
 	none, _, err := f.svc.Drift(ctx, DriftFilter{PolicyID: "cis_rhel9", Page: store.Page{Limit: 50}})
 	if err != nil || len(none) != 0 {
 		t.Errorf("drift of another policy: %+v %v", none, err)
@@ -243,4 +249,44 @@ func TestDriftPages(t *testing.T) {
 	if len(all) != 1 || !all[0].Regressed {
 		t.Errorf("drift over pages: %+v", all)
 	}
+}
+
+// BenchmarkFleetViews reads the fleet views over hosts that each report
+// every check of cis_debian12 (286 items per host).
+func BenchmarkFleetViews(b *testing.B) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "vigil.db"), sqlite.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	s, err := New(ctx, Config{Store: st})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e, _ := s.Policy("cis_debian12")
+	const hosts = 100
+	t := b
+	for h := range hosts {
+		id := fmt.Sprintf("a%03d", h)
+		if err := st.Agents().Create(ctx, store.Agent{ID: id, Hostname: "host-" + id, Labels: map[string]string{"rack": fmt.Sprint(h % 4)},
+			Status: store.StatusOnline, EnrolledAt: time.Now().UTC()}); err != nil {
+			b.Fatal(err)
+		}
+		items := []store.AssetRecord{policyItem(t, "cis_debian12", "evaluated")}
+		for i, c := range e.Policy.Checks {
+			items = append(items, checkItem(t, "cis_debian12", c.ID, []string{"pass", "fail", "pass", "not_applicable"}[(i+h)%4]))
+		}
+		apply(t, st, id, items...)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.Summaries(ctx, FleetFilter{}); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := s.Checks(ctx, FleetFilter{PolicyID: "cis_debian12"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(hosts*(len(e.Policy.Checks)+1)), "items")
 }

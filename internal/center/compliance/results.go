@@ -77,16 +77,24 @@ func except(r *Result, exs []store.ComplianceException, now time.Time) {
 	if r.Status != string(eval.Fail) {
 		return
 	}
-	for i := range exs {
-		e := &exs[i]
-		if e.PolicyID != r.PolicyID || (e.CheckID != "" && e.CheckID != r.CheckID) ||
-			(e.AgentID != "" && e.AgentID != r.AgentID) || (!e.ExpiresAt.IsZero() && !now.Before(e.ExpiresAt)) {
-			continue
-		}
+	if e := exceptionFor(exs, r.PolicyID, r.CheckID, r.AgentID, now); e != nil {
 		r.Status = string(eval.Excepted)
 		r.Exception = e
-		return
 	}
+}
+
+// exceptionFor returns the first exception in force that covers a check
+// on a host, or nil.
+func exceptionFor(exs []store.ComplianceException, policyID, checkID, agentID string, now time.Time) *store.ComplianceException {
+	for i := range exs {
+		e := &exs[i]
+		if e.PolicyID != policyID || (e.CheckID != "" && e.CheckID != checkID) ||
+			(e.AgentID != "" && e.AgentID != agentID) || (!e.ExpiresAt.IsZero() && !now.Before(e.ExpiresAt)) {
+			continue
+		}
+		return e
+	}
+	return nil
 }
 
 // Summary is a host's standing on one policy.
@@ -104,51 +112,19 @@ type Summary struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
-// summarize counts results per host and policy. Policy summary items
-// say which policies a host evaluated and whether they apply.
-func summarize(recs []store.AssetRecord, exs []store.ComplianceException, now time.Time) []Summary {
-	type key struct{ agent, policy string }
-	sums := map[key]*Summary{}
-	var order []key
-	get := func(agent, policyID string) *Summary {
-		k := key{agent, policyID}
-		s, ok := sums[k]
-		if !ok {
-			s = &Summary{AgentID: agent, PolicyID: policyID, Applicable: true}
-			sums[k] = s
-			order = append(order, k)
-		}
-		return s
+// policyHeader is what a policy's summary item says: which policy a host
+// evaluated, and whether it applies there.
+type policyHeader struct{ Policy, PolicyVersion, Status string }
+
+// policyFields reads a policy's summary item; ok is false for another
+// item.
+func policyFields(rec store.AssetRecord) (policyHeader, bool) {
+	var f itemFields
+	if len(rec.Fields) == 0 || json.Unmarshal(rec.Fields, &f) != nil || f.Vigil.Compliance.Policy == "" || f.Vigil.Compliance.Check != "" {
+		return policyHeader{}, false
 	}
-	for _, rec := range recs {
-		if r, ok := resultOf(rec); ok {
-			except(&r, exs, now)
-			s := get(r.AgentID, r.PolicyID)
-			s.PolicyVersion = r.PolicyVersion
-			count(&s.Counts, r.Status)
-			if rec.UpdatedAt.After(s.UpdatedAt) {
-				s.UpdatedAt = rec.UpdatedAt
-			}
-			continue
-		}
-		var f itemFields
-		if len(rec.Fields) == 0 || json.Unmarshal(rec.Fields, &f) != nil || f.Vigil.Compliance.Policy == "" {
-			continue
-		}
-		s := get(rec.AgentID, f.Vigil.Compliance.Policy)
-		s.PolicyVersion = f.Vigil.Compliance.PolicyVersion
-		s.Applicable = f.Vigil.Compliance.Status != string(eval.NotApplicable)
-		if rec.UpdatedAt.After(s.UpdatedAt) {
-			s.UpdatedAt = rec.UpdatedAt
-		}
-	}
-	out := make([]Summary, 0, len(order))
-	for _, k := range order {
-		s := sums[k]
-		s.Score = eval.Score(s.Counts)
-		out = append(out, *s)
-	}
-	return out
+	c := f.Vigil.Compliance
+	return policyHeader{Policy: c.Policy, PolicyVersion: c.PolicyVersion, Status: c.Status}, true
 }
 
 // count adds a status to counts.

@@ -35,6 +35,7 @@ type Service struct {
 	catalog *catalog
 
 	assignments assignmentCache
+	standings   standingCache
 }
 
 // New loads the catalogue and returns the service.
@@ -118,15 +119,16 @@ func (s *Service) Results(ctx context.Context, f ResultFilter) ([]Result, string
 
 // HostSummaries returns one host's standing on each policy it evaluated.
 func (s *Service) HostSummaries(ctx context.Context, agentID string) ([]Summary, error) {
-	recs, err := s.items(ctx, agentID)
+	h, err := s.standing(ctx, agentID)
 	if err != nil {
 		return nil, err
 	}
-	exs, err := s.cfg.Store.Compliance().Exceptions(ctx, "", s.now(), false)
+	now := s.now()
+	exs, err := s.cfg.Store.Compliance().Exceptions(ctx, "", now, false)
 	if err != nil {
 		return nil, fmt.Errorf("compliance exceptions: %w", err)
 	}
-	return summarize(recs, exs, s.now()), nil
+	return h.summaries(agentID, exs, now), nil
 }
 
 // items lists every compliance item of an agent.
@@ -152,6 +154,7 @@ func (s *Service) InventoryChanged(agentID, collector string) {
 	if collector != Collector {
 		return
 	}
+	s.standings.forget(agentID)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	if err := s.RecordScores(ctx, agentID); err != nil {

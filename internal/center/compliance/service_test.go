@@ -13,7 +13,7 @@ import (
 )
 
 // checkItem makes a check's item as compliance/baseline reports it.
-func checkItem(t *testing.T, policyID, checkID, status string) store.AssetRecord {
+func checkItem(t testing.TB, policyID, checkID, status string) store.AssetRecord {
 	t.Helper()
 	f := map[string]any{"vigil": map[string]any{"compliance": map[string]any{
 		"policy": policyID, "policy_version": "2.0.0", "check": checkID, "status": status, "severity": "high",
@@ -29,7 +29,7 @@ func checkItem(t *testing.T, policyID, checkID, status string) store.AssetRecord
 }
 
 // policyItem makes a policy's summary item.
-func policyItem(t *testing.T, policyID, status string) store.AssetRecord {
+func policyItem(t testing.TB, policyID, status string) store.AssetRecord {
 	t.Helper()
 	b, _ := json.Marshal(map[string]any{"vigil": map[string]any{"compliance": map[string]any{
 		"policy": policyID, "policy_version": "2.0.0", "status": status}}})
@@ -38,7 +38,7 @@ func policyItem(t *testing.T, policyID, status string) store.AssetRecord {
 }
 
 // apply stores an agent's compliance set.
-func apply(t *testing.T, st store.Store, agent string, items ...store.AssetRecord) {
+func apply(t testing.TB, st store.Store, agent string, items ...store.AssetRecord) {
 	t.Helper()
 	hashes := map[string][32]byte{}
 	for _, it := range items {
