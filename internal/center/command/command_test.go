@@ -159,3 +159,37 @@ func TestMinRole(t *testing.T) {
 		}
 	}
 }
+
+// TestExecJustConnected: an agent that health sees online before its
+// command subscription reaches the bus gets the command a moment later;
+// one that never subscribes is offline once the grace has passed.
+func TestExecJustConnected(t *testing.T) {
+	e := newEnv(t)
+	for _, id := range []string{"a-late", "a-gone"} {
+		if err := e.store.Agents().Create(t.Context(), store.Agent{ID: id, Hostname: id, UserKey: "U" + id, Status: store.StatusOnline}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	subscribed := make(chan struct{})
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		e.answer("a-late", ok("a-late"))
+		close(subscribed)
+	}()
+	s := New(Config{Conn: e.center, Store: e.store})
+	resp, err := s.Exec(t.Context(), Request{Name: Ping, AgentIDs: []string{"a-late", "a-gone"}, Timeout: 5 * time.Second})
+	<-subscribed
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Result{}
+	for _, r := range resp.Results {
+		got[r.AgentID] = r
+	}
+	if r := got["a-late"]; !r.OK {
+		t.Errorf("late subscriber: %+v", r)
+	}
+	if r := got["a-gone"]; r.Error != "agent offline" || r.DurationMS > 3000 {
+		t.Errorf("never subscribed: %+v", r)
+	}
+}

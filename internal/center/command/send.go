@@ -22,6 +22,10 @@ const (
 	errCanceled = "canceled"
 )
 
+// connectGrace is how long a command to an online agent that nobody
+// answers on the bus is tried again.
+const connectGrace = 2 * time.Second
+
 // send sends one command to one agent and turns the answer, or its
 // absence, into a Result.
 func (s *Service) send(ctx context.Context, id string, req Request, a store.Agent, timeout time.Duration) (res Result) {
@@ -40,6 +44,20 @@ func (s *Service) send(ctx context.Context, id string, req Request, a store.Agen
 	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	msg, err := s.nc.RequestWithContext(rctx, bus.CommandSubject(a.ID), data)
+	// An agent that has just connected is online before its command
+	// subscription reaches the bus: no one received the command, so it is
+	// sent again, a few times within connectGrace.
+	for pause := 50 * time.Millisecond; errors.Is(err, nats.ErrNoResponders) && a.Status == store.StatusOnline &&
+		time.Since(start)+pause < connectGrace; pause *= 2 {
+		select {
+		case <-rctx.Done():
+		case <-time.After(pause):
+			msg, err = s.nc.RequestWithContext(rctx, bus.CommandSubject(a.ID), data)
+		}
+		if rctx.Err() != nil {
+			break
+		}
+	}
 	if err != nil {
 		res.Error = requestError(ctx, err)
 		return res
