@@ -171,12 +171,17 @@ func (c *center) restart() {
 }
 
 // api calls the REST API as admin and decodes the JSON answer into out.
+// A []byte body is sent as it is, another as JSON.
 func (c *center) api(method, path string, body, out any) int {
 	c.t.Helper()
 	var rd io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
+	switch b := body.(type) {
+	case nil:
+	case []byte:
 		rd = bytes.NewReader(b)
+	default:
+		data, _ := json.Marshal(body)
+		rd = bytes.NewReader(data)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
