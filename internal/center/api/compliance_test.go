@@ -3,6 +3,8 @@ package api
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -239,6 +241,33 @@ func TestComplianceResults(t *testing.T) {
 		t.Errorf("drift %+v", drift.Items)
 	}
 	e.call("GET", "/api/v1/compliance/drift?regressed=maybe", store.RoleViewer, nil, 400, nil)
+
+	// Reports.
+	for _, c := range []struct {
+		query, want string
+	}{
+		{"agent_id=a1", "web-01"},
+		{"agent_id=a1&lang=zh&policy_id=" + pid, "合规"},
+		{"policy_id=" + pid, "web-01"},
+	} {
+		req, _ := http.NewRequest("GET", e.srv.URL+"/api/v1/compliance/report?"+c.query, nil)
+		req.Header.Set("Authorization", "Bearer "+e.tokens[store.RoleViewer])
+		resp, err := e.srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		body := string(data)
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") ||
+			!strings.Contains(resp.Header.Get("Content-Disposition"), `attachment; filename="vigil-compliance-`) ||
+			!strings.Contains(body, c.want) || !strings.Contains(body, detail.Items[2].ID) || strings.Contains(body, "<script") {
+			t.Errorf("report %s: %d %v\n%.300s", c.query, resp.StatusCode, resp.Header, body)
+		}
+	}
+	for query, code := range map[string]int{"": 400, "agent_id=a1&lang=fr": 400, "policy_id=nope": 404, "agent_id=nope": 404} {
+		e.call("GET", "/api/v1/compliance/report?"+query, store.RoleViewer, nil, code, nil)
+	}
 	e.call("GET", "/api/v1/compliance/drift?since=yesterday", store.RoleViewer, nil, 400, nil)
 
 	var exs struct {

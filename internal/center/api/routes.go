@@ -87,6 +87,7 @@ func routeTable() []route {
 		{"GET", v + "/compliance/groups", store.RoleViewer, "compliance.groups", (*server).complianceGroups},
 		{"GET", v + "/compliance/checks", store.RoleViewer, "compliance.checks", (*server).complianceChecks},
 		{"GET", v + "/compliance/drift", store.RoleViewer, "compliance.drift", (*server).complianceDrift},
+		{"GET", v + "/compliance/report", store.RoleViewer, "compliance.report", (*server).complianceReport},
 		{"GET", v + "/compliance/policies", store.RoleViewer, "compliance.policy.list", (*server).listCompliancePolicies},
 		{"GET", v + "/compliance/policies/{id}", store.RoleViewer, "compliance.policy.get", (*server).getCompliancePolicy},
 		{"PUT", v + "/compliance/policies/{id}", store.RoleAdmin, "compliance.policy.put", (*server).putCompliancePolicy},

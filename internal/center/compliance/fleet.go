@@ -165,7 +165,7 @@ func (s *Service) Groups(ctx context.Context, label, policyID string) ([]Group, 
 			groups[k] = g
 		}
 		g.Hosts++
-		addCounts(&g.Counts, sum.Counts)
+		g.Counts.Merge(sum.Counts)
 	}
 	out := make([]Group, 0, len(groups))
 	for _, k := range slices.SortedFunc(maps.Keys(groups), func(a, b key) int {
@@ -178,15 +178,6 @@ func (s *Service) Groups(ctx context.Context, label, policyID string) ([]Group, 
 	return out, nil
 }
 
-// addCounts adds c to sum.
-func addCounts(sum *eval.Counts, c eval.Counts) {
-	sum.Pass += c.Pass
-	sum.Fail += c.Fail
-	sum.Error += c.Error
-	sum.NotApplicable += c.NotApplicable
-	sum.Excepted += c.Excepted
-	sum.Total += c.Total
-}
 
 // CheckStanding is one check's standing across the fleet: how many hosts
 // have each status.

@@ -134,23 +134,43 @@ func (r *Report) ApplyExceptions(ex []Exception, now time.Time) {
 }
 
 func (r *Report) recount() {
-	c := Counts{Total: len(r.Results)}
+	var c Counts
 	for _, res := range r.Results {
-		switch res.Status {
-		case Pass:
-			c.Pass++
-		case Fail:
-			c.Fail++
-		case Error:
-			c.Error++
-		case NotApplicable:
-			c.NotApplicable++
-		case Excepted:
-			c.Excepted++
-		}
+		c.Add(res.Status)
 	}
 	r.Counts = c
 	r.Score = Score(c)
+}
+
+// Add counts one result of status st; false (and nothing counted) for a
+// status that is not one of the five.
+func (c *Counts) Add(st Status) bool {
+	switch st {
+	case Pass:
+		c.Pass++
+	case Fail:
+		c.Fail++
+	case Error:
+		c.Error++
+	case NotApplicable:
+		c.NotApplicable++
+	case Excepted:
+		c.Excepted++
+	default:
+		return false
+	}
+	c.Total++
+	return true
+}
+
+// Merge adds the counts o to c.
+func (c *Counts) Merge(o Counts) {
+	c.Pass += o.Pass
+	c.Fail += o.Fail
+	c.Error += o.Error
+	c.NotApplicable += o.NotApplicable
+	c.Excepted += o.Excepted
+	c.Total += o.Total
 }
 
 // Score is passed / (passed + failed) as a percentage, nil when
