@@ -185,6 +185,12 @@ func fleetViews(t *testing.T, c *center, id, watched string) {
 		t.Errorf("checks: %d %+v", code, checks.Items)
 	}
 
+	for _, q := range []string{"agent_id=" + id + "&lang=zh", "policy_id=cis_debian12&lang=en"} {
+		if code := c.api("GET", "/compliance/report?"+q, nil, nil); code != 200 {
+			t.Errorf("report %s: %d", q, code)
+		}
+	}
+
 	if err := os.Chmod(watched, 0o644); err != nil {
 		t.Fatal(err)
 	}
