@@ -4,7 +4,7 @@
 // log, vulnerabilities, weak passwords and the vulnerability database.
 // New builds the command tree from the packages below it (agentcmd,
 // alertcmd, incidentcmd, rulecmd, exceptioncmd, eventcmd, assetcmd,
-// vulncmd, vulndbcmd, admincmd, sharing clikit); Run executes it and
+// vulncmd, vulndbcmd, compliancecmd, admincmd, sharing clikit); Run executes it and
 // turns errors into a message on stderr and an exit status.
 package cli
 
@@ -20,6 +20,7 @@ import (
 	"github.com/vigilsec/vigil/internal/cli/alertcmd"
 	"github.com/vigilsec/vigil/internal/cli/assetcmd"
 	"github.com/vigilsec/vigil/internal/cli/clikit"
+	"github.com/vigilsec/vigil/internal/cli/compliancecmd"
 	"github.com/vigilsec/vigil/internal/cli/eventcmd"
 	"github.com/vigilsec/vigil/internal/cli/exceptioncmd"
 	"github.com/vigilsec/vigil/internal/cli/incidentcmd"
@@ -88,6 +89,7 @@ VIGIL_SERVER, VIGIL_TOKEN and VIGIL_CA, or from --server, --token and --ca.`,
 	root.AddCommand(vulncmd.Commands(a)...)
 	root.AddCommand(vulndbcmd.Command(a))
 	root.AddCommand(policycmd.Command(a))
+	root.AddCommand(compliancecmd.Command(a))
 	root.AddCommand(admincmd.Commands(a)...)
 	root.AddCommand(whoamiCmd(a), versionCmd(a))
 	return clikit.Group(root), a
