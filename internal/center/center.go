@@ -150,7 +150,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 		Amend: complianceSvc.Amend})
 	healthSvc := health.New(health.Config{
 		Store: c.store, Conn: c.bus.Conn(), SysConn: c.bus.SysConn(), Account: c.bus.AccountKey(),
-		HeartbeatTimeout: cfg.HeartbeatTimeout, Logger: log.With("part", "health"), OnAlert: onAlert,
+		HeartbeatTimeout: cfg.HeartbeatTimeout, IncidentWindow: cfg.IncidentWindow,
+		Logger: log.With("part", "health"), OnAlert: onAlert,
 	})
 	ingestSvc := ingest.New(ingest.Config{JS: js, Events: c.store.Events(), Logger: log.With("part", "ingest")})
 	commands := command.New(command.Config{Conn: c.bus.Conn(), Store: c.store, Logger: log.With("part", "command")})

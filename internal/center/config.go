@@ -44,7 +44,8 @@ type Config struct {
 	// it for this long and it has no live connection.
 	HeartbeatTimeout time.Duration
 	// IncidentWindow is how long after an incident was last seen an alert
-	// sharing one of its entities still joins it.
+	// sharing one of its entities, or an agent's lost or uninstalled alert
+	// on one of its hosts, still joins it.
 	IncidentWindow time.Duration
 	// NotifyConfig is the YAML file of the notification channels (package
 	// notify); empty for none.

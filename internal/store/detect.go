@@ -197,6 +197,21 @@ type Join struct {
 	// Window bounds how long ago a candidate incident was last seen; zero
 	// puts no bound.
 	Window time.Duration
+	// SameHost marks a host alert: one about the alert's host (its agent)
+	// itself rather than an event on it, such as an agent lost or
+	// uninstalled. An agent that goes silent minutes after a reverse shell
+	// on its host is what an attacker who kills the agent looks like, so
+	// when no open incident shares one of its entities, a host alert joins
+	// the open incident involving its host that was last seen within
+	// Window before the alert (the most recently seen), else a new
+	// incident. The store remembers the host alert's last sighting in its
+	// incident: an alert of the same host without SameHost that shares no
+	// entity with an open incident joins the open incident holding a host
+	// alert of its host seen within Window before it (the most recently
+	// seen incident), so that the order in which a host alert and the
+	// alerts around it are attached does not matter. Ignored for an alert
+	// without an agent.
+	SameHost bool
 	// Title is the title of a new incident (the alert's title when empty).
 	Title string
 	// At is when the alert joins (the incident's UpdatedAt, and its
@@ -218,13 +233,17 @@ type IncidentStore interface {
 	// Attach puts a stored alert into an incident in one transaction:
 	// the open (open or investigating) incident sharing the most of the
 	// alert's entities among those last seen within the window (the most
-	// recent on a tie), else a new one. The incident takes the alert's
-	// host, techniques, rule and entities, the highest severity, and
-	// first/last seen; the alert's IncidentID is set. Attaching an alert
-	// that is already in an incident only updates that incident (the
-	// alert is not counted again). Concurrent Attaches of alerts that
-	// share an entity end in one incident. It returns the incident and
-	// whether it is new; ErrNotFound when the alert is not stored.
+	// recent on a tie); failing that, for an alert with an agent, the
+	// open incident of its host that Join.SameHost describes; else a new
+	// one. The incident takes the alert's host, techniques, rule and
+	// entities, the highest severity, and first/last seen; the alert's
+	// IncidentID is set. Attaching an alert that is already in an incident
+	// only updates that incident (the alert is not counted again; a host
+	// alert's sighting moves on). Concurrent Attaches of alerts that would
+	// join one incident one after the other (alerts sharing an entity, a
+	// host alert and another alert of its host) end in one incident. It
+	// returns the incident and whether it is new; ErrNotFound when the
+	// alert is not stored.
 	Attach(ctx context.Context, j Join) (Incident, bool, error)
 	Get(ctx context.Context, id string) (Incident, error)
 	// List returns incidents, most recently seen first (then by id,

@@ -12,7 +12,8 @@
 // dedup key: rule, agent and the program, file or address the event is
 // about; for a correlation, its group). Each alert joins the open
 // incident that shares one of its entities (package incident) within
-// IncidentWindow, else opens one.
+// IncidentWindow, else the incident of its host's lost or uninstalled
+// agent within IncidentWindow (store.Join.SameHost), else opens one.
 //
 // Correlation windows survive a restart: every Checkpoint they are
 // written to the store, and only then are the messages they include

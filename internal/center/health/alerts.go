@@ -2,8 +2,14 @@ package health
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
+	"strings"
 	"time"
 
+	busv1 "github.com/vigilsec/vigil/api/bus/v1"
+	"github.com/vigilsec/vigil/internal/center/incident"
+	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/store"
 )
 
@@ -28,14 +34,24 @@ var (
 	techniquesUninstalled = []string{"T1562.001"}
 )
 
+// hostAlert is an alert the service raises and how it joins an incident.
+type hostAlert struct {
+	alert store.Alert
+	// incidentTitle is the title of the incident it opens: the rule's
+	// title and the host, as detection titles its incidents.
+	incidentTitle string
+	// entities are what it can share with detection's alerts.
+	entities []store.Entity
+}
+
 // alertFor builds the alert of a change to lost or uninstalled, or nil for
 // any other status. It runs under the registry lock.
-func alertFor(st *agentState, to store.AgentStatus, reason string, at time.Time) *store.Alert {
+func alertFor(st *agentState, to store.AgentStatus, reason string, at time.Time) *hostAlert {
 	host := st.hostname
 	if host == "" {
 		host = st.id
 	}
-	a := &store.Alert{
+	a := store.Alert{
 		AgentID: st.id, Hostname: st.hostname, Severity: store.SeverityHigh, State: store.AlertNew,
 		CreatedAt: at, LastSeen: at,
 		Evidence: map[string]any{
@@ -44,21 +60,67 @@ func alertFor(st *agentState, to store.AgentStatus, reason string, at time.Time)
 			"last_state": st.summary(),
 		},
 	}
+	var title string
+	var entities []store.Entity
 	switch to {
 	case store.StatusLost:
+		title = "Agent lost"
 		a.RuleID, a.Techniques = RuleLost, techniquesLost
-		a.Title = "Agent lost: " + host
 		a.Description = fmt.Sprintf("vigil-agent on %s (%s) is lost: %s. "+
 			"It may have been killed, or the host shut down or cut off from the network.", host, st.id, reason)
 	case store.StatusUninstalled:
+		title = "Agent uninstalled"
 		a.RuleID, a.Techniques = RuleUninstalled, techniquesUninstalled
-		a.Title = "Agent uninstalled: " + host
 		a.Description = fmt.Sprintf("vigil-agent on %s (%s) was uninstalled: %s.", host, st.id, reason)
+		entities = stopSourceEntities(st.id, st.goodbyeSource)
 	default:
 		return nil
 	}
+	a.Title = title + ": " + host
 	a.DedupKey = a.RuleID + ":" + st.id
-	return a
+	return &hostAlert{alert: a, incidentTitle: title + " — " + host, entities: entities}
+}
+
+// maxUserName bounds a user name a goodbye brings into an incident.
+const maxUserName = 256
+
+// stopSourceEntities returns the entities of whoever a goodbye says
+// stopped the agent: the user the stopping process ran as and the user
+// who logged in to run it (when another), named as detection names the
+// users of events (incident.Entities), so that an uninstall run from the
+// session of an incident's user joins it. The sender's process is not one:
+// a goodbye gives its pid, not its start, and the pair is what names a
+// process. None when src is nil or names no user.
+func stopSourceEntities(agentID string, src *busv1.StopSource) []store.Entity {
+	var out []store.Entity
+	add := func(name, uid string) {
+		// The agent sent the name: bounded and printable before it is
+		// stored.
+		if name = strings.TrimSpace(truncate(name, maxUserName)); name == "" {
+			return
+		}
+		ev := event.Event{"user.name": name}
+		if uid != "" {
+			ev["user.id"] = uid
+		}
+		for _, e := range incident.Entities(agentID, ev) {
+			if !slices.Contains(out, e) {
+				out = append(out, e)
+			}
+		}
+	}
+	if user := src.GetUser(); user != "" {
+		// A zero uid is also an absent one: only root's counts.
+		uid := ""
+		if src.GetUid() != 0 || user == "root" {
+			uid = strconv.Itoa(int(src.GetUid()))
+		}
+		add(user, uid)
+	}
+	if login := src.GetLoginUser(); login != "" && login != src.GetUser() {
+		add(login, "")
+	}
+	return out
 }
 
 // summary is the part of the last state that goes into an alert's

@@ -24,6 +24,13 @@
 // (the name in its user JWT, checked against the user key the store
 // holds for it). The connection name a client picks is not trusted.
 //
+// Its alerts join incidents as host alerts (store.Join.SameHost): an agent
+// that goes silent minutes after a reverse shell on its host is what an
+// attacker who kills the agent looks like, so the alert joins the open
+// incident of its host last seen within Config.IncidentWindow, and the
+// host's alerts around it join the alert's incident whichever is attached
+// first. An uninstall also brings the users its goodbye names.
+//
 // Status changes, fact updates and alerts are written by one goroutine, in
 // the order they were decided. Heartbeats cost no write of their own:
 // last-seen times are kept in memory and flushed with one TouchMany every

@@ -33,7 +33,7 @@ func (s *Service) onGoodbye(ctx context.Context, msg *nats.Msg) {
 	s.reg.mu.Lock()
 	st, ok := s.reg.agents[id]
 	if ok {
-		st.goodbyeAt, st.goodbyeSent, st.loss = now, gb.GetAtUnixNano(), nil
+		st.goodbyeAt, st.goodbyeSent, st.goodbyeSource, st.loss = now, gb.GetAtUnixNano(), gb.GetSource(), nil
 		s.change(st, to, reason, now, done)
 	}
 	s.reg.mu.Unlock()

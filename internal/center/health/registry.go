@@ -30,6 +30,8 @@ type agentState struct {
 	// clock) and when the agent sent it (agent clock).
 	goodbyeAt   time.Time
 	goodbyeSent int64
+	// goodbyeSource is who the last goodbye says stopped the agent.
+	goodbyeSource *busv1.StopSource
 	// loss is the disconnect waiting for its grace to pass.
 	loss *pendingLoss
 	// Last state: what the last heartbeats said.

@@ -25,6 +25,8 @@ const (
 	DefaultFlushInterval        = 5 * time.Second
 	DefaultStateInterval        = time.Minute
 	DefaultResyncInterval       = time.Minute
+	// DefaultIncidentWindow is detection's default incident window.
+	DefaultIncidentWindow = 2 * time.Hour
 	// sweepInterval is how often silent agents are looked for.
 	sweepInterval = time.Second
 	// flushTimeout bounds the wait for the server to confirm the
@@ -66,9 +68,16 @@ type Config struct {
 	// ResyncInterval is how often the list of agents is read again, to
 	// drop deleted agents.
 	ResyncInterval time.Duration
+	// IncidentWindow is detection's incident window: an alert the service
+	// raises (an agent lost or uninstalled) joins the open incident
+	// involving the agent's host that was last seen within it before the
+	// alert, and the host's alerts that share no entity with an incident
+	// and come within it of the alert join the alert's incident
+	// (store.Join.SameHost).
+	IncidentWindow time.Duration
 	// OnAlert, when set, hears of every new alert the service raised
-	// (an agent stopped, uninstalled, lost), for notifications. It must
-	// not block.
+	// (an agent uninstalled or lost), for notifications, once it is in
+	// its incident. It must not block.
 	OnAlert func(store.Alert)
 }
 
@@ -101,6 +110,7 @@ func New(cfg Config) *Service {
 	def(&cfg.FlushInterval, DefaultFlushInterval)
 	def(&cfg.StateInterval, DefaultStateInterval)
 	def(&cfg.ResyncInterval, DefaultResyncInterval)
+	def(&cfg.IncidentWindow, DefaultIncidentWindow)
 	return &Service{
 		cfg: cfg, store: cfg.Store, log: cfg.Logger.With("service", "health"),
 		reg: newRegistry(), q: newQueue(), stats: newCounters(),

@@ -27,7 +27,7 @@ type job struct {
 	to     store.AgentStatus
 	reason string
 	at     time.Time
-	alert  *store.Alert
+	alert  *hostAlert
 	// update; zero values leave the stored fields alone
 	facts *busv1.HostFacts
 	state []byte
@@ -183,18 +183,54 @@ func (s *Service) setStatus(ctx context.Context, j job) error {
 	}
 	// The status is stored: a retry would find it unchanged and raise
 	// nothing, so the alert gets its own tries.
-	for try := 1; ; try++ {
-		a, isNew, err := s.store.Alerts().Raise(ctx, *j.alert)
+	var a store.Alert
+	var isNew bool
+	err = s.again(ctx, func() error {
+		a, isNew, err = s.store.Alerts().Raise(ctx, j.alert.alert)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("raise %s for agent %q: %w", j.alert.alert.RuleID, j.id, err)
+	}
+	s.stats.add(func(st *Stats) { st.AlertsTotal++ })
+	s.attach(ctx, &a, j.alert)
+	s.log.Warn("agent alert", "agent", j.id, "rule", a.RuleID, "alert", a.ID, "new", isNew, "count", a.Count,
+		"incident", a.IncidentID)
+	if isNew && s.cfg.OnAlert != nil {
+		s.cfg.OnAlert(a)
+	}
+	return nil
+}
+
+// attach puts a raised alert into an incident, as a host alert: the
+// incident sharing its entities, else the one its host is in, within the
+// incident window (store.Join.SameHost). A repeat stays in its incident.
+// A failure is logged and counted: the alert stays raised, outside any
+// incident.
+func (s *Service) attach(ctx context.Context, a *store.Alert, h *hostAlert) {
+	err := s.again(ctx, func() error {
+		inc, _, err := s.store.Incidents().Attach(ctx, store.Join{
+			AlertID: a.ID, Entities: h.entities, Window: s.cfg.IncidentWindow, Title: h.incidentTitle,
+			SameHost: true,
+		})
 		if err == nil {
-			s.stats.add(func(st *Stats) { st.AlertsTotal++ })
-			s.log.Warn("agent alert", "agent", j.id, "rule", a.RuleID, "alert", a.ID, "new", isNew, "count", a.Count)
-			if isNew && s.cfg.OnAlert != nil {
-				s.cfg.OnAlert(a)
-			}
-			return nil
+			a.IncidentID = inc.ID
 		}
-		if try == writeTries || ctx.Err() != nil {
-			return fmt.Errorf("raise %s for agent %q: %w", j.alert.RuleID, j.id, err)
+		return err
+	})
+	if err != nil {
+		s.stats.add(func(st *Stats) { st.StoreErrorsTotal++ })
+		s.log.Error("health: attach alert to an incident", "agent", a.AgentID, "alert", a.ID, "err", err)
+	}
+}
+
+// again runs write until it succeeds, up to writeTries times, writePause
+// apart, and returns its last error.
+func (s *Service) again(ctx context.Context, write func() error) error {
+	for try := 1; ; try++ {
+		err := write()
+		if err == nil || try == writeTries || ctx.Err() != nil {
+			return err
 		}
 		select {
 		case <-time.After(writePause):

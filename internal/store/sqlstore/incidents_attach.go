@@ -15,12 +15,22 @@ import (
 	"github.com/vigilsec/vigil/internal/store"
 )
 
-// Attach locks, in this order, the alert's entities (on PostgreSQL; SQLite
-// runs one write transaction at a time), the alert's row and the incident's
-// row, so that concurrent Attaches of alerts sharing an entity see each
-// other's incidents and end in one. Every transaction that adds an entity
-// to an incident holds that entity's lock, so a candidate lookup made under
-// the locks sees every incident holding one of the entities.
+// Attach locks, in this order, the alert's entities and its host (on
+// PostgreSQL; SQLite runs one write transaction at a time), the alert's row
+// and the incident's row, so that concurrent Attaches of alerts sharing an
+// entity or a host see each other's incidents and end in one. Every
+// transaction that adds an entity to an incident holds that entity's lock,
+// and every one that adds a host to an incident (incident_agents) or
+// records a host alert (incident_host_alerts) holds that host's lock, so a
+// candidate lookup made under the locks sees every incident holding one of
+// the entities or involving the host.
+//
+// Every Attach of an alert with an agent takes its host's lock, host alert
+// or not: the host lookups of a host alert must see the incidents other
+// alerts of the host are adding it to, and the lookup of host alerts made by
+// the others must see the ones a host alert records. It costs one more key
+// lock per Attach and serialises Attaches on one host, which alerts sharing
+// the host's processes mostly were already.
 func (st incidentStore) Attach(ctx context.Context, j store.Join) (store.Incident, bool, error) {
 	what := fmt.Sprintf("attach alert %q", j.AlertID)
 	if j.AlertID == "" {
@@ -38,20 +48,32 @@ func (st incidentStore) Attach(ctx context.Context, j store.Join) (store.Inciden
 	var isNew bool
 	err = st.s.tx(ctx, func(tx *sql.Tx) error {
 		stmt := stmts.in(ctx, tx)
-		if err := lockEntities(ctx, stmt, entities); err != nil {
-			return fmt.Errorf("lock entities: %w", err)
+		host, err := alertHost(ctx, stmt, j.AlertID)
+		if err != nil {
+			return err
+		}
+		if err := lockKeys(ctx, stmt, entities, host); err != nil {
+			return fmt.Errorf("lock entities and host: %w", err)
 		}
 		a, err := scanAlert(stmt(stmtLockAlert).QueryRowContext(ctx, j.AlertID))
 		if err != nil {
 			return err
+		}
+		if a.AgentID != host && stmt(stmtKeyLock) != nil {
+			// Only when the alert was stored after the first read: lock
+			// its host now, out of key order (PostgreSQL breaks a
+			// deadlock this may cause by failing one of the two).
+			if err := lockKeys(ctx, stmt, nil, a.AgentID); err != nil {
+				return fmt.Errorf("lock host: %w", err)
+			}
 		}
 		var inc *store.Incident
 		if a.IncidentID != "" {
 			if inc, err = lockIncident(ctx, stmt(stmtLockIncident), a.IncidentID); err == nil && inc == nil {
 				err = fmt.Errorf("%w: %q", errIncidentGone, a.IncidentID)
 			}
-		} else {
-			inc, err = pick(ctx, stmt, a, entities, j.Window)
+		} else if inc, err = pick(ctx, stmt, a, entities, j.Window); err == nil && inc == nil {
+			inc, err = pickByHost(ctx, stmt, a, j.SameHost, j.Window)
 		}
 		if err != nil {
 			return err
@@ -76,6 +98,11 @@ func (st incidentStore) Attach(ctx context.Context, j store.Join) (store.Inciden
 				return fmt.Errorf("add agent: %w", err)
 			}
 		}
+		if j.SameHost && a.AgentID != "" {
+			if _, err := stmt(stmtAddHostAlert).ExecContext(ctx, inc.ID, a.AgentID, micros(a.LastSeen)); err != nil {
+				return fmt.Errorf("record host alert: %w", err)
+			}
+		}
 		if a.IncidentID != inc.ID {
 			if _, err := stmt(stmtSetAlertIncident).ExecContext(ctx, inc.ID, a.ID); err != nil {
 				return fmt.Errorf("set incident of alert: %w", err)
@@ -87,6 +114,25 @@ func (st incidentStore) Attach(ctx context.Context, j store.Join) (store.Inciden
 		return store.Incident{}, false, notFound(what, err)
 	}
 	return out, isNew, nil
+}
+
+// alertHost returns the agent of a stored alert, read before its row is
+// locked so that its host's key is locked in order with the entities' (an
+// alert's agent never changes); "" when the dialect takes no key locks or
+// the alert is not stored.
+func alertHost(ctx context.Context, stmt func(int) *sql.Stmt, alertID string) (string, error) {
+	if stmt(stmtKeyLock) == nil {
+		return "", nil
+	}
+	var agentID string
+	err := stmt(stmtAlertAgent).QueryRowContext(ctx, alertID).Scan(&agentID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read agent of alert: %w", err)
+	}
+	return agentID, nil
 }
 
 // joinEntities drops entities without a kind or value and repeats, and
@@ -116,6 +162,11 @@ const (
 	maxEntityLocks = 32
 )
 
+// hostLockKind is the kind of the entity-like key a host is locked by. No
+// entity has that kind and none is stored with it: a stored entity that
+// happened to share the key would only wait for the host's Attaches.
+const hostLockKind = "host"
+
 // entityLockKey is the lock key of an entity: 64 bits of its FNV-1a hash
 // (two entities sharing a key only wait for each other).
 func entityLockKey(e store.Entity) int64 {
@@ -130,13 +181,19 @@ func entityLockKey(e store.Entity) int64 {
 	return k
 }
 
-// lockEntities takes the dialect's key locks for entities, in key order
-// so that concurrent Attaches cannot deadlock.
-func lockEntities(ctx context.Context, stmt func(int) *sql.Stmt, entities []store.Entity) error {
+// hostLockKey is the lock key of the host of agent agentID.
+func hostLockKey(agentID string) int64 {
+	return entityLockKey(store.Entity{Kind: hostLockKind, Value: agentID})
+}
+
+// lockKeys takes the dialect's key locks for entities and, when host is
+// not empty, for that host, in key order so that concurrent Attaches
+// cannot deadlock.
+func lockKeys(ctx context.Context, stmt func(int) *sql.Stmt, entities []store.Entity, host string) error {
 	if stmt(stmtKeyLock) == nil {
 		return nil
 	}
-	keys := make([]int64, 0, len(entities))
+	keys := make([]int64, 0, len(entities)+1)
 	for _, e := range entities {
 		keys = append(keys, entityLockKey(e))
 	}
@@ -145,6 +202,11 @@ func lockEntities(ctx context.Context, stmt func(int) *sql.Stmt, entities []stor
 	if len(keys) > maxEntityLocks {
 		_, err := stmt(stmtKeyLock).ExecContext(ctx, int64(attachLockKey))
 		return err
+	}
+	if host != "" {
+		keys = append(keys, hostLockKey(host))
+		slices.Sort(keys)
+		keys = slices.Compact(keys)
 	}
 	if _, err := stmt(stmtSharedKeyLock).ExecContext(ctx, int64(attachLockKey)); err != nil {
 		return err
@@ -197,18 +259,46 @@ func pick(ctx context.Context, stmt func(int) *sql.Stmt, a store.Alert, entities
 	if len(entities) == 0 {
 		return nil, nil
 	}
-	since := int64(math.MinInt64)
-	if window > 0 {
-		since = a.LastSeen.Add(-window).UnixMicro()
-	}
 	n := paddedSize(len(entities))
 	args := make([]any, 0, 2*n+2)
 	for i := range n {
 		e := entities[min(i, len(entities)-1)]
 		args = append(args, e.Kind, e.Value)
 	}
-	args = append(args, since, candidateTries)
-	rows, err := stmt(stmtPick+n).QueryContext(ctx, args...)
+	args = append(args, windowStart(a, window), candidateTries)
+	return lockCandidate(ctx, stmt, stmtPick+n, args...)
+}
+
+// pickByHost returns the locked open incident that a, sharing no entity
+// with one, joins through its host: for a host alert the one involving
+// the host, else the one holding a host alert of the host, last seen (the
+// host alert, for the latter) within window before a, the most recently
+// seen incident first; nil when there is none or a has no agent.
+func pickByHost(ctx context.Context, stmt func(int) *sql.Stmt, a store.Alert, sameHost bool, window time.Duration) (*store.Incident, error) {
+	if a.AgentID == "" {
+		return nil, nil
+	}
+	key := stmtPickHostAlert
+	if sameHost {
+		key = stmtPickHost
+	}
+	return lockCandidate(ctx, stmt, key, a.AgentID, windowStart(a, window), candidateTries)
+}
+
+// windowStart is the earliest last sighting, in microseconds, of an
+// incident a may join within window.
+func windowStart(a store.Alert, window time.Duration) int64 {
+	if window <= 0 {
+		return math.MinInt64
+	}
+	return a.LastSeen.Add(-window).UnixMicro()
+}
+
+// lockCandidate runs the candidate query of key, which returns incident
+// ids best first, and returns the first of them that is still open,
+// locked; nil when there is none.
+func lockCandidate(ctx context.Context, stmt func(int) *sql.Stmt, key int, args ...any) (*store.Incident, error) {
+	rows, err := stmt(key).QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("find incidents: %w", err)
 	}
@@ -319,13 +409,17 @@ func write(ctx context.Context, stmt func(int) *sql.Stmt, inc store.Incident, is
 const (
 	stmtKeyLock = iota
 	stmtSharedKeyLock
+	stmtAlertAgent
 	stmtLockAlert
 	stmtLockIncident
 	stmtLockOpenIncident
 	stmtInsertIncident
 	stmtUpdateIncident
 	stmtAddAgent
+	stmtAddHostAlert
 	stmtSetAlertIncident
+	stmtPickHost
+	stmtPickHostAlert
 	stmtPick
 )
 
@@ -371,6 +465,7 @@ func (st incidentStore) statements(ctx context.Context) (*attachStatements, erro
 // attachQueries returns the queries of Attach for dialect d, by key.
 func attachQueries(d *Dialect) map[int]string {
 	queries := map[int]string{
+		stmtAlertAgent:       `SELECT agent_id FROM alerts WHERE id = ?`,
 		stmtLockAlert:        `SELECT ` + alertCols + ` FROM alerts WHERE id = ?` + d.ForUpdate,
 		stmtLockIncident:     `SELECT ` + incidentCols + ` FROM incidents WHERE id = ?` + d.ForUpdate,
 		stmtLockOpenIncident: `SELECT ` + incidentCols + ` FROM incidents WHERE id = ? AND ` + openIncident + d.ForUpdate,
@@ -382,6 +477,18 @@ func attachQueries(d *Dialect) map[int]string {
 			last_seen = ?, created_at = ?, updated_at = ?, comments = ? WHERE id = ? RETURNING ` + incidentCols,
 		stmtAddAgent:         `INSERT INTO incident_agents (incident_id, agent_id) VALUES (?, ?) ON CONFLICT DO NOTHING`,
 		stmtSetAlertIncident: `UPDATE alerts SET incident_id = ? WHERE id = ?`,
+		// A host alert's sighting in its incident only moves forward.
+		stmtAddHostAlert: `INSERT INTO incident_host_alerts (incident_id, agent_id, last_seen) VALUES (?, ?, ?)
+			ON CONFLICT (incident_id, agent_id) DO UPDATE SET last_seen = excluded.last_seen
+			WHERE excluded.last_seen > incident_host_alerts.last_seen`,
+		// CROSS JOIN keeps SQLite starting from the host's rows, which
+		// are few, rather than from every open incident of every host.
+		stmtPickHost: `SELECT i.id FROM incident_agents g CROSS JOIN incidents i
+			WHERE g.agent_id = ? AND i.id = g.incident_id AND i.` + openIncident + ` AND i.last_seen >= ?
+			ORDER BY i.last_seen DESC, i.id DESC LIMIT ?`,
+		stmtPickHostAlert: `SELECT i.id FROM incident_host_alerts h CROSS JOIN incidents i
+			WHERE h.agent_id = ? AND h.last_seen >= ? AND i.id = h.incident_id AND i.` + openIncident + `
+			ORDER BY i.last_seen DESC, i.id DESC LIMIT ?`,
 	}
 	if d.KeyLock != "" {
 		queries[stmtKeyLock], queries[stmtSharedKeyLock] = d.KeyLock, d.SharedKeyLock

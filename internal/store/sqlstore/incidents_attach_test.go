@@ -65,3 +65,19 @@ func TestEntityLockKey(t *testing.T) {
 		t.Fatal("entities that concatenate alike share a key")
 	}
 }
+
+func TestHostLockKey(t *testing.T) {
+	k := hostLockKey("agent-1")
+	if k != hostLockKey("agent-1") || k == hostLockKey("agent-2") {
+		t.Fatal("host keys do not tell hosts apart")
+	}
+	for _, kind := range []string{store.EntityProcess, store.EntityIP, store.EntityUser, store.EntityFileHash,
+		store.EntityFile, store.EntityDomain} {
+		if k == entityLockKey(store.Entity{Kind: kind, Value: "agent-1"}) {
+			t.Errorf("host key equals the key of a %s entity of the same value", kind)
+		}
+	}
+	if k == attachLockKey {
+		t.Fatal("host key is the key every Attach shares")
+	}
+}
