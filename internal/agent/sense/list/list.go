@@ -5,9 +5,11 @@ package list
 
 import (
 	"github.com/vigilsec/vigil/internal/agent/collect/app/websites"
+	"github.com/vigilsec/vigil/internal/agent/collect/proc/processes"
 	"github.com/vigilsec/vigil/internal/agent/plugin"
 	"github.com/vigilsec/vigil/internal/agent/sense/accounts"
 	"github.com/vigilsec/vigil/internal/agent/sense/authlog"
+	"github.com/vigilsec/vigil/internal/agent/sense/cpuhog"
 	execaudit "github.com/vigilsec/vigil/internal/agent/sense/exec/audit"
 	execebpf "github.com/vigilsec/vigil/internal/agent/sense/exec/ebpf"
 	"github.com/vigilsec/vigil/internal/agent/sense/exec/proccon"
@@ -26,6 +28,10 @@ func All() []plugin.Sensor {
 	// The web roots the web servers' configurations name are watched too:
 	// a changed page is a defacement or a webshell.
 	files.DiscoverWebRoots = websites.DocumentRoots
+	hog := cpuhog.New()
+	// A busy program is named with the package that owns it, as the
+	// inventory names the programs of the processes.
+	hog.PackageOf = processes.PackageOf
 	return []plugin.Sensor{
 		execebpf.New(),  // process events: first choice
 		proccon.New(),   // process events: the fallback
@@ -39,5 +45,6 @@ func All() []plugin.Sensor {
 		netebpf.New(),  // network events: first choice
 		sockdiag.New(), // network events: the fallback
 		selfguard.New(),
+		hog,
 	}
 }
