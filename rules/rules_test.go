@@ -31,12 +31,20 @@ func TestPackLoads(t *testing.T) {
 
 var uuidRE = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
-// TestPackMetadata checks what every shipped rule must say of itself.
+// TestPackMetadata checks what every shipped rule must say of itself. A
+// meta filter, which raises nothing, needs its id, description and
+// author.
 func TestPackMetadata(t *testing.T) {
 	for _, r := range load(t).Rules {
 		name := r.File + ": " + r.Title
 		if !uuidRE.MatchString(r.ID) {
 			t.Errorf("%s: id %q is not a lower-case UUID", name, r.ID)
+		}
+		if r.Kind == ruleset.KindFilter {
+			if strings.TrimSpace(r.Description) == "" || strings.TrimSpace(r.Author) == "" {
+				t.Errorf("%s: description and author are required", name)
+			}
+			continue
 		}
 		if !slices.Contains([]string{"stable", "test", "experimental"}, r.Status) {
 			t.Errorf("%s: status %q: want stable, test or experimental", name, r.Status)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"sort"
 	"time"
 
 	"google.golang.org/protobuf/encoding/protojson"
@@ -32,14 +31,7 @@ type Agent struct {
 func (c *Client) Agents(ctx context.Context, f store.AgentFilter) (Page[Agent], error) {
 	q := url.Values{}
 	setIf(q, "status", string(f.Status))
-	keys := make([]string, 0, len(f.Labels))
-	for k := range f.Labels {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		q.Add("label", k+"="+f.Labels[k])
-	}
+	addLabels(q, f.Labels)
 	setIf(q, "q", f.Q)
 	var page Page[Agent]
 	err := c.do(ctx, request{method: http.MethodGet, path: pathOf("agents"), query: pageQuery(q, f.Page)}, &page)

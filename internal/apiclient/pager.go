@@ -2,9 +2,12 @@ package apiclient
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"iter"
+	"maps"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/vigilsec/vigil/internal/store"
@@ -91,4 +94,41 @@ func setIf(q url.Values, name, v string) {
 	if v != "" {
 		q.Set(name, v)
 	}
+}
+
+// addLabels adds a label=k=v parameter per label, by key, for a filter
+// that wants every label.
+func addLabels(q url.Values, labels map[string]string) {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
+		q.Add("label", k+"="+labels[k])
+	}
+}
+
+// Raw is a value of an answer decoded as a T together with the JSON the
+// center sent for it, for callers that read the value and also pass the
+// answer on as it came (vigil's -o json prints it so). It encodes as
+// that JSON.
+type Raw[T any] struct {
+	Value T
+	JSON  json.RawMessage
+}
+
+// UnmarshalJSON keeps data and decodes it into Value.
+func (r *Raw[T]) UnmarshalJSON(data []byte) error {
+	r.JSON = append(json.RawMessage(nil), data...)
+	var v T
+	if err := json.Unmarshal(data, &v); err != nil {
+		return err
+	}
+	r.Value = v
+	return nil
+}
+
+// MarshalJSON returns the JSON the center sent, or Value encoded when
+// there is none.
+func (r Raw[T]) MarshalJSON() ([]byte, error) {
+	if len(r.JSON) > 0 {
+		return r.JSON, nil
+	}
+	return json.Marshal(r.Value)
 }

@@ -3,7 +3,6 @@ package apiclient
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -78,14 +77,8 @@ func (c *Client) RuleSource(ctx context.Context, id string) ([]byte, error) {
 			return decodeError(resp)
 		}
 		var err error
-		text, err = io.ReadAll(io.LimitReader(resp.Body, maxRuleSource+1))
-		if err != nil {
-			return fmt.Errorf("read source of rule %s: %w", id, err)
-		}
-		if len(text) > maxRuleSource {
-			return fmt.Errorf("source of rule %s: larger than %d bytes", id, maxRuleSource)
-		}
-		return nil
+		text, err = readBounded(resp.Body, maxRuleSource, "source of rule "+id)
+		return err
 	})
 	return text, err
 }

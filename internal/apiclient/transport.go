@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/center/api/httpjson"
@@ -23,6 +24,8 @@ type request struct {
 	query  url.Values
 	body   any           // encoded as JSON when not nil
 	wait   time.Duration // added to the client's timeout (commands)
+	// accept is the Accept header: application/json when empty.
+	accept string
 }
 
 // do sends a request and decodes a successful answer into out (when not nil).
@@ -62,7 +65,11 @@ func (c *Client) roundTrip(ctx context.Context, r request, handle func(*http.Res
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", r.method, r.path, err)
 	}
-	req.Header.Set("Accept", "application/json")
+	accept := r.accept
+	if accept == "" {
+		accept = "application/json"
+	}
+	req.Header.Set("Accept", accept)
 	req.Header.Set("User-Agent", c.userAgent)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
@@ -96,6 +103,23 @@ func decodeAnswer(body io.Reader, out any, r request) error {
 	return nil
 }
 
+// readBounded reads an answer that is not JSON (a file, a document) of at
+// most max bytes; what names it in errors.
+func readBounded(body io.Reader, max int64, what string) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(body, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", what, err)
+	}
+	if int64(len(data)) > max {
+		return nil, fmt.Errorf("%s: larger than %d bytes", what, max)
+	}
+	return data, nil
+}
+
+// noRouteHint follows the message of a 404 for a route the center does
+// not serve: a center older than this client.
+const noRouteHint = ": this center does not offer it yet (upgrade vigil-center)"
+
 // decodeError reads the error envelope {"error":{"code","message"}}; an
 // answer without one (a proxy's page, say) keeps the status and a short
 // text.
@@ -110,6 +134,9 @@ func errorOf(resp *http.Response, data []byte) error {
 	var env httpjson.Envelope
 	if json.Unmarshal(data, &env) == nil && env.Error.Message != "" {
 		e.Code, e.Message = env.Error.Code, env.Error.Message
+		if e.Status == http.StatusNotFound && strings.HasPrefix(e.Message, "no route ") {
+			e.Message += noRouteHint
+		}
 	} else {
 		e.Code = httpjson.Code(resp.StatusCode)
 		e.Message = http.StatusText(resp.StatusCode)

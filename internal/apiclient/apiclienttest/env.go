@@ -3,9 +3,11 @@
 // SQLite store in a temporary directory, with the real command service and
 // agent policy distributor on an embedded bus (package bustest) and the
 // detection service's rules and exceptions (package detect, over
-// apitest.RulePack), served over TLS on loopback. Tests seed the store
-// through its interfaces and connect simulated agents that answer
-// commands on the bus; nothing of the API is imitated here.
+// apitest.RulePack), and on request the compliance service, served over
+// TLS on loopback. Tests seed the store through its interfaces, connect
+// simulated agents that answer commands on the bus and evaluate
+// compliance policies on folders standing for hosts with the agent's
+// collector; nothing of the API is imitated here.
 package apiclienttest
 
 import (
@@ -28,6 +30,7 @@ import (
 	"github.com/vigilsec/vigil/internal/center/api"
 	"github.com/vigilsec/vigil/internal/center/api/apitest"
 	"github.com/vigilsec/vigil/internal/center/command"
+	"github.com/vigilsec/vigil/internal/center/compliance"
 	"github.com/vigilsec/vigil/internal/center/detect"
 	"github.com/vigilsec/vigil/internal/center/enroll"
 	"github.com/vigilsec/vigil/internal/store"
@@ -65,15 +68,33 @@ type Env struct {
 	// events. Tests that store rule files or exceptions themselves reload
 	// it.
 	Detection *detect.Service
+	// Compliance is the compliance service (the shipped catalogue,
+	// uploads, assignments, exceptions, scores) when Options.Compliance
+	// asked for it, else nil and its routes answer 503.
+	Compliance *compliance.Service
 
 	tb       testing.TB
 	mu       sync.Mutex
 	requests []string
 }
 
+// Options are the optional parts of an Env.
+type Options struct {
+	// Compliance runs the compliance service, and the agent policy
+	// distributor puts the policies assigned to an agent into its
+	// policy, as the center does.
+	Compliance bool
+}
+
 // Start starts the API on a fresh store and bus; the test's cleanup stops
 // everything.
 func Start(tb testing.TB) *Env {
+	tb.Helper()
+	return StartWith(tb, Options{})
+}
+
+// StartWith is Start with the optional parts opts asks for.
+func StartWith(tb testing.TB, opts Options) *Env {
 	tb.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(tb.TempDir(), "vigil.db"), sqlite.Options{})
@@ -100,18 +121,26 @@ func Start(tb testing.TB) *Env {
 		tb.Fatalf("load rules: %v", err)
 	}
 	e.Detection = detect.New(detect.Config{Store: st, Rules: rules, Now: clock})
+	policies := agentpolicy.Config{KV: kv, Store: st}
+	if opts.Compliance {
+		if e.Compliance, err = compliance.New(ctx, compliance.Config{Store: st, Now: clock}); err != nil {
+			tb.Fatalf("compliance service: %v", err)
+		}
+		policies.Amend = e.Compliance.Amend
+	}
 	caHash := bc.CA.Hash()
 	handler := api.New(api.Config{
 		Store:    st,
 		Commands: command.New(command.Config{Conn: bc.Server.Conn(), Store: st}),
 		Revoker:  revoker{bc},
-		Policies: agentpolicy.New(agentpolicy.Config{KV: kv, Store: st}),
+		Policies: agentpolicy.New(policies),
 		Enroll: enroll.New(enroll.Config{
 			Store: st, Issuer: bc.Server, CAHash: caHash, NATSURLs: []string{bc.Server.ClientURL()}, Now: clock,
 		}),
-		CAHash:    caHash,
-		Detection: e.Detection,
-		Now:       clock,
+		CAHash:     caHash,
+		Detection:  e.Detection,
+		Compliance: e.Compliance,
+		Now:        clock,
 	})
 	srv := httptest.NewUnstartedServer(e.record(handler))
 	// Refused handshakes are what some tests are about; keep them quiet.

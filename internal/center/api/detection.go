@@ -71,8 +71,21 @@ func viewRule(r *ruleset.Rule, setting *store.RuleSetting) apitypes.Rule {
 		FalsePositives: nonNil(r.FalsePositives), References: nonNil(r.References),
 		Logsource: apitypes.Logsource{Product: r.Logsource.Product, Category: r.Logsource.Category, Service: r.Logsource.Service},
 		Disabled:  r.Disabled, Alerts: r.Alerts, Correlated: r.Correlated,
+		Filters: viewRefs(r.Filters), AppliesTo: viewRefs(r.AppliesTo), Suppressed: r.Suppressed(),
 		Severity: detect.Severity(r.Level), Setting: setting,
 	}
+}
+
+// viewRefs is a list of rule references as the API shows it.
+func viewRefs(refs []ruleset.RuleRef) []apitypes.RuleRef {
+	if len(refs) == 0 {
+		return nil
+	}
+	out := make([]apitypes.RuleRef, len(refs))
+	for i, r := range refs {
+		out[i] = apitypes.RuleRef{ID: r.ID, Title: r.Title, File: r.File, Line: r.Line}
+	}
+	return out
 }
 
 // viewProblem is a problem as the API shows it.

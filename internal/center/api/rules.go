@@ -15,7 +15,7 @@ import (
 
 // Values of the rule filters.
 var (
-	ruleKinds    = []string{ruleset.KindDetection, ruleset.KindCorrelation}
+	ruleKinds    = []string{ruleset.KindDetection, ruleset.KindCorrelation, ruleset.KindFilter}
 	ruleLevels   = []string{"informational", "low", "medium", "high", "critical"}
 	ruleStatuses = []string{"stable", "test", "experimental", "deprecated", "unsupported"}
 	ruleSources  = []string{detect.SourceBuiltin, detect.SourceImported}

@@ -45,6 +45,7 @@ func TestRuleListing(t *testing.T) {
 	}{
 		{"", all},
 		{"kind=correlation", []string{apitest.RuleSSHBrute}},
+		{"kind=filter", []string{}},
 		{"kind=detection&level=informational", []string{apitest.RuleSSHFailed}},
 		{"status=experimental", []string{apitest.RuleToolPort}},
 		{"source=builtin", all},
@@ -63,7 +64,7 @@ func TestRuleListing(t *testing.T) {
 			t.Errorf("%q (-want +got):\n%s", tc.query, diff)
 		}
 	}
-	for _, q := range []string{"kind=filter", "level=severe", "status=draft", "source=mine", "technique=TA0001",
+	for _, q := range []string{"kind=exception", "level=severe", "status=draft", "source=mine", "technique=TA0001",
 		"technique=T59", "disabled=yes", "q=" + strings.Repeat("x", maxQueryLen+1), "limit=0", "cursor=bm9wZQ"} {
 		if status, data := e.do("GET", "/api/v1/rules?"+q, e.tokens[store.RoleViewer], nil); status != 400 || errorCode(t, data) != "bad_request" {
 			t.Errorf("%q: %d %s", q, status, data)

@@ -2,8 +2,6 @@ package compliancecmd
 
 import (
 	"fmt"
-	"mime"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -169,29 +167,4 @@ func policyIDOf(data []byte) (string, error) {
 		return "", fmt.Errorf("policy.id %q: want at most 128 printable characters without blanks or '/'", clikit.Clean(id))
 	}
 	return id, nil
-}
-
-// attachmentName is the file name of a Content-Disposition header, made
-// safe to create in the current folder: no folders, no leading dot, only
-// letters, digits, '.', '_' and '-'; "" when there is none.
-func attachmentName(header string) string {
-	_, params, err := mime.ParseMediaType(header)
-	if err != nil {
-		return ""
-	}
-	name := filepath.Base(strings.ReplaceAll(params["filename"], `\`, "/"))
-	name = strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-' {
-			return r
-		}
-		return '_'
-	}, name)
-	name = strings.TrimLeft(name, ".")
-	if len(name) > 200 {
-		name = name[:200]
-	}
-	if name == "" || name == "_" {
-		return ""
-	}
-	return name
 }

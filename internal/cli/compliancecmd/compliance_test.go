@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vigilsec/vigil/internal/apiclient"
 	"github.com/vigilsec/vigil/internal/cli/clikit"
-	"github.com/vigilsec/vigil/internal/cli/compliancecmd"
 	cct "github.com/vigilsec/vigil/internal/cli/compliancecmd/compliancecmdtest"
 )
 
@@ -90,7 +90,7 @@ func TestFiltersReachTheAPI(t *testing.T) {
 		}
 	}
 	out := e.OK("compliance", "results", "--limit", "3", "-o", "json")
-	var items []compliancecmd.Result
+	var items []apiclient.ComplianceResult
 	if err := json.Unmarshal([]byte(out), &items); err != nil || len(items) != 3 {
 		t.Errorf("--limit 3 listed %d results (%v)", len(items), err)
 	}

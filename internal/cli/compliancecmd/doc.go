@@ -9,19 +9,21 @@
 package compliancecmd
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigilsec/vigil/internal/apiclient"
 	"github.com/vigilsec/vigil/internal/cli/clikit"
+	"github.com/vigilsec/vigil/internal/store"
 )
 
-// app gives the commands of this package the shared App and the client
-// of the compliance routes.
+// app gives the commands of this package the shared App, whose API
+// client has a method for each compliance route.
 type app struct {
 	*clikit.App
-	cl *client
 }
 
 // Command returns `vigil compliance` with its subcommands.
@@ -39,17 +41,20 @@ assigned to. Titles and texts are shown in English or Chinese (--lang).`,
 	return clikit.Group(cmd)
 }
 
-// client returns the client of the compliance routes, built on first use.
-func (a *app) client() (*client, error) {
-	if a.cl != nil {
-		return a.cl, nil
-	}
-	cl, err := newClient(a.App)
+// page is a page of a compliance listing: its items decoded, and as the
+// center sent them for -o json.
+type page[T any] = apiclient.Page[apiclient.Raw[T]]
+
+// list fetches up to max items (0: all) of a compliance listing, page by
+// page; fetch asks api for one page.
+func list[T any](a *app, ctx context.Context, max int, fetch func(api *apiclient.Client, ctx context.Context, p store.Page) (page[T], error)) ([]apiclient.Raw[T], error) {
+	api, err := a.API()
 	if err != nil {
 		return nil, err
 	}
-	a.cl = cl
-	return cl, nil
+	return clikit.ListAll(ctx, max, func(ctx context.Context, p store.Page) (page[T], error) {
+		return fetch(api, ctx, p)
+	})
 }
 
 // listGroup returns the group use, described by short, that lists with

@@ -1,17 +1,14 @@
 package compliancecmd
 
 import (
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigilsec/vigil/internal/apiclient"
 	"github.com/vigilsec/vigil/internal/cli/clikit"
-	"github.com/vigilsec/vigil/internal/store"
 )
 
 func (a *app) exceptionsCmd() *cobra.Command {
@@ -28,29 +25,21 @@ func (a *app) exceptionsListCmd() *cobra.Command {
 		Short: "Compliance exceptions in force (with --expired, the ended ones too), newest first",
 		Args:  clikit.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, err := a.client()
+			api, err := a.API()
 			if err != nil {
 				return err
 			}
-			q := url.Values{}
-			setIf(q, "policy_id", policyID)
-			if expired {
-				q.Set("expired", "true")
-			}
-			raws, err := cl.listAll(cmd.Context(), path("compliance", "exceptions"), q)
+			list, err := api.ComplianceExceptions(cmd.Context(), apiclient.ComplianceExceptionFilter{PolicyID: policyID, Expired: expired})
 			if err != nil {
 				return err
 			}
 			if a.JSON() {
-				return a.PrintJSON(raws)
-			}
-			list, err := decodeAll[store.ComplianceException](raws)
-			if err != nil {
-				return err
+				return a.PrintJSON(list)
 			}
 			now := a.Env.Now()
 			t := clikit.NewTable(a.Env.Stdout, "ID", "POLICY", "CHECK", "AGENT", "EXPIRES", "AUTHOR", "CREATED", "REASON")
-			for _, e := range list {
+			for _, raw := range list {
+				e := raw.Value
 				t.Row(e.ID, e.PolicyID, orAll(e.CheckID), orAll(e.AgentID), expiry(now, e.ExpiresAt), e.Author,
 					clikit.Ago(now, e.CreatedAt), clikit.Truncate(e.Reason, 60))
 			}
@@ -83,29 +72,26 @@ error is never excepted.`,
 			if strings.TrimSpace(reason) == "" {
 				return clikit.UsageErr(cmd, "--reason is required: say why the failure is accepted")
 			}
-			body := map[string]any{"policy_id": policyID, "check_id": checkID, "agent_id": agentID, "reason": reason}
+			req := apiclient.ComplianceExceptionRequest{PolicyID: policyID, CheckID: checkID, AgentID: agentID, Reason: reason}
 			if expires != "" {
 				t, err := parseExpiry(a.Env.Now(), expires)
 				if err != nil {
 					return clikit.UsageErr(cmd, "--expires %v", err)
 				}
-				body["expires_at"] = t.Format(time.RFC3339)
+				req.ExpiresAt = t.Truncate(time.Second)
 			}
-			cl, err := a.client()
+			api, err := a.API()
 			if err != nil {
 				return err
 			}
-			var raw json.RawMessage
-			if err := cl.do(cmd.Context(), call{method: http.MethodPost, path: path("compliance", "exceptions"), body: body}, &raw); err != nil {
+			created, err := api.CreateComplianceException(cmd.Context(), req)
+			if err != nil {
 				return err
 			}
-			var e store.ComplianceException
-			if err := json.Unmarshal(raw, &e); err != nil {
-				return fmt.Errorf("exception: %w", err)
-			}
 			if a.JSON() {
-				return a.PrintJSON(raw)
+				return a.PrintJSON(created)
 			}
+			e := created.Value
 			until := "never expires"
 			if !e.ExpiresAt.IsZero() {
 				until = "expires " + clikit.Stamp(e.ExpiresAt)
@@ -130,11 +116,11 @@ func (a *app) exceptionDeleteCmd() *cobra.Command {
 		Short: "Delete a compliance exception: its failures count again",
 		Args:  clikit.ExactArgs("ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, err := a.client()
+			api, err := a.API()
 			if err != nil {
 				return err
 			}
-			if err := cl.do(cmd.Context(), call{method: http.MethodDelete, path: path("compliance", "exceptions", args[0])}, nil); err != nil {
+			if err := api.DeleteComplianceException(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			return a.Done(map[string]any{"id": args[0], "deleted": true}, "exception %s deleted", clikit.Clean(args[0]))

@@ -1,13 +1,14 @@
 package compliancecmd
 
 import (
-	"net/url"
-	"slices"
+	"context"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/vigilsec/vigil/internal/apiclient"
 	"github.com/vigilsec/vigil/internal/cli/clikit"
 	"github.com/vigilsec/vigil/internal/store"
 )
@@ -27,15 +28,27 @@ func (lf *listFlags) bind(fs *pflag.FlagSet, agent bool, policyHelp string) {
 	fs.IntVar(&lf.limit, "limit", 0, "list at most this many (0: all)")
 }
 
-// query returns the filters as query parameters, checking --limit.
-func (lf *listFlags) query(cmd *cobra.Command) (url.Values, error) {
+// check refuses a negative --limit.
+func (lf *listFlags) check(cmd *cobra.Command) error {
 	if lf.limit < 0 {
-		return nil, clikit.UsageErr(cmd, "--limit %d: want 0 (all) or more", lf.limit)
+		return clikit.UsageErr(cmd, "--limit %d: want 0 (all) or more", lf.limit)
 	}
-	q := url.Values{}
-	setIf(q, "agent_id", lf.agentID)
-	setIf(q, "policy_id", lf.policyID)
-	return q, nil
+	return nil
+}
+
+// fleet returns the fleet filter of --agent, --policy and the --label
+// items, checking them.
+func (lf *listFlags) fleet(cmd *cobra.Command, labels []string) (apiclient.ComplianceFleetFilter, error) {
+	f := apiclient.ComplianceFleetFilter{AgentID: lf.agentID, PolicyID: lf.policyID}
+	if err := lf.check(cmd); err != nil {
+		return f, err
+	}
+	sel, err := parseSelector(labels)
+	if err != nil {
+		return f, clikit.UsageErr(cmd, "--label: %v", err)
+	}
+	f.Labels = sel
+	return f, nil
 }
 
 func (a *app) summaryCmd() *cobra.Command {
@@ -53,35 +66,24 @@ policy whose requirements do not hold on a host (another system) shows as not
 applicable there.`,
 		Args: clikit.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			q, err := lf.query(cmd)
+			f, err := lf.fleet(cmd, labels)
 			if err != nil {
 				return err
 			}
-			sel, err := parseSelector(labels)
-			if err != nil {
-				return clikit.UsageErr(cmd, "--label: %v", err)
-			}
-			for _, kv := range labelParams(sel) {
-				q.Add("label", kv)
-			}
-			cl, err := a.client()
-			if err != nil {
-				return err
-			}
-			raws, err := cl.list(cmd.Context(), path("compliance", "summaries"), q, lf.limit)
+			sums, err := list(a, cmd.Context(), lf.limit, func(api *apiclient.Client, ctx context.Context, p store.Page) (page[apiclient.ComplianceSummary], error) {
+				f.Page = p
+				return api.ComplianceSummaries(ctx, f)
+			})
 			if err != nil {
 				return err
 			}
 			if a.JSON() {
-				return a.PrintJSON(raws)
-			}
-			sums, err := decodeAll[Summary](raws)
-			if err != nil {
-				return err
+				return a.PrintJSON(sums)
 			}
 			now := a.Env.Now()
 			t := clikit.NewTable(a.Env.Stdout, append(append([]string{"HOST", "AGENT", "POLICY", "VERSION", "SCORE"}, countHeader...), "UPDATED")...)
-			for _, s := range sums {
+			for _, raw := range sums {
+				s := raw.Value
 				t.Row(append(append([]string{host(s.Hostname, s.AgentID), s.AgentID, s.PolicyID, s.PolicyVersion, summaryScore(s)},
 					countCells(s.Counts)...), clikit.Ago(now, s.UpdatedAt))...)
 			}
@@ -91,16 +93,6 @@ applicable there.`,
 	lf.bind(cmd.Flags(), true, "only this policy ID")
 	cmd.Flags().StringArrayVar(&labels, "label", nil, "only hosts with this label, k=v (repeatable: all must match)")
 	return cmd
-}
-
-// labelParams are the label=k=v parameters of a selector, sorted.
-func labelParams(sel map[string]string) []string {
-	out := make([]string, 0, len(sel))
-	for k, v := range sel {
-		out = append(out, k+"="+v)
-	}
-	slices.Sort(out)
-	return out
 }
 
 func (a *app) groupsCmd() *cobra.Command {
@@ -119,33 +111,28 @@ group per policy holds every host.`,
   vigil compliance groups --label site --policy mlps_level3`,
 		Args: clikit.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			q, err := lf.query(cmd)
-			if err != nil {
+			if err := lf.check(cmd); err != nil {
 				return err
 			}
 			if label != "" {
 				if err := clikit.CheckKey(label); err != nil {
 					return clikit.UsageErr(cmd, "--label: %v", err)
 				}
-				q.Set("label", label)
 			}
-			cl, err := a.client()
-			if err != nil {
-				return err
-			}
-			raws, err := cl.list(cmd.Context(), path("compliance", "groups"), q, lf.limit)
+			f := apiclient.ComplianceGroupFilter{Label: label, PolicyID: lf.policyID}
+			groups, err := list(a, cmd.Context(), lf.limit, func(api *apiclient.Client, ctx context.Context, p store.Page) (page[apiclient.ComplianceGroup], error) {
+				f.Page = p
+				return api.ComplianceGroups(ctx, f)
+			})
 			if err != nil {
 				return err
 			}
 			if a.JSON() {
-				return a.PrintJSON(raws)
-			}
-			groups, err := decodeAll[Group](raws)
-			if err != nil {
-				return err
+				return a.PrintJSON(groups)
 			}
 			t := clikit.NewTable(a.Env.Stdout, append([]string{"GROUP", "POLICY", "HOSTS", "SCORE"}, countHeader...)...)
-			for _, g := range groups {
+			for _, raw := range groups {
+				g := raw.Value
 				t.Row(append([]string{groupName(g), g.PolicyID, strconv.Itoa(g.Hosts), score(g.Score)}, countCells(g.Counts)...)...)
 			}
 			return t.Flush()
@@ -157,7 +144,7 @@ group per policy holds every host.`,
 }
 
 // groupName is "env=prod", "env not set" or "all hosts".
-func groupName(g Group) string {
+func groupName(g apiclient.ComplianceGroup) string {
 	switch {
 	case g.Label == "":
 		return "all hosts"
@@ -185,34 +172,23 @@ func (a *app) checksCmd() *cobra.Command {
 			if lang, err = parseLang(lang); err != nil {
 				return clikit.UsageErr(cmd, "--lang %v", err)
 			}
-			q, err := lf.query(cmd)
+			f, err := lf.fleet(cmd, labels)
 			if err != nil {
 				return err
 			}
-			sel, err := parseSelector(labels)
-			if err != nil {
-				return clikit.UsageErr(cmd, "--label: %v", err)
-			}
-			for _, kv := range labelParams(sel) {
-				q.Add("label", kv)
-			}
-			cl, err := a.client()
-			if err != nil {
-				return err
-			}
-			raws, err := cl.list(cmd.Context(), path("compliance", "checks"), q, lf.limit)
+			checks, err := list(a, cmd.Context(), lf.limit, func(api *apiclient.Client, ctx context.Context, p store.Page) (page[apiclient.ComplianceCheckStanding], error) {
+				f.Page = p
+				return api.ComplianceChecks(ctx, f)
+			})
 			if err != nil {
 				return err
 			}
 			if a.JSON() {
-				return a.PrintJSON(raws)
-			}
-			checks, err := decodeAll[CheckStanding](raws)
-			if err != nil {
-				return err
+				return a.PrintJSON(checks)
 			}
 			t := clikit.NewTable(a.Env.Stdout, append(append([]string{"CHECK", "SEVERITY"}, countHeader...), "TITLE")...)
-			for _, c := range checks {
+			for _, raw := range checks {
+				c := raw.Value
 				t.Row(append(append([]string{c.CheckID, c.Severity}, countCells(c.Hosts)...), clikit.Truncate(title(c.Check, lang), 70))...)
 			}
 			return t.Flush()
@@ -242,37 +218,31 @@ before now (1h, 7d) or an RFC 3339 time (2025-01-02T15:04:05Z, or a date).`,
   vigil compliance drift --agent 7f3c9a --policy cis_debian12`,
 		Args: clikit.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			q, err := lf.query(cmd)
-			if err != nil {
+			if err := lf.check(cmd); err != nil {
 				return err
 			}
+			var err error
 			if lang, err = parseLang(lang); err != nil {
 				return clikit.UsageErr(cmd, "--lang %v", err)
 			}
-			if err := a.timeRange(cmd, q, since, until); err != nil {
+			f := apiclient.ComplianceDriftFilter{AgentID: lf.agentID, PolicyID: lf.policyID, Regressed: regressed}
+			if f.Since, f.Until, err = a.timeRange(cmd, since, until); err != nil {
 				return err
 			}
-			if regressed {
-				q.Set("regressed", "true")
-			}
-			cl, err := a.client()
-			if err != nil {
-				return err
-			}
-			raws, err := cl.list(cmd.Context(), path("compliance", "drift"), q, lf.limit)
+			drifts, err := list(a, cmd.Context(), lf.limit, func(api *apiclient.Client, ctx context.Context, p store.Page) (page[apiclient.ComplianceDrift], error) {
+				f.Page = p
+				return api.ComplianceDrift(ctx, f)
+			})
 			if err != nil {
 				return err
 			}
 			if a.JSON() {
-				return a.PrintJSON(raws)
-			}
-			drifts, err := decodeAll[Drift](raws)
-			if err != nil {
-				return err
+				return a.PrintJSON(drifts)
 			}
 			now := a.Env.Now()
 			t := clikit.NewTable(a.Env.Stdout, "CHANGED", "HOST", "POLICY", "CHECK", "SEVERITY", "BEFORE", "AFTER", "REGRESSED", "TITLE")
-			for _, d := range drifts {
+			for _, raw := range drifts {
+				d := raw.Value
 				before := statusCell(d.Before)
 				if before == "" {
 					before = "new"
@@ -296,23 +266,22 @@ before now (1h, 7d) or an RFC 3339 time (2025-01-02T15:04:05Z, or a date).`,
 	return cmd
 }
 
-// timeRange reads --since and --until into q as RFC 3339 times.
-func (a *app) timeRange(cmd *cobra.Command, q url.Values, since, until string) error {
+// timeRange reads --since and --until, in whole seconds (zero when not
+// given).
+func (a *app) timeRange(cmd *cobra.Command, since, until string) (time.Time, time.Time, error) {
 	now := a.Env.Now()
 	s, err := clikit.ParseTime(now, since)
 	if err != nil {
-		return clikit.UsageErr(cmd, "--since %v", err)
+		return s, s, clikit.UsageErr(cmd, "--since %v", err)
 	}
 	u, err := clikit.ParseTime(now, until)
 	if err != nil {
-		return clikit.UsageErr(cmd, "--until %v", err)
+		return s, u, clikit.UsageErr(cmd, "--until %v", err)
 	}
 	if !s.IsZero() && !u.IsZero() && !s.Before(u) {
-		return clikit.UsageErr(cmd, "--since %s is not before --until %s", clikit.Stamp(s), clikit.Stamp(u))
+		return s, u, clikit.UsageErr(cmd, "--since %s is not before --until %s", clikit.Stamp(s), clikit.Stamp(u))
 	}
-	setIf(q, "since", clikit.Stamp(s))
-	setIf(q, "until", clikit.Stamp(u))
-	return nil
+	return s.Truncate(time.Second), u.Truncate(time.Second), nil
 }
 
 func (a *app) scoresCmd() *cobra.Command {
@@ -326,30 +295,27 @@ func (a *app) scoresCmd() *cobra.Command {
 		Short:   "Score history: one entry per host, policy and day, newest first",
 		Args:    clikit.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			q, err := lf.query(cmd)
-			if err != nil {
+			if err := lf.check(cmd); err != nil {
 				return err
 			}
-			if err := a.timeRange(cmd, q, since, until); err != nil {
+			f := store.ComplianceScoreFilter{AgentID: lf.agentID, PolicyID: lf.policyID}
+			var err error
+			if f.Since, f.Until, err = a.timeRange(cmd, since, until); err != nil {
 				return err
 			}
-			cl, err := a.client()
-			if err != nil {
-				return err
-			}
-			raws, err := cl.list(cmd.Context(), path("compliance", "scores"), q, lf.limit)
+			scores, err := list(a, cmd.Context(), lf.limit, func(api *apiclient.Client, ctx context.Context, p store.Page) (page[store.ComplianceScore], error) {
+				f.Page = p
+				return api.ComplianceScores(ctx, f)
+			})
 			if err != nil {
 				return err
 			}
 			if a.JSON() {
-				return a.PrintJSON(raws)
-			}
-			scores, err := decodeAll[store.ComplianceScore](raws)
-			if err != nil {
-				return err
+				return a.PrintJSON(scores)
 			}
 			t := clikit.NewTable(a.Env.Stdout, append([]string{"DAY", "AGENT", "POLICY", "SCORE"}, countHeader...)...)
-			for _, s := range scores {
+			for _, raw := range scores {
+				s := raw.Value
 				sc := ""
 				if s.Passed+s.Failed > 0 {
 					sc = score(&s.Score)

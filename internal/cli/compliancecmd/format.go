@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/apiclient"
 	"github.com/vigilsec/vigil/internal/cli/clikit"
 	"github.com/vigilsec/vigil/internal/compliance/eval"
 	"github.com/vigilsec/vigil/internal/compliance/policy"
@@ -43,7 +44,7 @@ func score(s *float64) string {
 
 // summaryScore is a host's score, or "not applicable" when the policy's
 // requirements do not hold there.
-func summaryScore(s Summary) string {
+func summaryScore(s apiclient.ComplianceSummary) string {
 	if !s.Applicable {
 		return "not applicable"
 	}
@@ -68,7 +69,7 @@ func text(t policy.Text, lang string) string {
 
 // title is a check's title in the language, "" when the center does not
 // know the check.
-func title(c *CheckInfo, lang string) string {
+func title(c *apiclient.ComplianceCheckInfo, lang string) string {
 	if c == nil {
 		return ""
 	}

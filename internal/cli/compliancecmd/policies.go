@@ -2,16 +2,12 @@ package compliancecmd
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
-	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -19,9 +15,6 @@ import (
 	"github.com/vigilsec/vigil/internal/cli/clikit"
 	"github.com/vigilsec/vigil/internal/store"
 )
-
-// MaxPolicyFile bounds an uploaded policy file, as the center does.
-const MaxPolicyFile = 4 << 20
 
 func (a *app) policiesCmd() *cobra.Command {
 	return listGroup("policies", "The policy catalogue (run alone: list): show, upload, delete", []string{"policy"}, a.policiesListCmd, a.policyShowCmd(), a.policyUploadCmd(), a.policyDeleteCmd())
@@ -38,23 +31,20 @@ func (a *app) policiesListCmd() *cobra.Command {
 			if lang, err = parseLang(lang); err != nil {
 				return clikit.UsageErr(cmd, "--lang %v", err)
 			}
-			cl, err := a.client()
+			api, err := a.API()
 			if err != nil {
 				return err
 			}
-			raws, err := cl.listAll(cmd.Context(), path("compliance", "policies"), nil)
+			views, err := api.CompliancePolicies(cmd.Context())
 			if err != nil {
 				return err
 			}
 			if a.JSON() {
-				return a.PrintJSON(raws)
-			}
-			views, err := decodeAll[PolicyView](raws)
-			if err != nil {
-				return err
+				return a.PrintJSON(views)
 			}
 			t := clikit.NewTable(a.Env.Stdout, "ID", "VERSION", "CHECKS", "SOURCE", "ASSIGNED TO", "EVERY", "NAME")
-			for _, v := range views {
+			for _, raw := range views {
+				v := raw.Value
 				to, every := assignmentCells(v.Assignment)
 				t.Row(v.ID, v.Version, strconv.Itoa(v.Checks), source(v), to, every, clikit.Truncate(text(v.Name, lang), 60))
 			}
@@ -66,7 +56,7 @@ func (a *app) policiesListCmd() *cobra.Command {
 }
 
 // source is "shipped" or "uploaded (FORMAT)".
-func source(v PolicyView) string {
+func source(v apiclient.CompliancePolicy) string {
 	if v.Shipped {
 		return "shipped"
 	}
@@ -124,36 +114,32 @@ func (a *app) policyShowCmd() *cobra.Command {
 			if lang, err = parseLang(lang); err != nil {
 				return clikit.UsageErr(cmd, "--lang %v", err)
 			}
-			cl, err := a.client()
+			api, err := a.API()
 			if err != nil {
 				return err
 			}
-			var raw json.RawMessage
-			if err := cl.do(cmd.Context(), call{method: http.MethodGet, path: path("compliance", "policies", args[0])}, &raw); err != nil {
+			d, err := api.CompliancePolicy(cmd.Context(), args[0])
+			if err != nil {
 				return err
 			}
 			if a.JSON() {
-				return a.PrintJSON(raw)
+				return a.PrintJSON(d)
 			}
-			var d PolicyDetail
-			if err := json.Unmarshal(raw, &d); err != nil {
-				return fmt.Errorf("policy %s: %w", args[0], err)
-			}
-			return a.showPolicy(d, lang)
+			return a.showPolicy(d.Value, lang)
 		},
 	}
 	cmd.Flags().StringVar(&lang, "lang", "en", "language of texts: en or zh")
 	return cmd
 }
 
-func (a *app) showPolicy(d PolicyDetail, lang string) error {
+func (a *app) showPolicy(d apiclient.CompliancePolicyDetail, lang string) error {
 	out := a.Env.Stdout
 	now := a.Env.Now()
 	f := clikit.NewFields(out)
 	f.Add("ID", d.ID)
 	f.Add("Name", text(d.Name, lang))
 	f.Add("Version", d.Version)
-	f.Add("Source", source(d.PolicyView))
+	f.Add("Source", source(d.CompliancePolicy))
 	if d.Author != "" {
 		f.Add("Author", d.Author)
 	}
@@ -212,33 +198,22 @@ policy is assigned to with their next agent policy.`,
 			if err != nil {
 				return fmt.Errorf("%s: %w", args[0], err)
 			}
-			cl, err := a.client()
+			api, err := a.API()
 			if err != nil {
 				return err
 			}
-			q := url.Values{}
-			if format != "vigil" {
-				q.Set("format", format)
+			sent := format
+			if sent == "vigil" {
+				sent = "" // the center's default: no parameter
 			}
-			var (
-				raw     json.RawMessage
-				created bool
-			)
-			c := call{method: http.MethodPut, path: path("compliance", "policies", id), query: q, raw: data}
-			err = cl.roundTrip(cmd.Context(), c, "application/json", func(resp *http.Response) error {
-				created = resp.StatusCode == http.StatusCreated
-				return json.NewDecoder(io.LimitReader(resp.Body, maxAnswer)).Decode(&raw)
-			})
+			uploaded, created, err := api.PutCompliancePolicy(cmd.Context(), id, data, sent)
 			if err != nil {
 				return err
 			}
 			if a.JSON() {
-				return a.PrintJSON(raw)
+				return a.PrintJSON(uploaded)
 			}
-			var v PolicyView
-			if err := json.Unmarshal(raw, &v); err != nil {
-				return fmt.Errorf("policy %s: %w", id, err)
-			}
+			v := uploaded.Value
 			what := "replaced"
 			if created {
 				what = "uploaded"
@@ -262,7 +237,7 @@ policy is assigned to with their next agent policy.`,
 }
 
 // readPolicyFile reads a policy file, or stdin for "-", of at most
-// MaxPolicyFile bytes.
+// apiclient.MaxCompliancePolicy bytes, the most the center takes.
 func (a *app) readPolicyFile(file string) ([]byte, error) {
 	var r io.Reader = a.Env.Stdin
 	if file != "-" {
@@ -273,12 +248,12 @@ func (a *app) readPolicyFile(file string) ([]byte, error) {
 		defer f.Close()
 		r = f
 	}
-	data, err := io.ReadAll(io.LimitReader(r, MaxPolicyFile+1))
+	data, err := io.ReadAll(io.LimitReader(r, apiclient.MaxCompliancePolicy+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", file, err)
 	}
-	if len(data) > MaxPolicyFile {
-		return nil, fmt.Errorf("%s: larger than %d bytes, the most the center takes", file, MaxPolicyFile)
+	if len(data) > apiclient.MaxCompliancePolicy {
+		return nil, fmt.Errorf("%s: larger than %d bytes, the most the center takes", file, apiclient.MaxCompliancePolicy)
 	}
 	if len(strings.TrimSpace(string(data))) == 0 {
 		return nil, fmt.Errorf("%s: empty", file)
@@ -292,11 +267,11 @@ func (a *app) policyDeleteCmd() *cobra.Command {
 		Short: "Delete an uploaded policy and its assignment; its hosts stop evaluating it",
 		Args:  clikit.ExactArgs("ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, err := a.client()
+			api, err := a.API()
 			if err != nil {
 				return err
 			}
-			if err := cl.do(cmd.Context(), call{method: http.MethodDelete, path: path("compliance", "policies", args[0])}, nil); err != nil {
+			if err := api.DeleteCompliancePolicy(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			return a.Done(map[string]any{"id": args[0], "deleted": true}, "policy %s deleted", clikit.Clean(args[0]))
@@ -330,22 +305,18 @@ applies to a host's system.`,
 			if err != nil {
 				return clikit.UsageErr(cmd, "--interval %v", err)
 			}
-			cl, err := a.client()
+			api, err := a.API()
 			if err != nil {
 				return err
 			}
-			body := map[string]any{"selector": sel, "interval_seconds": int64(d / time.Second)}
-			var as store.ComplianceAssignment
-			var raw json.RawMessage
-			if err := cl.do(cmd.Context(), call{method: http.MethodPut, path: path("compliance", "policies", args[0], "assignment"), body: body}, &raw); err != nil {
+			assigned, err := api.AssignCompliancePolicy(cmd.Context(), args[0], apiclient.ComplianceAssignmentRequest{Selector: sel, Interval: d})
+			if err != nil {
 				return err
 			}
-			if err := json.Unmarshal(raw, &as); err != nil {
-				return fmt.Errorf("assignment of %s: %w", args[0], err)
-			}
 			if a.JSON() {
-				return a.PrintJSON(raw)
+				return a.PrintJSON(assigned)
 			}
+			as := assigned.Value
 			n, err := a.countHosts(cmd.Context(), sel)
 			if err != nil {
 				return err
@@ -381,11 +352,11 @@ func (a *app) unassignCmd() *cobra.Command {
 		Short: "Remove a policy's assignment: no host evaluates it any more",
 		Args:  clikit.ExactArgs("ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, err := a.client()
+			api, err := a.API()
 			if err != nil {
 				return err
 			}
-			if err := cl.do(cmd.Context(), call{method: http.MethodDelete, path: path("compliance", "policies", args[0], "assignment")}, nil); err != nil {
+			if err := api.UnassignCompliancePolicy(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			return a.Done(map[string]any{"policy_id": args[0], "unassigned": true}, "policy %s unassigned: no host evaluates it any more", clikit.Clean(args[0]))

@@ -4,12 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigilsec/vigil/internal/apiclient"
 	"github.com/vigilsec/vigil/internal/cli/clikit"
 )
 
@@ -44,18 +44,15 @@ replaced with --force. Here -o is the file, not the output format.`,
 					return err
 				}
 			}
-			q := url.Values{}
-			setIf(q, "agent_id", agentID)
-			setIf(q, "policy_id", policyID)
-			q.Set("lang", lang)
-			cl, err := a.client()
+			api, err := a.API()
 			if err != nil {
 				return err
 			}
-			doc, suggested, err := cl.report(cmd.Context(), q)
+			rep, err := api.ComplianceReport(cmd.Context(), apiclient.ComplianceReportQuery{AgentID: agentID, PolicyID: policyID, Lang: lang})
 			if err != nil {
 				return err
 			}
+			doc, suggested := rep.HTML, rep.FileName
 			if file == "-" {
 				_, err := a.Env.Stdout.Write(doc)
 				return err

@@ -1,23 +1,17 @@
 package compliancecmd
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigilsec/vigil/internal/apiclient"
 	"github.com/vigilsec/vigil/internal/cli/clikit"
 	"github.com/vigilsec/vigil/internal/store"
 )
-
-// setIf sets name in q when v is not empty.
-func setIf(q url.Values, name, v string) {
-	if v != "" {
-		q.Set(name, v)
-	}
-}
 
 func (a *app) resultsCmd() *cobra.Command {
 	var (
@@ -39,7 +33,6 @@ failure or an error, the remediation.`,
   vigil compliance results --check cis_debian12.5.1.20 --evidence`,
 		Args: clikit.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			q := url.Values{}
 			s, err := parseStatus(status)
 			if err != nil {
 				return clikit.UsageErr(cmd, "--status %v", err)
@@ -54,30 +47,24 @@ failure or an error, the remediation.`,
 			if limit < 0 {
 				return clikit.UsageErr(cmd, "--limit %d: want 0 (all) or more", limit)
 			}
-			for name, v := range map[string]string{"agent_id": agentID, "policy_id": policyID, "check_id": checkID, "status": s, "severity": sev, "q": query} {
-				setIf(q, name, v)
-			}
-			cl, err := a.client()
-			if err != nil {
-				return err
-			}
-			raws, err := cl.list(cmd.Context(), path("compliance"), q, limit)
+			f := apiclient.ComplianceResultFilter{AgentID: agentID, PolicyID: policyID, CheckID: checkID, Status: s, Severity: sev, Q: query}
+			results, err := list(a, cmd.Context(), limit, func(api *apiclient.Client, ctx context.Context, p store.Page) (page[apiclient.ComplianceResult], error) {
+				f.Page = p
+				return api.ComplianceResults(ctx, f)
+			})
 			if err != nil {
 				return err
 			}
 			if a.JSON() {
-				return a.PrintJSON(raws)
-			}
-			results, err := decodeAll[Result](raws)
-			if err != nil {
-				return err
+				return a.PrintJSON(results)
 			}
 			if evidence {
 				a.writeResults(results, lang)
 				return nil
 			}
 			t := clikit.NewTable(a.Env.Stdout, "HOST", "POLICY", "CHECK", "STATUS", "SEVERITY", "TITLE")
-			for _, r := range results {
+			for _, raw := range results {
+				r := raw.Value
 				t.Row(host(r.Hostname, r.AgentID), r.PolicyID, r.CheckID, statusCell(r.Status), r.Severity, clikit.Truncate(title(r.Check, lang), 70))
 			}
 			return t.Flush()
@@ -98,14 +85,15 @@ failure or an error, the remediation.`,
 
 // writeResults writes results one block each: the host, check, status
 // and severity, the title, then what decided the status.
-func (a *app) writeResults(results []Result, lang string) {
+func (a *app) writeResults(results []apiclient.Raw[apiclient.ComplianceResult], lang string) {
 	out := a.Env.Stdout
 	now := a.Env.Now()
 	if len(results) == 0 {
 		fmt.Fprintln(out, "No results.")
 		return
 	}
-	for i, r := range results {
+	for i, raw := range results {
+		r := raw.Value
 		if i > 0 {
 			fmt.Fprintln(out)
 		}

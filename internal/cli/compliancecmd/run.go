@@ -112,15 +112,11 @@ func (as assignment) selects(labels map[string]string) bool {
 
 // run chooses the hosts, asks them and prints what they answered.
 func (a *app) run(ctx context.Context, agentIDs []string, selector map[string]string, policyID string, wait time.Duration) error {
-	cl, err := a.client()
-	if err != nil {
-		return err
-	}
 	api, err := a.API()
 	if err != nil {
 		return err
 	}
-	assigned, err := a.assignments(ctx, cl, policyID)
+	assigned, err := a.assignments(ctx, api, policyID)
 	if err != nil {
 		return err
 	}
@@ -184,22 +180,19 @@ func (a *app) run(ctx context.Context, agentIDs []string, selector map[string]st
 		}
 		rep.Results = append(rep.Results, resp.Results...)
 	}
-	var sums []Summary
+	var sums []apiclient.ComplianceSummary
 	failed := 0
 	for _, r := range rep.Results {
 		if !r.OK {
 			failed++
 			continue
 		}
-		raws, err := cl.listAll(ctx, path("compliance", "hosts", r.AgentID), nil)
+		raws, err := api.ComplianceHostSummaries(ctx, r.AgentID)
 		if err != nil {
 			return fmt.Errorf("summaries of %s: %w", r.AgentID, err)
 		}
 		for _, raw := range raws {
-			var s Summary
-			if err := json.Unmarshal(raw, &s); err != nil {
-				return fmt.Errorf("summaries of %s: %w", r.AgentID, err)
-			}
+			s := raw.Value
 			if policyID != "" && s.PolicyID != policyID {
 				continue
 			}
@@ -207,7 +200,7 @@ func (a *app) run(ctx context.Context, agentIDs []string, selector map[string]st
 				s.Hostname = r.Hostname
 			}
 			sums = append(sums, s)
-			rep.Summaries = append(rep.Summaries, raw)
+			rep.Summaries = append(rep.Summaries, raw.JSON)
 		}
 	}
 	if a.JSON() {
@@ -228,27 +221,25 @@ func (a *app) run(ctx context.Context, agentIDs []string, selector map[string]st
 
 // assignments returns the enabled assignments, of policyID alone when it
 // is set: an error when that policy does not exist or is not assigned.
-func (a *app) assignments(ctx context.Context, cl *client, policyID string) ([]assignment, error) {
+func (a *app) assignments(ctx context.Context, api *apiclient.Client, policyID string) ([]assignment, error) {
 	if policyID != "" {
-		var d PolicyDetail
-		if err := cl.do(ctx, call{method: "GET", path: path("compliance", "policies", policyID)}, &d); err != nil {
+		raw, err := api.CompliancePolicy(ctx, policyID)
+		if err != nil {
 			return nil, err
 		}
+		d := raw.Value
 		if d.Assignment == nil || d.Assignment.Disabled {
 			return nil, clikit.Exitf("policy %s is not assigned to any host: assign it first (vigil compliance assign %s --selector k=v)", policyID, policyID)
 		}
 		return []assignment{{policy: d.ID, selector: d.Assignment.Selector}}, nil
 	}
-	raws, err := cl.listAll(ctx, path("compliance", "policies"), nil)
-	if err != nil {
-		return nil, err
-	}
-	views, err := decodeAll[PolicyView](raws)
+	views, err := api.CompliancePolicies(ctx)
 	if err != nil {
 		return nil, err
 	}
 	var out []assignment
-	for _, v := range views {
+	for _, raw := range views {
+		v := raw.Value
 		if v.Assignment != nil && !v.Assignment.Disabled {
 			out = append(out, assignment{policy: v.ID, selector: v.Assignment.Selector})
 		}
@@ -347,7 +338,7 @@ func plural(n int, noun string) string {
 // printRun writes each answering host's summaries (a policy it was asked
 // to evaluate and has no result of shows as such) and the hosts that
 // failed.
-func (a *app) printRun(rep RunReport, sums []Summary) error {
+func (a *app) printRun(rep RunReport, sums []apiclient.ComplianceSummary) error {
 	out := a.Env.Stdout
 	policies := map[string][]string{}
 	for _, h := range rep.Asked {

@@ -80,8 +80,11 @@ func lint(rs *ruleset.RuleSet, dir string) *LintReport {
 	for _, r := range rs.Rules {
 		rep.Loaded++
 		label := correlationLabel
-		if r.Kind == ruleset.KindDetection {
+		switch r.Kind {
+		case ruleset.KindDetection:
 			label = logsourceLabel(r.Logsource.Product, r.Logsource.Category, r.Logsource.Service)
+		case ruleset.KindFilter:
+			label = "(meta filter)"
 		}
 		rep.count(label, true)
 	}

@@ -68,7 +68,7 @@ func (a *app) listCmd() *cobra.Command {
 	}
 	fl := cmd.Flags()
 	fl.StringVarP(&f.Q, "query", "q", "", "only rules whose id, title, description or a tag contains this text")
-	fl.StringVar(&f.Kind, "kind", "", "only rules of this kind: detection or correlation")
+	fl.StringVar(&f.Kind, "kind", "", "only rules of this kind: detection, correlation or filter")
 	fl.StringVar(&f.Level, "level", "", "only rules of this level: informational, low, medium, high or critical")
 	fl.StringVar(&f.Status, "status", "", "only rules of this status: stable, test, experimental, deprecated or unsupported")
 	fl.StringVar(&f.Source, "source", "", "only builtin or imported rules")
@@ -84,6 +84,8 @@ func state(r apitypes.Rule) string {
 	switch {
 	case r.Disabled:
 		return "disabled"
+	case r.Kind == ruleset.KindFilter:
+		return "filters"
 	case r.Alerts:
 		return "alerts"
 	case r.Correlated:
@@ -98,7 +100,7 @@ func (a *app) showCmd() *cobra.Command {
 
 func (a *app) showRule(r apitypes.Rule) error {
 	ls := ""
-	if r.Kind == ruleset.KindDetection {
+	if r.Kind == ruleset.KindDetection || r.Kind == ruleset.KindFilter {
 		ls = logsourceLabel(r.Logsource.Product, r.Logsource.Category, r.Logsource.Service)
 	}
 	f := clikit.NewFields(a.Env.Stdout)
@@ -115,6 +117,9 @@ func (a *app) showRule(r apitypes.Rule) error {
 	f.Add("Log source", ls)
 	f.Add("Techniques", strings.Join(r.Techniques, ", "))
 	f.Add("Tags", strings.Join(r.Tags, ", "))
+	if r.Kind == ruleset.KindFilter {
+		f.Add("Suppressed", strconv.FormatUint(r.Suppressed, 10)+" matches since the rules were loaded")
+	}
 	if s := r.Setting; s != nil {
 		set := "enabled"
 		if s.Disabled {
@@ -135,7 +140,8 @@ func (a *app) showRule(r apitypes.Rule) error {
 	for _, l := range []struct {
 		title string
 		items []string
-	}{{"False positives", r.FalsePositives}, {"References", r.References}} {
+	}{{"False positives", r.FalsePositives}, {"References", r.References},
+		{"Filtered by", refLines(r.Filters)}, {"Applies to", refLines(r.AppliesTo)}} {
 		if len(l.items) == 0 {
 			continue
 		}
@@ -150,8 +156,12 @@ func (a *app) showRule(r apitypes.Rule) error {
 // stateText says at length what the rule's matches do.
 func stateText(r apitypes.Rule) string {
 	switch {
+	case r.Disabled && r.Kind == ruleset.KindFilter:
+		return "disabled: applied to no rule"
 	case r.Disabled:
 		return "disabled: loaded but not evaluated"
+	case r.Kind == ruleset.KindFilter:
+		return "enabled: leaves events out of the rules it applies to"
 	case r.Alerts && r.Correlated:
 		return "enabled: raises alerts; correlation rules use its matches"
 	case r.Alerts:
@@ -342,4 +352,13 @@ func (a *app) resetCmd() *cobra.Command {
 			return a.Done(map[string]any{"id": args[0], "reset": true}, "rule %s is back to its defaults", clikit.Clean(args[0]))
 		},
 	}
+}
+
+// refLines writes rule references as "ID (title) file:line".
+func refLines(refs []apitypes.RuleRef) []string {
+	out := make([]string, len(refs))
+	for i, r := range refs {
+		out[i] = fmt.Sprintf("%s (%s) %s:%d", r.ID, r.Title, r.File, r.Line)
+	}
+	return out
 }

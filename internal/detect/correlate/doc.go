@@ -14,7 +14,10 @@
 // A correlation keeps one group per combination of its group-by values.
 // A group-by entry names an event field (an ECS path such as source.ip),
 // or an alias that names, for each referenced rule, the field to read in
-// that rule's events; without group-by all matches share one group. A match whose event lacks a group-by field (or the
+// that rule's events; without group-by all matches share one group. The
+// engine reads fields as they are named: a caller whose rules name Sigma
+// fields (User, SourceIp) gives, as aliases, the field each referenced
+// rule's log source maps them to (package ruleset does). A match whose event lacks a group-by field (or the
 // value_count field) is not counted (Counts.Missing). Within a group:
 //
 //   - event_count counts the matches;

@@ -3,17 +3,25 @@ package engine
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/vigilsec/vigil/internal/detect/sigma"
 )
 
-// compiler turns one Sigma rule into a node tree.
+// compiler turns one Sigma rule, or one meta filter as applied to a
+// rule, into a node tree.
 type compiler struct {
-	e        *Engine
-	opts     *Options
-	rule     *sigma.Rule
-	ls       *LogsourceMapping
+	e    *Engine
+	opts *Options
+	rule *sigma.Rule
+	ls   *LogsourceMapping
+	// det holds the searches the conditions name: the rule's detection,
+	// or the filter's.
+	det *sigma.Detection
+	// filter is the meta filter being compiled for rule (nil when
+	// compiling the rule itself): problems are the filter's.
+	filter   *sigma.Filter
 	problems []Problem
 	searches map[string]node
 	// kinds are the auditd record kinds the rule's fields stand for.
@@ -27,18 +35,51 @@ type compiled struct {
 	pub       *Rule
 	root      node
 	selectors []EventSelector
+	// filters are the rule's meta filters: the rule matches only events
+	// for which every one of their conditions holds too.
+	filters []appliedFilter
+}
+
+// appliedFilter is a meta filter compiled for one rule (under the rule's
+// log source).
+type appliedFilter struct {
+	filter *Filter
+	root   node
 }
 
 func (c *compiler) problem(pos sigma.Pos, format string, args ...any) {
+	reason := fmt.Sprintf(format, args...)
+	if f := c.filter; f != nil {
+		if pos.File == "" {
+			pos = f.Pos
+		}
+		c.problems = append(c.problems, Problem{Pos: pos, RuleID: f.ID, Title: f.Title, Filter: true,
+			Reason: fmt.Sprintf("meta filter not applied to rule %s: %s", ruleLabel(c.rule), reason)})
+		return
+	}
 	if pos.File == "" {
 		pos = c.rule.Pos
 	}
-	c.problems = append(c.problems, Problem{Pos: pos, RuleID: c.rule.ID, Title: c.rule.Title, Reason: fmt.Sprintf(format, args...)})
+	c.problems = append(c.problems, Problem{Pos: pos, RuleID: c.rule.ID, Title: c.rule.Title, Reason: reason})
 }
 
-// compileRule compiles r, or returns its problems.
+// ruleLabel names a rule in a filter's problem: its id and title.
+func ruleLabel(r *sigma.Rule) string {
+	switch {
+	case r.ID != "" && r.Title != "":
+		return fmt.Sprintf("%s (%s)", r.ID, r.Title)
+	case r.ID != "":
+		return r.ID
+	}
+	return fmt.Sprintf("%q", r.Title)
+}
+
+// compileRule compiles r and the meta filters that name it. It returns
+// nil and the rule's problems when the rule cannot be evaluated; else the
+// compiled rule, with the problems of the filters that could not be
+// applied to it (the rule is loaded without them).
 func (e *Engine) compileRule(r *sigma.Rule, opts *Options) (*compiled, []Problem) {
-	c := &compiler{e: e, opts: opts, rule: r, searches: map[string]node{}, kinds: map[auditKind]bool{}}
+	c := &compiler{e: e, opts: opts, rule: r, det: r.Detection, searches: map[string]node{}, kinds: map[auditKind]bool{}}
 	if r.Status == "unsupported" {
 		c.problem(r.Pos, "status unsupported: the rule says it cannot be used as it is")
 		return nil, c.problems
@@ -83,7 +124,67 @@ func (e *Engine) compileRule(r *sigma.Rule, opts *Options) (*compiled, []Problem
 			selectors = []EventSelector{{Category: "network", Actions: []string{"dns-answer"}}}
 		}
 	}
-	return &compiled{pub: publicRule(r), root: root, selectors: selectors}, nil
+	out := &compiled{pub: publicRule(r), root: root, selectors: selectors}
+	var problems []Problem
+	for _, f := range r.Filters {
+		if f == nil || slices.ContainsFunc(out.filters, func(a appliedFilter) bool { return a.filter.Sigma == f }) {
+			continue
+		}
+		froot, ps := e.compileFilter(r, ls, f, opts)
+		if len(ps) > 0 {
+			problems = append(problems, ps...)
+			continue
+		}
+		pub := e.publicFilter(f)
+		out.filters = append(out.filters, appliedFilter{filter: pub, root: froot})
+		out.pub.Filters = append(out.pub.Filters, pub)
+	}
+	return out, problems
+}
+
+// compileFilter compiles meta filter f for rule r, whose log source is
+// ls: with the rule's field mapping, as if the filter's searches and
+// condition were part of the rule. The filter's log source must cover the
+// rule's, as Sigma applies filters only to the rules of their log source.
+func (e *Engine) compileFilter(r *sigma.Rule, ls *LogsourceMapping, f *sigma.Filter, opts *Options) (node, []Problem) {
+	c := &compiler{e: e, opts: opts, rule: r, ls: ls, det: f.Detection, filter: f, searches: map[string]node{}, kinds: map[auditKind]bool{}}
+	if !covers(f.Logsource, r.Logsource) {
+		c.problem(f.Logsource.Pos, "the filter's logsource %s does not cover the rule's (%s): a filter applies to rules of its log source",
+			logsourceLabel(f.Logsource.Product, f.Logsource.Category, f.Logsource.Service),
+			logsourceLabel(r.Logsource.Product, r.Logsource.Category, r.Logsource.Service))
+		return nil, c.problems
+	}
+	if f.Detection == nil || len(f.Detection.Conditions) == 0 {
+		c.problem(f.Pos, "the filter has no condition")
+		return nil, c.problems
+	}
+	var roots []node
+	for _, cond := range f.Detection.Conditions {
+		roots = append(roots, c.expr(cond.Expr))
+	}
+	if len(c.problems) > 0 {
+		return nil, c.problems
+	}
+	if len(roots) == 1 {
+		return roots[0], nil
+	}
+	return orNode(roots), nil
+}
+
+// covers reports whether a filter of log source filter applies to a rule
+// of log source rule: each of category, product and service that the
+// filter names is the rule's (product linux is also a rule without a
+// product, as Vigil reads those).
+func covers(filter, rule sigma.Logsource) bool {
+	product := func(p string) string {
+		if p == "" {
+			return "linux"
+		}
+		return p
+	}
+	return (filter.Category == "" || filter.Category == rule.Category) &&
+		(filter.Service == "" || filter.Service == rule.Service) &&
+		(filter.Product == "" || product(filter.Product) == product(rule.Product))
 }
 
 func (c *compiler) expr(e sigma.Expr) node {
@@ -126,7 +227,7 @@ func (c *compiler) search(name string, at sigma.Pos) node {
 	if n, ok := c.searches[name]; ok {
 		return n
 	}
-	s := c.rule.Detection.Searches[name]
+	s := c.det.Searches[name]
 	if s == nil {
 		c.problem(at, "condition names %q, which is not a search identifier", name)
 		return constNode(false)

@@ -62,6 +62,25 @@
 //   - Keyword searches (values without a field) are contains matches of
 //     `message` and, for process events, of `process.command_line` too.
 //
+// # Meta filters
+//
+// A rule carries the meta filters that name it (sigma.Rule.Filters, as
+// sigma.Set.Validate attaches them). Each is compiled for each of its
+// rules under the rule's log source, with the same mapping and modifiers
+// as the rule, and the rule matches only when its condition holds and the
+// condition of every one of its filters holds too (`rule and (filter)`,
+// as the Sigma tools apply filters: `condition: not selection` leaves out
+// the events of selection). A filter whose log source does not cover the
+// rule's, or that names a field the rule's log source does not map, is a
+// Problem with Filter set; the rule is loaded without it. Filters take no
+// part in the index: a rule's filters are evaluated only once its own
+// condition held, so an event costs nothing more for the filters of rules
+// it does not match, and the filters of one rule never change the verdict
+// of another. Filter.Suppressed counts the matches each filter left out.
+//
+// EventField gives the field a rule of some log source reads for a field
+// name, for the correlation rules' group-by fields.
+//
 // # Index
 //
 // Rules are grouped by the events they select; an event visits only the

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/vigilsec/vigil/internal/detect/sigma"
 	"github.com/vigilsec/vigil/internal/event"
@@ -21,12 +22,17 @@ type Options struct {
 	Placeholders map[string][]string
 }
 
-// Problem is a rule that could not be loaded, and why.
+// Problem is a rule that could not be loaded, or a meta filter that
+// could not be applied to a rule, and why.
 type Problem struct {
 	Pos    sigma.Pos
 	RuleID string
 	Title  string
 	Reason string
+	// Filter says that the problem is a meta filter's (RuleID and Title
+	// are the filter's, Reason names the rule): the rule it names is
+	// loaded without it.
+	Filter bool
 }
 
 // Error reads "file:line: rule ID (title): reason".
@@ -50,8 +56,38 @@ type Rule struct {
 	Techniques []string
 	Pos        sigma.Pos
 	Logsource  sigma.Logsource
+	// Filters are the meta filters applied to the rule: it matches only
+	// events for which the condition of every one of them holds too.
+	Filters []*Filter
 	// Sigma is the parsed rule.
 	Sigma *sigma.Rule
+}
+
+// Filter is a meta filter applied to one or more rules (Rule.Filters).
+type Filter struct {
+	ID, Name, Title string
+	Pos             sigma.Pos
+	Logsource       sigma.Logsource
+	// Sigma is the parsed filter.
+	Sigma *sigma.Filter
+	// suppressed counts the matches the filter took from its rules.
+	suppressed atomic.Uint64
+}
+
+// Suppressed returns the number of matches of its rules that the filter
+// has left out since the engine was built: events a rule matched, on
+// which the filter's condition did not hold.
+func (f *Filter) Suppressed() uint64 { return f.suppressed.Load() }
+
+// publicFilter returns the one Filter of a parsed filter.
+func (e *Engine) publicFilter(f *sigma.Filter) *Filter {
+	if pf, ok := e.filterOf[f]; ok {
+		return pf
+	}
+	pf := &Filter{ID: f.ID, Name: f.Name, Title: f.Title, Pos: f.Pos, Logsource: f.Logsource, Sigma: f}
+	e.filterOf[f] = pf
+	e.filters = append(e.filters, pf)
+	return pf
 }
 
 var techniqueTag = regexp.MustCompile(`^attack\.(t[0-9]{4}(\.[0-9]{3})?)$`)
@@ -76,6 +112,10 @@ func publicRule(r *sigma.Rule) *Rule {
 type Engine struct {
 	rules    []*Rule
 	compiled []*compiled
+	// filters are the meta filters applied to some rule, in the order
+	// first applied; filterOf finds them by parsed filter.
+	filters  []*Filter
+	filterOf map[*sigma.Filter]*Filter
 	groups   []*group
 	// byCategory lists, per event.category, the groups that may apply
 	// (those without a category included).
@@ -117,11 +157,16 @@ type fieldScan struct {
 	byText map[string]int
 }
 
-// New compiles detection rules. Rules that cannot be evaluated are left
-// out and reported, each with the reason; a rule whose id repeats an
-// earlier one's is left out too. Correlation rules are not given to New.
+// New compiles detection rules, each with the meta filters that name it
+// (sigma.Rule.Filters, as sigma.Set.Validate attaches them). Rules that
+// cannot be evaluated are left out and reported, each with the reason; a
+// rule whose id repeats an earlier one's is left out too. A filter that
+// cannot be applied to a rule (a field the rule's log source does not
+// map, a log source that does not cover the rule's) is a Problem with
+// Filter set, and the rule is loaded without it. Correlation rules are
+// not given to New.
 func New(rules []*sigma.Rule, opts Options) (*Engine, []Problem) {
-	e := &Engine{byCategory: map[string][]*group{}, fieldIndex: map[string]*fieldRef{}}
+	e := &Engine{byCategory: map[string][]*group{}, fieldIndex: map[string]*fieldRef{}, filterOf: map[*sigma.Filter]*Filter{}}
 	e.categoryRef = e.field(event.FieldCategory, -1)
 	var problems []Problem
 	seen := map[string]sigma.Pos{}
@@ -138,8 +183,8 @@ func New(rules []*sigma.Rule, opts Options) (*Engine, []Problem) {
 			}
 		}
 		c, ps := e.compileRule(r, &opts)
-		if len(ps) > 0 {
-			problems = append(problems, ps...)
+		problems = append(problems, ps...)
+		if c == nil {
 			continue
 		}
 		if r.ID != "" {
@@ -296,8 +341,14 @@ func (e *Engine) buildIndex() {
 // Rules returns the loaded rules, in the order given to New.
 func (e *Engine) Rules() []*Rule { return e.rules }
 
+// Filters returns the meta filters applied to at least one loaded rule.
+func (e *Engine) Filters() []*Filter { return e.filters }
+
 // Match appends to dst every rule that matches ev, in the order of
-// Rules, and returns the extended slice.
+// Rules, and returns the extended slice. A rule matches when its
+// condition holds and the condition of each of its meta filters holds
+// too; the filters of a rule are evaluated only once its own condition
+// held, so that filters cost nothing for the events of other rules.
 func (e *Engine) Match(ev event.Event, dst []*Rule) []*Rule {
 	if len(e.compiled) == 0 {
 		return dst
@@ -317,13 +368,26 @@ func (e *Engine) Match(ev event.Event, dst []*Rule) []*Rule {
 	})
 	slices.Sort(s.cands)
 	for _, r := range s.cands {
-		if c := e.compiled[r]; c.root.eval(s) {
+		if c := e.compiled[r]; c.root.eval(s) && c.passes(s) {
 			dst = append(dst, c.pub)
 		}
 	}
 	s.release()
 	e.pool.Put(s)
 	return dst
+}
+
+// passes reports whether the condition of every meta filter of the rule
+// holds for the event in s; the first that does not counts the match it
+// leaves out.
+func (c *compiled) passes(s *scratch) bool {
+	for i := range c.filters {
+		if !c.filters[i].root.eval(s) {
+			c.filters[i].filter.suppressed.Add(1)
+			return false
+		}
+	}
+	return true
 }
 
 // visitGroups calls fn for each group whose selection the event is in.

@@ -9,9 +9,10 @@ import (
 	"github.com/vigilsec/vigil/internal/event"
 )
 
-// FuzzCompile compiles arbitrary rule files: New never panics, every
-// problem names a file and a reason, and on a set of events the index
-// gives the verdicts of evaluating every rule.
+// FuzzCompile compiles arbitrary rule files, meta filters attached: New
+// never panics, every problem names a file and a reason, and on a set of
+// events the index gives the verdicts of evaluating every rule, filters
+// included.
 func FuzzCompile(f *testing.F) {
 	seeds, _ := filepath.Glob(filepath.Join("testdata", "rules", "linux", "*", "*.yml"))
 	more, _ := filepath.Glob(filepath.Join("testdata", "unsupported", "*.yml"))
@@ -28,6 +29,13 @@ func FuzzCompile(f *testing.F) {
 	for _, c := range listCases {
 		f.Add([]byte(ruleText("r-1", c.logsource, c.detection)))
 	}
+	for i, c := range matchCases[:12] {
+		f.Add([]byte(ruleText("r-1", c.logsource, c.detection) + "---\n" +
+			filterText("f-1", []string{"{product: linux}", c.logsource}[i%2], []string{"r-1", "'Rule r-1'"}, c.detection)))
+	}
+	g := newGen(5)
+	fs := g.filterSet(12, 4)
+	f.Add([]byte(fs.rules + "---\n" + fs.filters))
 	events := []event.Event{
 		curlPost, decoded(curlPost),
 		networkEvent("connection-attempted", "egress", "10.0.0.5", 40000, "198.51.100.9", 4444),
@@ -40,6 +48,7 @@ func FuzzCompile(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		set := sigma.Parse("fuzz.yml", data)
+		set.Validate()
 		e, problems := New(set.Rules, Options{Placeholders: map[string][]string{"Admins": {"root", "adm*"}}})
 		for _, p := range problems {
 			if p.Pos.File != "fuzz.yml" || p.Reason == "" {

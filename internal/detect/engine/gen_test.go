@@ -16,6 +16,8 @@ type gen struct {
 	// tokens are rare words (tool names, implant paths, flags) that rules
 	// look for and that some events carry.
 	tokens []string
+	// logsources are the log sources of the rules made, by number.
+	logsources map[int]string
 }
 
 var (
@@ -39,7 +41,7 @@ var (
 )
 
 func newGen(seed uint64) *gen {
-	g := &gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))}
+	g := &gen{r: rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15)), logsources: map[int]string{}}
 	for i := 0; i < 400; i++ {
 		g.tokens = append(g.tokens, g.word(4+g.r.IntN(6)))
 	}
@@ -116,6 +118,7 @@ func (g *gen) rule(i int) string {
 		}
 	}
 	fmt.Fprintf(&det, "    condition: %s\n", cond)
+	g.logsources[i] = logsource
 	return fmt.Sprintf("title: Generated rule %d\nid: gen-%04d\nstatus: experimental\nlevel: %s\ntags:\n    - attack.t%04d\nlogsource: %s\ndetection:\n%s",
 		i, i, g.pick([]string{"low", "medium", "high", "critical"}), 1000+g.r.IntN(600), logsource, det.String())
 }

@@ -237,7 +237,7 @@ func (e *Engine) matchAll(ev event.Event, dst []*Rule) []*Rule {
 	})
 	slices.Sort(s.cands)
 	for _, r := range s.cands {
-		if c := e.compiled[r]; c.root.eval(s) {
+		if c := e.compiled[r]; c.root.eval(s) && c.passes(s) {
 			dst = append(dst, c.pub)
 		}
 	}
@@ -262,6 +262,40 @@ func (e *Engine) candidates(ev event.Event) int {
 		}
 	})
 	n := len(s.cands)
+	s.release()
+	e.pool.Put(s)
+	return n
+}
+
+// filterEvaluations returns the number of meta filter conditions Match
+// evaluates for ev: those of the rules whose own condition held, up to
+// the first that leaves the event out.
+func (e *Engine) filterEvaluations(ev event.Event) int {
+	s := e.pool.Get().(*scratch)
+	s.reset(ev)
+	e.visitGroups(s, func(g *group) {
+		for _, r := range g.always {
+			s.candidate(r)
+		}
+		for _, fs := range g.scans {
+			if v, ok := s.get(fs.field); ok {
+				scanValue(s, fs, v)
+			}
+		}
+	})
+	n := 0
+	for _, r := range s.cands {
+		c := e.compiled[r]
+		if !c.root.eval(s) {
+			continue
+		}
+		for _, f := range c.filters {
+			n++
+			if !f.root.eval(s) {
+				break
+			}
+		}
+	}
 	s.release()
 	e.pool.Put(s)
 	return n

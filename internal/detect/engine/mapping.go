@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/vigilsec/vigil/internal/detect/sigma"
 )
 
 // Condition is one field of a Vigil event and the value it must have
@@ -278,4 +280,24 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// EventField returns the event field that a rule of log source ls reads
+// when it names field: an ECS name as it is, a Sigma name through the
+// table (FieldMappings) for that log source. ok is false when the name
+// stands for no single field of ls's events: a log source Vigil does not
+// map, a name the table does not map there, values translated into other
+// fields (Initiated), an element of a list (auditd's a<N>), a field that
+// cannot be evaluated. Correlation rules use it to read their group-by
+// fields in the events of each referenced rule.
+func EventField(ls sigma.Logsource, field string) (path string, ok bool) {
+	m, err := resolveLogsource(ls)
+	if err != nil {
+		return "", false
+	}
+	t, err := resolveField(field, m)
+	if err != nil || t.values != nil || t.index >= 0 || t.path == "" {
+		return "", false
+	}
+	return t.path, true
 }

@@ -1,9 +1,18 @@
 // Package ruleset puts Sigma rules to work: it loads rule files (the
-// shipped pack, operators' imports), compiles the detection rules into
-// the indexed engine and the correlation rules into the correlation
-// engine, applies operators' settings (a rule switched off, a level
-// changed), and turns the matches of one event into detections: a rule's
-// own alert, and the hits of the correlations its matches complete.
+// shipped pack, operators' imports), compiles the detection rules and the
+// meta filters that name them into the indexed engine and the correlation
+// rules into the correlation engine, applies operators' settings (a rule
+// or filter switched off, a level changed), and turns the matches of one
+// event into detections: a rule's own alert, and the hits of the
+// correlations its matches complete.
+//
+// A meta filter's condition is added to each rule it names (by id, name
+// or title) as `rule and (filter)`, as the Sigma tools apply filters:
+// `condition: not selection` keeps the events of selection from the
+// rule. A filtered match is no match at all: the rule does not alert and
+// no correlation counts it. Correlation group-by fields (and the field a
+// value_count counts) may be Sigma names: they are read, in the events of
+// each referenced rule, as the field the rule's log source maps them to.
 //
 // Every rule that cannot be used is a Problem with its file, line and the
 // reason; the others work. The package does no I/O beyond reading the
@@ -14,6 +23,7 @@ package ruleset
 import (
 	"fmt"
 	"io/fs"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -59,6 +69,9 @@ type Options struct {
 const (
 	KindDetection   = "detection"
 	KindCorrelation = "correlation"
+	// KindFilter is a Sigma meta filter: it raises nothing, it keeps
+	// events from the rules it names.
+	KindFilter = "filter"
 )
 
 // Rule is one loaded rule with what the center shows of it.
@@ -80,8 +93,36 @@ type Rule struct {
 	Alerts bool
 	// Correlated says that correlation rules use its matches.
 	Correlated bool
+	// Filters, for a detection rule, are the meta filters applied to it:
+	// it matches only events that each of them lets through (for a
+	// disabled rule, the enabled filters that name it). A filter that
+	// could not be applied to the rule is a Problem instead.
+	Filters []RuleRef
+	// AppliesTo, for a meta filter, are the detection rules it is applied
+	// to (for a disabled filter, those it would be applied to).
+	AppliesTo []RuleRef
 	// refs are the id and name, as correlations reference them.
 	refs []string
+	// filter is a meta filter's counterpart in the engine.
+	filter *engine.Filter
+}
+
+// RuleRef names a loaded rule or filter, in another one's listing.
+type RuleRef struct {
+	ID, Title string
+	File      string
+	Line      int
+}
+
+func refOf(r *Rule) RuleRef { return RuleRef{ID: r.ID, Title: r.Title, File: r.File, Line: r.Line} }
+
+// Suppressed returns, for a meta filter, the number of matches of its
+// rules it has left out since the rules were loaded (0 for other kinds).
+func (r *Rule) Suppressed() uint64 {
+	if r.filter == nil {
+		return 0
+	}
+	return r.filter.Suppressed()
 }
 
 // Problem is a rule (or a file) that could not be loaded.
@@ -119,7 +160,8 @@ func (p Problem) Error() string {
 // RuleSet is a compiled generation of rules. It is safe for concurrent
 // use.
 type RuleSet struct {
-	// Rules are every loaded rule, detections then correlations, by file.
+	// Rules are every loaded rule, detections, then correlations, then
+	// meta filters, each by file.
 	Rules []*Rule
 	// Problems are the rules and files that were not loaded.
 	Problems []Problem
@@ -160,6 +202,9 @@ func Load(sources []Source, opts Options) *RuleSet {
 		for _, c := range sub.Correlations {
 			origin[c.Pos.File] = src.Name
 		}
+		for _, f := range sub.Filters {
+			origin[f.Pos.File] = src.Name
+		}
 		for _, e := range sub.Errors {
 			origin[e.Pos.File] = src.Name
 		}
@@ -176,20 +221,27 @@ func Load(sources []Source, opts Options) *RuleSet {
 			RuleID: e.RuleID, Title: e.Title, Reason: e.Reason,
 		})
 	}
+
+	// Meta filters: a disabled one is applied to no rule.
+	filterMeta := map[*sigma.Filter]*Rule{}
 	for _, f := range set.Filters {
-		rs.Problems = append(rs.Problems, Problem{
-			Source: origin[f.Pos.File], File: f.Pos.File, Line: f.Pos.Line, RuleID: f.ID, Title: f.Title,
-			Reason: "meta filters are not applied yet: use an exception instead",
-		})
+		rule := newRule(&f.Meta, KindFilter, origin[f.Pos.File], opts.Settings)
+		rule.Logsource = f.Logsource
+		filterMeta[f] = rule
 	}
 
 	// Detection rules: the enabled ones go to the engine.
 	var compile []*sigma.Rule
 	meta := map[*sigma.Rule]*Rule{}
+	named := map[*sigma.Filter][]*Rule{} // the rules each filter names
 	for _, r := range set.Rules {
 		rule := newRule(&r.Meta, KindDetection, origin[r.Pos.File], opts.Settings)
 		rule.Logsource = r.Logsource
 		meta[r] = rule
+		for _, f := range r.Filters {
+			named[f] = append(named[f], rule)
+		}
+		r.Filters = slices.DeleteFunc(r.Filters, func(f *sigma.Filter) bool { return filterMeta[f].Disabled })
 		if !rule.Disabled {
 			compile = append(compile, r)
 		}
@@ -201,26 +253,47 @@ func Load(sources []Source, opts Options) *RuleSet {
 		rs.Problems = append(rs.Problems, Problem{
 			Source: origin[p.Pos.File], File: p.Pos.File, Line: p.Pos.Line, RuleID: p.RuleID, Title: p.Title, Reason: p.Reason,
 		})
-		failed[p.Pos.File+"\x00"+p.RuleID+"\x00"+p.Title] = true
+		if !p.Filter {
+			failed[p.Pos.File+"\x00"+p.RuleID+"\x00"+p.Title] = true
+		}
 	}
 	bySigma := map[string]*Rule{} // "file\x00line" -> rule
 	for r, rule := range meta {
 		bySigma[fmt.Sprintf("%s\x00%d", r.Pos.File, r.Pos.Line)] = rule
 	}
+	applied := map[filterUse]bool{}
+	for _, ef := range eng.Filters() {
+		filterMeta[ef.Sigma].filter = ef
+	}
 	for _, er := range eng.Rules() {
-		if rule := bySigma[fmt.Sprintf("%s\x00%d", er.Pos.File, er.Pos.Line)]; rule != nil {
-			rs.byEngineRule[er] = rule
+		rule := bySigma[fmt.Sprintf("%s\x00%d", er.Pos.File, er.Pos.Line)]
+		if rule == nil {
+			continue
+		}
+		rs.byEngineRule[er] = rule
+		for _, ef := range er.Filters {
+			applied[filterUse{filterMeta[ef.Sigma], rule}] = true
 		}
 	}
+	listed := map[*Rule]bool{}
 	for _, r := range set.Rules {
 		rule := meta[r]
 		if failed[r.Pos.File+"\x00"+r.ID+"\x00"+r.Title] {
 			continue
 		}
 		rs.Rules = append(rs.Rules, rule)
+		listed[rule] = true
 	}
 
 	// Correlation rules.
+	logsources := map[string]sigma.Logsource{} // detection rules by id and name
+	for _, r := range set.Rules {
+		for _, ref := range []string{r.ID, r.Name} {
+			if ref != "" {
+				logsources[ref] = r.Logsource
+			}
+		}
+	}
 	var specs []correlate.Spec
 	corrMeta := map[string]*Rule{}
 	for _, c := range set.Correlations {
@@ -229,7 +302,7 @@ func Load(sources []Source, opts Options) *RuleSet {
 			rs.Rules = append(rs.Rules, rule)
 			continue
 		}
-		spec := specOf(c, rule.Level)
+		spec := specOf(c, rule.Level, logsources)
 		if err := spec.Validate(); err != nil {
 			rs.Problems = append(rs.Problems, Problem{Source: rule.Source, File: rule.File, Line: rule.Line, RuleID: c.ID, Title: c.Title, Reason: err.Error()})
 			continue
@@ -259,6 +332,7 @@ func Load(sources []Source, opts Options) *RuleSet {
 			}
 		}
 	}
+	rs.addFilters(set.Filters, filterMeta, named, listed, applied)
 	for _, rule := range rs.byEngineRule {
 		rule.Correlated = rs.corr != nil && rs.corr.Wants(rule.refs)
 		rule.Alerts = rule.Level != "informational" && (rs.corr == nil || rs.corr.Standalone(rule.refs))
@@ -273,6 +347,44 @@ func Load(sources []Source, opts Options) *RuleSet {
 		return a.Line - b.Line
 	})
 	return rs
+}
+
+// filterUse is a meta filter and a rule it names.
+type filterUse struct{ filter, rule *Rule }
+
+// addFilters fills in Rule.Filters and Rule.AppliesTo, and lists the
+// meta filters among the rules. named are the detection rules each
+// filter names, listed those that are loaded (enabled or not), applied
+// the filters the engine applied to each enabled rule. A filter is listed
+// when it applies to some rule, or would if it or the rule were enabled,
+// and when it is disabled: one that could be applied to none of the rules
+// it names is only in the problems.
+func (rs *RuleSet) addFilters(filters []*sigma.Filter, filterMeta map[*sigma.Filter]*Rule, named map[*sigma.Filter][]*Rule,
+	listed map[*Rule]bool, applied map[filterUse]bool) {
+	for _, f := range filters {
+		fr := filterMeta[f]
+		for _, target := range named[f] {
+			var applies bool
+			switch {
+			case !listed[target]:
+				// Not loaded, for a problem of its own.
+			case fr.Disabled || target.Disabled:
+				applies = true
+			default:
+				applies = applied[filterUse{fr, target}]
+			}
+			if !applies {
+				continue
+			}
+			fr.AppliesTo = append(fr.AppliesTo, refOf(target))
+			if !fr.Disabled {
+				target.Filters = append(target.Filters, refOf(fr))
+			}
+		}
+		if len(fr.AppliesTo) > 0 || fr.Disabled {
+			rs.Rules = append(rs.Rules, fr)
+		}
+	}
 }
 
 // dropFailing returns the specs that the correlation engine accepts one
@@ -316,8 +428,9 @@ func newRule(m *sigma.Meta, kind, source string, settings map[string]Setting) *R
 }
 
 // specOf maps a parsed correlation rule onto the correlation engine's
-// Spec.
-func specOf(c *sigma.Correlation, level string) correlate.Spec {
+// Spec. logsources are the log sources of the detection rules, by id and
+// name, for the fields the correlation names (see eventFields).
+func specOf(c *sigma.Correlation, level string, logsources map[string]sigma.Logsource) correlate.Spec {
 	s := correlate.Spec{
 		ID: c.ID, Name: c.Name, Title: c.Title, Level: level,
 		Type: correlate.Kind(c.Type), GroupBy: c.GroupBy, Timespan: c.Timespan,
@@ -337,10 +450,49 @@ func specOf(c *sigma.Correlation, level string) correlate.Spec {
 	if len(c.Aliases) > 0 {
 		s.Aliases = map[string]map[string]string{}
 		for _, a := range c.Aliases {
-			s.Aliases[a.Name] = a.Fields
+			s.Aliases[a.Name] = maps.Clone(a.Fields)
 		}
 	}
+	eventFields(&s, logsources)
 	return s
+}
+
+// eventFields maps the fields a correlation reads (group-by, and the
+// field a value_count counts) onto the events of each referenced
+// detection rule: a Sigma name (User, SourceIp), or the field an alias
+// gives for the rule, becomes the field the rule's log source maps it to
+// (user.name, source.ip), added to the spec as an alias for that rule.
+// Each rule is read with its own log source's mapping. A name that maps
+// nowhere for a rule is read as given, and so are the fields read from
+// the hits of referenced correlations (their group-by names).
+func eventFields(s *correlate.Spec, logsources map[string]sigma.Logsource) {
+	names := slices.Clone(s.GroupBy)
+	if f := s.Condition.Field; f != "" && !slices.Contains(names, f) {
+		names = append(names, f)
+	}
+	for _, name := range names {
+		for _, ref := range s.Rules {
+			ls, ok := logsources[ref]
+			if !ok {
+				continue
+			}
+			field := name
+			if f, ok := s.Aliases[name][ref]; ok {
+				field = f
+			}
+			path, ok := engine.EventField(ls, field)
+			if !ok || path == field {
+				continue
+			}
+			if s.Aliases == nil {
+				s.Aliases = map[string]map[string]string{}
+			}
+			if s.Aliases[name] == nil {
+				s.Aliases[name] = map[string]string{}
+			}
+			s.Aliases[name][ref] = path
+		}
+	}
 }
 
 // Evaluate runs the rules over one event and appends its detections to
@@ -400,7 +552,7 @@ func (rs *RuleSet) Flush(now time.Time) []Detection {
 // rules (for its state: Snapshot, Restore, Stats).
 func (rs *RuleSet) Correlation() *correlate.Engine { return rs.corr }
 
-// Loaded counts the rules that are evaluated.
+// Loaded counts the rules that are evaluated, meta filters included.
 func (rs *RuleSet) Loaded() int {
 	n := 0
 	for _, r := range rs.Rules {

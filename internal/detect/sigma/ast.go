@@ -50,6 +50,10 @@ type Rule struct {
 	Meta
 	Logsource Logsource
 	Detection *Detection
+	// Filters are the meta filters of the set that name the rule, in the
+	// order of the set. Set.Validate fills them in; the parser leaves
+	// them empty.
+	Filters []*Filter
 }
 
 // Logsource says which events a rule applies to.
@@ -288,12 +292,15 @@ type Alias struct {
 	Pos    Pos
 }
 
-// Filter is a Sigma meta filter: a detection that, where it matches,
-// suppresses the matches of the referenced rules.
+// Filter is a Sigma meta filter: searches and a condition that are
+// added to the condition of each rule it names, as `rule and (filter)`
+// (the reading of the Sigma tools): the rule matches only events for
+// which the filter's condition holds too, so that `condition: not
+// selection` leaves out the events of selection.
 type Filter struct {
 	Meta
 	Logsource Logsource
-	// Rules are the rules the filter applies to, by id or name.
+	// Rules are the rules the filter applies to, by id, name or title.
 	Rules []RuleRef
 	// Detection holds the filter's searches and condition.
 	Detection *Detection

@@ -14,6 +14,8 @@
 //
 // It does not evaluate anything: package engine compiles parsed rules
 // into a matcher of Vigil's events, and correlation rules are evaluated
-// elsewhere. Errors never stop the parse of other documents or files:
+// elsewhere. Set.Validate checks what only a whole set shows (ids,
+// correlation references) and attaches each meta filter to the detection
+// rules it names by id, name or title (Rule.Filters). Errors never stop the parse of other documents or files:
 // each one is an *Error with its position and the rule it belongs to.
 package sigma

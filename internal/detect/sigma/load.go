@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -80,11 +81,15 @@ func loadFS(fsys fs.FS, root string, name func(string) string) *Set {
 
 // Validate checks what only the whole set can show, and removes the
 // documents that fail, with an error each: an id or name that an earlier
-// rule or correlation took (ids and names share one space, as
+// rule, correlation or filter took (ids and names share one space, as
 // correlations reference both), and a correlation whose rules are not
 // all in the set or that references itself through other correlations.
-// Parse leaves this to the caller, as a file's references may point into
-// other files.
+// It attaches each meta filter to the detection rules it names (by id,
+// name or title: Rule.Filters); a reference that names no detection rule
+// is an error of its own, and the filter still applies to the rules its
+// other references name (a filter that names none is removed). Parse
+// leaves this to the caller, as a file's references may point into other
+// files. Validate may be called again: it starts the attachments afresh.
 func (s *Set) Validate() {
 	type owner struct{ pos Pos }
 	taken := map[string]owner{}
@@ -124,6 +129,13 @@ func (s *Set) Validate() {
 		}
 	}
 	s.Correlations = corrs
+	filters := s.Filters[:0]
+	for _, f := range s.Filters {
+		if claimBoth(&f.Meta) {
+			filters = append(filters, f)
+		}
+	}
+	s.Filters = filters
 
 	// Filter out correlations with unknown references, until no more go
 	// (one may reference another that goes).
@@ -202,6 +214,70 @@ func (s *Set) Validate() {
 		kept = append(kept, c)
 	}
 	s.Correlations = kept
+	s.attachFilters()
+}
+
+// attachFilters resolves the references of the meta filters and fills in
+// Rule.Filters. A reference is a rule's id or name (unique in the set),
+// else its title (every rule of that title).
+func (s *Set) attachFilters() {
+	byKey := map[string]*Rule{}
+	byTitle := map[string][]*Rule{}
+	for _, r := range s.Rules {
+		r.Filters = nil
+		for _, k := range []string{r.ID, r.Name} {
+			if k != "" {
+				byKey[k] = r
+			}
+		}
+		byTitle[r.Title] = append(byTitle[r.Title], r)
+	}
+	correlation := map[string]bool{}
+	for _, c := range s.Correlations {
+		for _, k := range []string{c.ID, c.Name, c.Title} {
+			if k != "" {
+				correlation[k] = true
+			}
+		}
+	}
+	kept := s.Filters[:0]
+	for _, f := range s.Filters {
+		var targets []*Rule
+		for _, ref := range f.Rules {
+			found := byTitle[ref.Ref]
+			if r := byKey[ref.Ref]; r != nil {
+				found = []*Rule{r}
+			}
+			if len(found) == 0 {
+				s.Errors = append(s.Errors, &Error{Pos: ref.Pos, RuleID: f.ID, Title: f.Title, Err: ErrReference, Reason: unknownFilterTarget(ref.Ref, correlation[ref.Ref])})
+				continue
+			}
+			for _, r := range found {
+				if !slices.Contains(targets, r) {
+					targets = append(targets, r)
+				}
+			}
+		}
+		if len(targets) == 0 {
+			continue
+		}
+		for _, r := range targets {
+			r.Filters = append(r.Filters, f)
+		}
+		kept = append(kept, f)
+	}
+	s.Filters = kept
+}
+
+// unknownFilterTarget says why a filter's reference names no rule.
+func unknownFilterTarget(ref string, isCorrelation bool) string {
+	switch {
+	case isCorrelation:
+		return fmt.Sprintf("filter names correlation rule %q: a filter applies to detection rules; name the rules whose matches the correlation counts", ref)
+	case strings.EqualFold(ref, "any") || strings.EqualFold(ref, "all"):
+		return fmt.Sprintf("filter rules %q (every rule of the log source) is not supported: list the rules by id, name or title", ref)
+	}
+	return fmt.Sprintf("filter names %q, which is not the id, name or title of a loaded detection rule", ref)
 }
 
 func quoteAll(list []string) []string {

@@ -60,8 +60,9 @@ var (
 	// ErrDuplicate: an id or name that another document of the set has
 	// already taken.
 	ErrDuplicate = errors.New("duplicate")
-	// ErrReference: a correlation rule naming a rule that is not in the
-	// set.
+	// ErrReference: a correlation rule or a meta filter naming a rule
+	// that is not in the set (or, for a filter, one that is not a
+	// detection rule).
 	ErrReference = errors.New("unknown rule reference")
 )
 

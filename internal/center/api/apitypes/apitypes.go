@@ -39,11 +39,27 @@ type Rule struct {
 	// correlation rules use its matches.
 	Alerts     bool `json:"alerts"`
 	Correlated bool `json:"correlated"`
+	// Filters, for a detection rule, are the meta filters applied to it:
+	// it fires only on events that each of them lets through.
+	Filters []RuleRef `json:"filters,omitempty"`
+	// AppliesTo, for a meta filter (kind filter), are the detection rules
+	// it is applied to; Suppressed counts the matches of theirs it left
+	// out since the rules were loaded.
+	AppliesTo  []RuleRef `json:"applies_to,omitempty"`
+	Suppressed uint64    `json:"suppressed,omitempty"`
 	// Severity is the severity of the rule's alerts: its level, with
 	// informational and low both low, or the operator's choice.
 	Severity store.Severity `json:"severity"`
 	// Setting is the operator's choice for the rule, when there is one.
 	Setting *store.RuleSetting `json:"setting,omitempty"`
+}
+
+// RuleRef names a rule or a meta filter in another one's listing.
+type RuleRef struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+	File  string `json:"file"`
+	Line  int    `json:"line"`
 }
 
 // Logsource is the Sigma log source of a detection rule.

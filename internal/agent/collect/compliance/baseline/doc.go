@@ -74,7 +74,6 @@
 //	                                 the center's)
 //	vigil.compliance.score           passed / (passed + failed) in percent,
 //	                                 left out when nothing passed or failed
-//	vigil.compliance.duration_ms     the time the evaluation took
 //
 // Evidence never holds a password hash: the evaluator replaces the hash
 // field of shadow-like files by the password's state and removes the

@@ -43,7 +43,9 @@ func policyItems(a *assigned, rep *eval.Report, stopped bool, timeout time.Durat
 	e.Set(field+"policy", a.id)
 	e.Set(field+"policy_version", a.policy.Meta.Version)
 	e.Set(field+"digest", a.digest)
-	e.Set(field+"duration_ms", rep.Duration.Milliseconds())
+	// The evaluation's duration is not a field: it differs from run to run
+	// and would make an unchanged result a change (it is counted in the
+	// collector's evaluation_ms).
 	if len(rep.Requirements) > 0 {
 		setEvidence(e, nil, rep.Requirements)
 	}
