@@ -178,7 +178,6 @@ func (s *Service) Groups(ctx context.Context, label, policyID string) ([]Group, 
 	return out, nil
 }
 
-
 // CheckStanding is one check's standing across the fleet: how many hosts
 // have each status.
 type CheckStanding struct {
