@@ -220,6 +220,32 @@ func TestModuleRule(t *testing.T) {
 	})
 }
 
+// TestModuleRuleWithoutTree: a kernel without module support has no
+// module tree; what it has built in is still available.
+func TestModuleRuleWithoutTree(t *testing.T) {
+	root := t.TempDir()
+	for p, data := range map[string]string{
+		"proc/sys/kernel/osrelease":                   "6.18.0-mono\n",
+		"proc/filesystems":                            "nodev\tsysfs\n\text4\n\tsquashfs\nnodev\toverlay\n\tvxfs\n",
+		"sys/module/usb_storage/parameters/delay_use": "1\n",
+		"sys/module/sctp/initstate":                   "live\n",
+	} {
+		if err := os.MkdirAll(filepath.Join(root, filepath.Dir(p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, p), []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runRuleCases(t, root, nil, []ruleCase{
+		{"built-in filesystem", `module: {name: squashfs, loadable: false}`, RuleFails, "built into kernel 6.18.0-mono (/proc/filesystems)"},
+		{"filesystem under another name", `module: {name: freevxfs, loadable: false}`, RuleFails, "(/proc/filesystems)"},
+		{"built-in with parameters", `module: {name: usb-storage, loadable: false}`, RuleFails, "(/sys/module/usb_storage)"},
+		{"a loadable module's folder is not built in", `module: {name: sctp, loadable: false}`, RuleHolds, "no module tree"},
+		{"absent", `module: {name: cramfs, loadable: false}`, RuleHolds, "no module tree for kernel 6.18.0-mono"},
+	})
+}
+
 func TestMountRule(t *testing.T) {
 	runRuleCases(t, fixtureRoot, nil, []ruleCase{
 		{"options missing", `mount: {path: /tmp, options: [nodev, nosuid, noexec]}`, RuleFails, "missing noexec"},
@@ -237,6 +263,8 @@ func TestAccountRules(t *testing.T) {
 		{"locked", `account: {select: {name: [sshd, toor]}, field: password, op: eq, value: locked}`, RuleHolds, ""},
 		{"scheme", `account: {select: {name: [root, alice]}, field: scheme, op: in, value: [yescrypt, sha512crypt]}`, RuleHolds, ""},
 		{"max days", `account: {select: {uid_min: 1000, login: true}, field: pass_max_days, op: le, value: 365}`, RuleFails, "bob: pass_max_days 99999"},
+		{"select by password state", `account: {select: {password: hash}, field: pass_max_days, op: le, value: 365}`, RuleFails, "root: pass_max_days 99999"},
+		{"a locked or empty password is not a hash", `account: {select: {password: hash, uid_min: 1000}, field: pass_max_days, op: le, value: 365}`, RuleHolds, "1 accounts hold: alice"},
 		{"inactive unset fails", `account: {select: {name: [root]}, field: inactive_days, op: le, value: 30}`, RuleFails, "not set"},
 		{"last change in the past", `account: {select: {name: [alice]}, field: last_change_days, op: ge, value: 0}`, RuleHolds, ""},
 		{"system accounts no login", `account: {select: {system: true, login: true}, expect: {names: [root, toor]}}`, RuleHolds, ""},

@@ -212,6 +212,36 @@ func (h *host) walkModules(dir string, depth int, add func(string)) {
 	}
 }
 
+// builtinWithoutTree tells a module built into a kernel that has no
+// module tree, and so no modules.builtin: a built-in filesystem is in
+// /proc/filesystems, and a built-in module with parameters has a
+// /sys/module/NAME folder without the initstate a loadable module has.
+func (h *host) builtinWithoutTree(name string) (string, bool) {
+	if data, err := h.readOptional("/proc/filesystems"); err == nil {
+		for _, l := range strings.Split(string(data), "\n") {
+			f := strings.Fields(l)
+			if len(f) > 0 && moduleKey(fsModule(f[len(f)-1])) == name {
+				return "/proc/filesystems", true
+			}
+		}
+	}
+	dir := "/sys/module/" + name
+	if info, err := h.fs.Stat(dir); err == nil && info.IsDir() {
+		if _, err := h.fs.Stat(dir + "/initstate"); isNotExist(err) {
+			return dir, true
+		}
+	}
+	return "", false
+}
+
+// fsModule is the module of a filesystem type where their names differ.
+func fsModule(fstype string) string {
+	if fstype == "vxfs" {
+		return "freevxfs"
+	}
+	return fstype
+}
+
 func (h *host) module(r *policy.ModuleRule) outcome {
 	name := moduleKey(r.Name)
 	ok := true
@@ -248,6 +278,10 @@ func (h *host) module(r *policy.ModuleRule) outcome {
 			case tree.files[name] != "":
 				ev = append(ev, r.Name+": "+tree.files[name]+" (not blocked in modprobe.d)")
 			case !tree.found:
+				if where, builtin := h.builtinWithoutTree(name); builtin {
+					ev = append(ev, r.Name+": built into kernel "+tree.release+" ("+where+")")
+					break
+				}
 				loadable = false
 				ev = append(ev, r.Name+": no module tree for kernel "+tree.release)
 			default:
@@ -334,7 +368,8 @@ func (h *host) selectAccounts(s *policy.AccountSelect, list []accounts.Account) 
 			s.UIDMin != nil && a.UID < *s.UIDMin,
 			s.UIDMax != nil && a.UID > *s.UIDMax,
 			s.Login != nil && a.Login() != *s.Login,
-			s.System != nil && (a.UID < uidMin) != *s.System:
+			s.System != nil && (a.UID < uidMin) != *s.System,
+			len(s.Password) > 0 && !slices.Contains(s.Password, a.Password):
 			continue
 		}
 		out = append(out, a)
@@ -349,6 +384,9 @@ func (h *host) account(r *policy.AccountRule) outcome {
 	}
 	if r.Unique != "" {
 		return h.unique(r.Unique, t.list)
+	}
+	if r.Select != nil && len(r.Select.Password) > 0 && t.shadowErr != nil {
+		return failed(t.shadowErr) // the states come from /etc/shadow
 	}
 	sel := h.selectAccounts(r.Select, t.list)
 	names := make([]string, len(sel))

@@ -386,6 +386,8 @@ type AccountSelect struct {
 	UIDMax *int  `yaml:"uid_max" json:"uid_max,omitempty"`
 	Login  *bool `yaml:"login" json:"login,omitempty"`
 	System *bool `yaml:"system" json:"system,omitempty"`
+	// Password selects by the state of the password (PasswordStates).
+	Password Names `yaml:"password" json:"password,omitempty"`
 }
 
 // AccountExpect is what the selected accounts must be.

@@ -550,6 +550,11 @@ func (v *validator) account(p string, a *AccountRule) {
 		if s.UIDMin != nil && s.UIDMax != nil && *s.UIDMin > *s.UIDMax {
 			v.add(p+".select", "uid_min is above uid_max")
 		}
+		for _, st := range s.Password {
+			if !slices.Contains(PasswordStates, st) {
+				v.add(p+".select.password", "%q: a password is %s", st, strings.Join(PasswordStates, ", "))
+			}
+		}
 	}
 	switch {
 	case a.Expect != nil && a.Field != "":
