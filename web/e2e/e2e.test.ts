@@ -1,7 +1,8 @@
 // The console scenario against a real center: VIGIL_E2E_URL (https://...)
 // and VIGIL_E2E_TOKEN (an admin API token). Optional: VIGIL_E2E_AGENTS
 // ("host-or-id=status,..."), VIGIL_E2E_REQUIRE_ALERT=1,
-// VIGIL_E2E_REQUIRE_PROCESSES=1, VIGIL_SCREENSHOTS=DIR.
+// VIGIL_E2E_REQUIRE_PROCESSES=1, VIGIL_E2E_REQUIRE_COMPLIANCE=1,
+// VIGIL_SCREENSHOTS=DIR.
 import { readdirSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { AgentStatus } from '../src/api/types';
@@ -46,6 +47,7 @@ describe('console against a real center', () => {
       agents: expectedAgents(process.env.VIGIL_E2E_AGENTS),
       requireNewAlert: process.env.VIGIL_E2E_REQUIRE_ALERT === '1',
       requireProcesses: process.env.VIGIL_E2E_REQUIRE_PROCESSES === '1',
+      requireCompliance: process.env.VIGIL_E2E_REQUIRE_COMPLIANCE === '1',
       shotsDir: shots.dir,
       shotsAlways: shots.always,
       log: (m) => console.log(m),

@@ -4,7 +4,9 @@
 // and processes; the inventory is searched with its search language;
 // detection has incidents with their timelines, rules, imports, exceptions
 // and the ATT&CK coverage; risk has findings, patches, weak passwords, word
-// lists and the vulnerability database with its import and sync jobs),
+// lists and the vulnerability database with its import and sync jobs;
+// compliance has results with their evidence, scores and drift, the policy
+// catalogue with uploads and assignments, exceptions and the report),
 // events paged in ingest order as the center does, and the built app served
 // with the same headers as the center. Every API request is recorded so
 // that tests can check what the console sent, and tests may add events as
@@ -18,6 +20,7 @@ import { createServer } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAdmin } from './fake-admin.mjs';
+import { createCompliance } from './fake-compliance.mjs';
 import { createDetection } from './fake-detect.mjs';
 import { createInventory } from './fake-inventory.mjs';
 import { createRisk } from './fake-risk.mjs';
@@ -70,11 +73,12 @@ function isJSON(req) {
 /** The least role of each command the fake agents answer. */
 const commandRoles = { ping: 'analyst', status: 'analyst', collect: 'responder', processes: 'analyst' };
 
-/** commandOutput is what a fake agent answers. */
-function commandOutput(command, args, a, now) {
+/** commandOutput is what a fake agent answers; collect of the compliance baseline evaluates the host's policies again. */
+function commandOutput(command, args, a, now, compliance) {
   if (command === 'ping') return { pong: true, agent_version: a.agent_version };
   if (command === 'status') return { status: 'running', plugins: 4 };
   if (command === 'processes') return { taken_at: new Date().toISOString(), mechanism: 'ebpf', processes: makeProcesses(now, a.id) };
+  if (command === 'collect' && args.name === 'compliance/baseline') return compliance.collect(a.id);
   return { collector: args.name, events: 1 };
 }
 
@@ -123,6 +127,7 @@ export async function startFakeServer(opts = {}) {
   const alerts = detection.alerts;
   const inventory = createInventory({ now, agents });
   const risk = createRisk({ now, agents, record: admin.record });
+  const compliance = createCompliance({ now, agents, record: admin.record });
   /** @type {{method: string, path: string, query: Record<string, string[]>, body: unknown}[]} */
   const requests = [];
   let agentListings = 0;
@@ -173,11 +178,15 @@ export async function startFakeServer(opts = {}) {
     if (req.method === 'GET' && path === '/me') return send(res, 200, { name: who.name, role: who.role, kind: who.kind });
     if (admin.handle(req, res, { path, query, body, who })) {
       // Deleting an agent deletes its inventory and history.
-      if (req.method === 'DELETE' && res.statusCode < 300 && (m = path.match(/^\/agents\/([^/]+)$/))) inventory.forget(decodeURIComponent(m[1]));
+      if (req.method === 'DELETE' && res.statusCode < 300 && (m = path.match(/^\/agents\/([^/]+)$/))) {
+        inventory.forget(decodeURIComponent(m[1]));
+        compliance.forget(decodeURIComponent(m[1]));
+      }
       return;
     }
     if (inventory.handle(req, res, { path, query })) return;
     if (risk.handle(req, res, { path, query, raw, who })) return;
+    if (compliance.handle(req, res, { path, query, raw, body, who })) return;
     if (req.method === 'GET' && path === '/agents') {
       agentListings++;
       const live = agents.find((a) => a.id === liveAgent.id);
@@ -222,7 +231,7 @@ export async function startFakeServer(opts = {}) {
       const results = [...targets].map((id) => {
         const a = agents.find((x) => x.id === id);
         if (!a || a.status !== 'online') return { agent_id: id, hostname: a?.hostname, ok: false, error: 'agent offline', duration_ms: 0 };
-        return { agent_id: id, hostname: a.hostname, ok: true, output: commandOutput(name, body.args ?? {}, a, now), duration_ms: 14 };
+        return { agent_id: id, hostname: a.hostname, ok: true, output: commandOutput(name, body.args ?? {}, a, now, compliance), duration_ms: 14 };
       });
       const ok = results.filter((r) => r.ok).length;
       admin.record(who, `command.${name}`, `agents=${[...targets].join(',')}`, 'ok', { agents: results.length, ok, failed: results.length - ok, timeout: body.timeout || '10s' });
@@ -344,6 +353,7 @@ export async function startFakeServer(opts = {}) {
     inventory: inventory.state,
     detection: detection.state,
     risk: risk.state,
+    compliance: compliance.state,
     /** addEvent stores an event as if an agent had just sent it. */
     addEvent: (doc) => events.unshift({ seq: (events[0]?.seq ?? 0) + 1, doc }),
     close: () => new Promise((ok) => server.close(() => ok(undefined))),

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { AgentStatus } from '../src/api/types';
 import { adminSteps } from './scenarioAdmin';
+import { complianceSteps } from './scenarioCompliance';
 import { detectSteps } from './scenarioDetect';
 import { riskSteps } from './scenarioRisk';
 import { fleetCleanup, fleetSteps } from './scenarioFleet';
@@ -37,6 +38,9 @@ export interface ScenarioOptions {
   /** Fail when the online agent keeps no process table (a process sensor
    * runs where the agent is root). */
   requireProcesses?: boolean;
+  /** Fail when the online agent has no compliance results, its run now
+   * fails or its report does not come (a policy is assigned to it). */
+  requireCompliance?: boolean;
   log?: (msg: string) => void;
 }
 
@@ -330,6 +334,8 @@ export async function runScenario(page: Page, opts: ScenarioOptions): Promise<vo
   await detectSteps(ctx);
 
   await riskSteps(ctx, fleet.agentId);
+
+  await complianceSteps(ctx, fleet.agentId, !!opts.requireCompliance);
 
   await step('expired session returns to sign-in', async () => {
     await page.evaluate(() =>

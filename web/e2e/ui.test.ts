@@ -12,6 +12,7 @@ import { apiRequest, until } from './steps';
 import { screenshotDir } from './shots';
 import { alertWalk, exceptionWalk, incidentWalk, matrixWalk, rulesWalk, viewerWalk } from './uiDetect';
 import { inventoryWalk } from './uiInventory';
+import { complianceViewerWalk, complianceWalk } from './uiCompliance';
 import { riskViewerWalk, riskWalk } from './uiRisk';
 
 const distIndex = new URL('../../internal/center/console/dist/index.html', import.meta.url);
@@ -45,6 +46,7 @@ describe('console against the fake API', () => {
       requireNewAlert: true,
       requireMoreEvents: true,
       requireMoreAudit: true,
+      requireCompliance: true,
       eventFilter: { category: 'process', q: 'sh' },
       shotsDir: shots.dir,
       shotsAlways: shots.always,
@@ -366,6 +368,18 @@ describe('console against the fake API', () => {
 
   it('keeps a viewer to reading risk', async () => {
     await walk('risk-viewer', (page) => riskViewerWalk(page, server, fakeViewerToken));
+  });
+
+  it('walks compliance: overview, a policy and a check, the catalogue, a host with a run, an exception and its report', async () => {
+    await walk('compliance-en', (page) => complianceWalk(page, server, fakeToken, shots, 'en'));
+  });
+
+  it('walks compliance in Chinese', async () => {
+    await walk('compliance-zh', (page) => complianceWalk(page, server, fakeToken, shots, 'zh'));
+  });
+
+  it('keeps a viewer to reading compliance', async () => {
+    await walk('compliance-viewer', (page) => complianceViewerWalk(page, server, fakeViewerToken));
   });
 
   it('starts in Chinese for a Chinese browser', async () => {

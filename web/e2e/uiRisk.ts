@@ -395,7 +395,7 @@ export async function riskViewerWalk(page: Page, server: Server, token: string):
   await signIn(page, { token });
   await page.goto(`${server.url}/risk`);
   await page.locator('[data-testid=risk-hosts]').waitFor();
-  expect(await page.locator('[data-testid=risk-nav] a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))).toEqual(['/risk', '/vulns', '/patches', '/weak-passwords', '/vulndb']);
+  expect(await page.locator('[data-testid=risk-nav] a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))).toEqual(['/risk', '/vulns', '/patches', '/weak-passwords', '/compliance', '/vulndb']);
   // Word lists are the admins': no tab, and the page says the role it needs.
   await page.goto(`${server.url}/weak-passwords`);
   await page.locator('[data-testid=weak-table]').waitFor();

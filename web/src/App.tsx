@@ -16,6 +16,8 @@ import { RulePage } from './pages/RulePage';
 import { RulesPage } from './pages/RulesPage';
 import { ApiTokensPage } from './pages/ApiTokensPage';
 import { AuditPage } from './pages/AuditPage';
+import { CompliancePage } from './pages/CompliancePage';
+import { CompliancePolicyPage } from './pages/CompliancePolicyPage';
 import { EventsPage } from './pages/EventsPage';
 import { InventoryPage } from './pages/InventoryPage';
 import { JoinTokensPage } from './pages/JoinTokensPage';
@@ -98,6 +100,7 @@ export function App() {
   const incidentId = match('/incidents/:id', path)?.id;
   const ruleId = path === '/rules/problems' ? undefined : match('/rules/:id', path)?.id;
   const vulnId = match('/vulns/cves/:id', path)?.id;
+  const compliancePolicy = match('/compliance/policies/:id', path)?.id;
   if (path === '/login' || !session) {
     title = t('login.title');
   } else if (path === '/agents' || agent) {
@@ -142,6 +145,12 @@ export function App() {
   } else if (path === '/weak-passwords' || path === '/weak-passwords/wordlists') {
     page = <WeakPasswordsPage view={path === '/weak-passwords/wordlists' ? 'wordlists' : 'findings'} />;
     title = t('nav.weak');
+  } else if (path === '/compliance' || path === '/compliance/policies' || path === '/compliance/exceptions') {
+    page = <CompliancePage view={path === '/compliance' ? 'overview' : path === '/compliance/policies' ? 'policies' : 'exceptions'} />;
+    title = t('nav.compliance');
+  } else if (compliancePolicy) {
+    page = <CompliancePolicyPage key={compliancePolicy} id={compliancePolicy} />;
+    title = t('cpol.title');
   } else if (path === '/vulndb') {
     page = <VulnDBPage />;
     title = t('nav.vulndb');

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { JoinToken } from '../src/api/types';
 import { adminEn } from '../src/i18n/adminMessages';
+import { complianceEn } from '../src/i18n/complianceMessages';
 import { fleetEn } from '../src/i18n/fleetMessages';
 import { hostEn } from '../src/i18n/hostMessages';
 import { en } from '../src/i18n/messages';
@@ -98,7 +99,7 @@ describe('audit', () => {
 
 describe('dictionary parts', () => {
   it('do not define the same key twice', () => {
-    const parts: Record<string, string>[] = [fleetEn, adminEn, hostEn, riskEn];
+    const parts: Record<string, string>[] = [fleetEn, adminEn, hostEn, riskEn, complianceEn];
     const base = Object.keys(en).filter((k) => parts.every((p) => !(k in p)));
     const total = base.length + parts.reduce((n, p) => n + Object.keys(p).length, 0);
     expect(total).toBe(Object.keys(en).length);

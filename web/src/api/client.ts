@@ -73,8 +73,53 @@ export async function requestText(method: string, path: string, opts: RequestOpt
   return (await call(method, path, opts, 'text/yaml, text/plain, */*')).text;
 }
 
+/** A file the center answered: its body, the name it gives it (Content-Disposition) and its type. */
+export interface FileAnswer {
+  blob: Blob;
+  filename: string;
+  type: string;
+}
+
+/** requestFile calls the API for a file (a report to download or print), with the session's token like every call. */
+export async function requestFile(path: string, opts: RequestOptions = {}): Promise<FileAnswer> {
+  const res = await send('GET', path, opts, '*/*');
+  const blob = await res.blob();
+  return { blob, filename: dispositionFilename(res.headers.get('Content-Disposition')), type: res.headers.get('Content-Type') ?? blob.type };
+}
+
+/**
+ * dispositionFilename reads the file name of a Content-Disposition header
+ * (filename*=UTF-8''... before filename="..."), keeping its last path
+ * part only; '' when there is none.
+ */
+export function dispositionFilename(header: string | null | undefined): string {
+  if (!header) return '';
+  let name = '';
+  const star = /filename\*\s*=\s*([^;]+)/i.exec(header);
+  if (star) {
+    const v = star[1]!.trim().replace(/^"(.*)"$/, '$1');
+    const m = /^[\w!#$&+.^`|~-]*'[^']*'(.*)$/.exec(v);
+    try {
+      name = decodeURIComponent(m ? m[1]! : v);
+    } catch {
+      name = '';
+    }
+  }
+  if (!name) {
+    const plain = /filename\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^;\s]+))/i.exec(header);
+    if (plain) name = plain[1] !== undefined ? plain[1].replace(/\\(.)/g, '$1') : plain[2]!;
+  }
+  return name.split(/[\\/]/).pop()!.trim();
+}
+
 /** call sends one request and returns the status and body of a successful answer. */
 async function call(method: string, path: string, opts: RequestOptions, accept: string): Promise<{ status: number; text: string }> {
+  const res = await send(method, path, opts, accept);
+  return { status: res.status, text: await res.text() };
+}
+
+/** send sends one request and returns a successful answer, its body unread; a failure is thrown as ApiError. */
+async function send(method: string, path: string, opts: RequestOptions, accept: string): Promise<Response> {
   const headers: Record<string, string> = { Accept: accept };
   const token = opts.token ?? getSession()?.token;
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -90,13 +135,12 @@ async function call(method: string, path: string, opts: RequestOptions, accept: 
     if (err instanceof DOMException && err.name === 'AbortError') throw err;
     throw new ApiError(0, 'network', err instanceof Error ? err.message : String(err));
   }
-  const text = await res.text();
   if (!res.ok) {
-    const apiErr = decodeError(res.status, res.statusText, text);
+    const apiErr = decodeError(res.status, res.statusText, await res.text());
     if (res.status === 401 && !opts.noAuthRedirect) endSession();
     throw apiErr;
   }
-  return { status: res.status, text };
+  return res;
 }
 
 /** endSession forgets the session and tells the listeners (a 401). */

@@ -785,3 +785,202 @@ export interface VulnDBStatus {
   };
   jobs: VulnJob[] | null;
 }
+
+// ---- compliance: baselines, results, scores, the policy catalogue, exceptions ----
+
+/** A check's result on a host: pass, fail, error (could not be evaluated), not_applicable, or excepted (a failure an exception accepts). */
+export type ComplianceStatus = 'pass' | 'fail' | 'error' | 'not_applicable' | 'excepted';
+/** The statuses, the ones that need attention first. */
+export const complianceStatuses: ComplianceStatus[] = ['fail', 'error', 'excepted', 'pass', 'not_applicable'];
+
+/** A text of a policy in both languages. */
+export interface LocalText {
+  en: string;
+  zh: string;
+}
+
+/** Checks counted by status. */
+export interface ComplianceCounts {
+  pass: number;
+  fail: number;
+  error: number;
+  not_applicable: number;
+  excepted: number;
+  total: number;
+}
+
+/** What a result shows of its check: texts and references (compliance.CheckInfo). */
+export interface CheckInfo {
+  title: LocalText;
+  description?: LocalText;
+  rationale: LocalText;
+  remediation: LocalText;
+  /** low, medium, high or critical ("" for a Wazuh SCA check). */
+  severity: string;
+  profiles?: string[] | null;
+  /** Ids per framework: cis (CIS numbers), mlps (GB/T 22239-2019 clauses), nist_800_53, url ... */
+  references?: Record<string, string[] | null> | null;
+}
+
+/** One rule's result as the agent reported it: the evidence of a result. */
+export interface RuleEvidence {
+  index: number;
+  /** The rule's type: file, content, config, command, sysctl, package ... */
+  type: string;
+  /** holds, fails or error (after the rule's not). */
+  result: string;
+  not?: boolean;
+  /** A rule of the check's applies_if (or the policy's requirements). */
+  applies_if?: boolean;
+  error?: string;
+  /** Lines such as "/etc/ssh/sshd_config:33: PermitRootLogin yes" or "sshd -T:2: permitrootlogin no". */
+  evidence?: string[];
+}
+
+/** An exception that accepts a check's failure for a reason until it expires. */
+export interface ComplianceException {
+  id: string;
+  policy_id: string;
+  /** "" for every check of the policy. */
+  check_id: string;
+  /** "" for every host. */
+  agent_id: string;
+  reason: string;
+  /** Absent: never expires. */
+  expires_at?: string;
+  author: string;
+  created_at: string;
+}
+
+/** One check's result on one host (GET /compliance). */
+export interface ComplianceResult {
+  agent_id: string;
+  hostname?: string;
+  policy_id: string;
+  policy_version: string;
+  check_id: string;
+  status: ComplianceStatus | string;
+  severity?: string;
+  /** Why a check is error, not_applicable or excepted. */
+  reason?: string;
+  /** The rule results that decided, as the agent sent them. */
+  evidence?: unknown;
+  exception?: ComplianceException;
+  check?: CheckInfo;
+  first_seen: string;
+  updated_at: string;
+}
+
+/** A host's standing on one policy (GET /compliance/hosts/{id}, /compliance/summaries). */
+export interface ComplianceSummary {
+  agent_id: string;
+  hostname?: string;
+  policy_id: string;
+  policy_version?: string;
+  /** false when the policy's requirements do not hold on the host (another system). */
+  applicable: boolean;
+  counts: ComplianceCounts;
+  /** passed / (passed + failed) in percent; null with neither. */
+  score: number | null;
+  updated_at: string;
+}
+
+/** The standing of a group of hosts on a policy (GET /compliance/groups). */
+export interface ComplianceGroup {
+  /** The label grouped by ("" for the whole fleet). */
+  label: string;
+  /** The label's value ("" for the hosts without it). */
+  value: string;
+  policy_id: string;
+  /** Hosts of the group the policy applies to. */
+  hosts: number;
+  counts: ComplianceCounts;
+  score: number | null;
+}
+
+/** One check's standing across the fleet (GET /compliance/checks). */
+export interface CheckStanding {
+  policy_id: string;
+  check_id: string;
+  severity?: string;
+  check?: CheckInfo;
+  /** Hosts counted by the check's status on them. */
+  hosts: ComplianceCounts;
+}
+
+/** A change of a check's status on a host (GET /compliance/drift). */
+export interface ComplianceDrift {
+  agent_id: string;
+  hostname?: string;
+  policy_id: string;
+  check_id: string;
+  severity?: string;
+  check?: CheckInfo;
+  /** The status before ("" when first seen) and after. */
+  before: string;
+  after: string;
+  /** It passed and now fails or errs. */
+  regressed: boolean;
+  changed_at: string;
+}
+
+/** A host's score for a policy on a day (GET /compliance/scores). */
+export interface ComplianceScore {
+  agent_id: string;
+  policy_id: string;
+  at: string;
+  passed: number;
+  failed: number;
+  errors: number;
+  excepted: number;
+  not_applicable: number;
+  score: number;
+}
+
+/** Which hosts evaluate a policy and how often. */
+export interface ComplianceAssignment {
+  policy_id: string;
+  /** Labels a host must all have; empty for every host. */
+  selector: Record<string, string> | null;
+  /** How often, in seconds (0: daily, the collector's default). */
+  interval_seconds: number;
+  disabled: boolean;
+  author: string;
+  updated_at: string;
+}
+
+/** A policy of the catalogue, without its checks (GET /compliance/policies). */
+export interface CompliancePolicy {
+  id: string;
+  version: string;
+  name: LocalText;
+  description: LocalText;
+  checks: number;
+  /** Built into Vigil; else uploaded by an operator. */
+  shipped: boolean;
+  /** vigil or wazuh-sca. */
+  format: string;
+  digest: string;
+  author?: string;
+  /** The checks of a Wazuh SCA file that could not be translated, as file:line: reason. */
+  skipped?: string[] | null;
+  assignment?: ComplianceAssignment;
+}
+
+/** A check of a policy as GET /compliance/policies/{id} lists it. */
+export interface PolicyCheck {
+  id: string;
+  title: LocalText;
+  description?: LocalText;
+  rationale: LocalText;
+  remediation: LocalText;
+  severity: string;
+  profiles?: string[] | null;
+  references?: Record<string, string[] | null> | null;
+}
+
+/** GET /compliance/policies/{id}: the policy with its checks. */
+export interface CompliancePolicyDetail extends CompliancePolicy {
+  requirements?: unknown;
+  items: PolicyCheck[] | null;
+}

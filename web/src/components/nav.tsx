@@ -78,7 +78,7 @@ export const detectNav: NavEntry[] = [
   },
 ];
 
-/** Risk: the fleet's vulnerabilities, their patches, weak passwords and the vulnerability database. */
+/** Risk: the fleet's vulnerabilities, their patches, weak passwords, compliance baselines and the vulnerability database. */
 export const riskNav: NavEntry[] = [
   {
     to: '/risk',
@@ -99,6 +99,11 @@ export const riskNav: NavEntry[] = [
     to: '/weak-passwords',
     key: 'nav.weak',
     icon: icon(<rect key="a" x="4.5" y="10.5" width="15" height="10" rx="1.5" />, <path key="b" d="M8 10.5V7.5a4 4 0 0 1 8 0v3M12 14.5v2.5" />),
+  },
+  {
+    to: '/compliance',
+    key: 'nav.compliance',
+    icon: icon(<rect key="a" x="5" y="3.5" width="14" height="17" rx="1.5" />, <path key="b" d="m8.5 9 1.5 1.5L13 7.5M8.5 15l1.5 1.5 3-3" />, <path key="c" d="M15 10h1.5M15 16h1.5" />),
   },
   {
     to: '/vulndb',

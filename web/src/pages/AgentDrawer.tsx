@@ -1,6 +1,7 @@
 // One agent: an overview (facts, commands, plugins and stats from its last
 // state, its status history), its live process tree, its recent events and
-// its inventory and its vulnerabilities, each on a tab. Refreshes while open.
+// its inventory, its vulnerabilities and its compliance, each on a tab.
+// Refreshes while open.
 import { agentHistory, getAgent } from '../api/endpoints';
 import { StatusBadge } from '../components/badges';
 import { Drawer, Facts, Section } from '../components/Drawer';
@@ -12,6 +13,7 @@ import { useLoad } from '../lib/hooks';
 import { normalizeLastState } from '../lib/lastState';
 import { formatLabels } from '../lib/labels';
 import { formatTime } from '../lib/time';
+import { AgentComplianceTab } from './AgentComplianceTab';
 import { AgentInventoryTab } from './AgentInventoryTab';
 import { AgentRiskTab } from './AgentRiskTab';
 import { AgentDeleteSection, AgentLabelsSection, AgentPolicySection } from './AgentSections';
@@ -27,7 +29,7 @@ function mono(v: string | undefined) {
 }
 
 /** The drawer's tabs; overview is the default (no tab in the URL). */
-export const agentTabs = ['overview', 'processes', 'events', 'inventory', 'vulns'] as const;
+export const agentTabs = ['overview', 'processes', 'events', 'inventory', 'vulns', 'compliance'] as const;
 export type AgentTab = (typeof agentTabs)[number];
 
 /** agentTab reads the tab named in the URL, overview for anything else. */
@@ -67,6 +69,7 @@ export function AgentDrawer({ id, tab, onTab, onClose, onDeleted }: Props) {
             { key: 'events', label: t('agent.tab.events') },
             { key: 'inventory', label: t('agent.tab.inventory') },
             { key: 'vulns', label: t('agent.tab.vulns') },
+            { key: 'compliance', label: t('agent.tab.compliance') },
           ]}
         />
       }
@@ -84,6 +87,7 @@ export function AgentDrawer({ id, tab, onTab, onClose, onDeleted }: Props) {
       {tab === 'events' && <HostEventsTab key={id} agentId={id} />}
       {tab === 'inventory' && <AgentInventoryTab key={id} agentId={id} />}
       {tab === 'vulns' && <AgentRiskTab key={id} agentId={id} />}
+      {tab === 'compliance' && <AgentComplianceTab key={id} agentId={id} />}
       {tab === 'overview' && (
         <>
         <ErrorBanner error={agent.error} onRetry={agent.refresh} />
