@@ -81,6 +81,27 @@ func TestConsoleAndCLI(t *testing.T) {
 		}
 	})
 
+	// The online host evaluates a small policy, so that the console's
+	// compliance pages show real results and run it again.
+	consolePolicy := strings.ReplaceAll(driftPolicy("/etc/passwd"), "e2e_drift", "e2e_console")
+	consolePolicy = strings.Replace(consolePolicy, `mode_max: "0600"`, `mode_max: "0644"`, 1)
+	if code := c.api("PUT", "/compliance/policies/e2e_console", []byte(consolePolicy), nil); code != 201 {
+		t.Fatalf("upload e2e_console: %d", code)
+	}
+	if code := c.api("PUT", "/compliance/policies/e2e_console/assignment", map[string]any{
+		"selector": map[string]string{"env": "e2e"}}, nil); code != 200 {
+		t.Fatalf("assign e2e_console: %d", code)
+	}
+	waitFor(t, 60*time.Second, "compliance results of the online host", func() bool {
+		// The collector is switched on with the agent's next policy: until
+		// then the run is refused.
+		c.api("POST", "/agents/commands", map[string]any{"command": "collect", "args": map[string]string{"name": "compliance/baseline"},
+			"agent_ids": []string{onlineID}, "timeout": "60s"}, nil)
+		var sums struct{ Items []map[string]any }
+		c.api("GET", "/compliance/hosts/"+onlineID, nil, &sums)
+		return len(sums.Items) == 1
+	})
+
 	t.Run("console", func(t *testing.T) {
 		chromium := os.Getenv("VIGIL_CHROMIUM")
 		if chromium == "" {
@@ -100,6 +121,7 @@ func TestConsoleAndCLI(t *testing.T) {
 			"VIGIL_E2E_TOKEN="+c.token,
 			"VIGIL_E2E_AGENTS="+onlineID+"=online,"+lostID+"=lost",
 			"VIGIL_E2E_REQUIRE_ALERT=1",
+			"VIGIL_E2E_REQUIRE_COMPLIANCE=1",
 		)
 		if os.Geteuid() == 0 {
 			// As root the agents run a process sensor: the console
