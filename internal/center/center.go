@@ -125,22 +125,23 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 		return nil, fmt.Errorf("policy bucket: %w", err)
 	}
 
-	// Notifications of new alerts, from detection and from agent health.
-	var notifier *notify.Dispatcher
+	// Notifications of new alerts, from detection and from agent health:
+	// the channels of the file and those managed through the API.
+	var notifyFile notify.Config
 	if cfg.NotifyConfig != "" {
-		ncfg, err := notify.LoadFile(cfg.NotifyConfig)
-		if err != nil {
+		if notifyFile, err = notify.LoadFile(cfg.NotifyConfig); err != nil {
 			return nil, fmt.Errorf("notifications: %w", err)
 		}
-		if notifier, err = notify.NewDispatcher(ncfg, log.With("part", "notify")); err != nil {
-			return nil, fmt.Errorf("notifications: %w", err)
-		}
-		c.goRun("notify", notifier.Run, runCtx)
 	}
-	var onAlert func(store.Alert)
-	if notifier != nil {
-		onAlert = notifier.NotifyAlert
+	notifier, err := notify.NewService(ctx, notify.ServiceConfig{
+		File: notifyFile, FileName: cfg.NotifyConfig, Store: c.store.NotifyChannels(),
+		KeyFile: filepath.Join(cfg.DataDir, notify.KeyFileName), Logger: log.With("part", "notify"),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("notifications: %w", err)
 	}
+	c.goRun("notify", notifier.Run, runCtx)
+	onAlert := notifier.NotifyAlert
 
 	complianceSvc, err := compliance.New(ctx, compliance.Config{Store: c.store, Logger: log.With("part", "compliance")})
 	if err != nil {
@@ -180,13 +181,10 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 	if err != nil {
 		return nil, err
 	}
-	dcfg := detect.Config{
-		JS: js, Store: c.store, Rules: rulesMgr, IncidentWindow: cfg.IncidentWindow, Logger: log.With("part", "detect"),
-	}
-	if notifier != nil {
-		dcfg.Notifier = notifier
-	}
-	detectSvc := detect.New(dcfg)
+	detectSvc := detect.New(detect.Config{
+		JS: js, Store: c.store, Rules: rulesMgr, Notifier: notifier, IncidentWindow: cfg.IncidentWindow,
+		Logger: log.With("part", "detect"),
+	})
 
 	c.goRun("health", func(ctx context.Context) error { return healthSvc.Run(ctx) }, runCtx)
 	c.goRun("detect", detectSvc.Run, runCtx)
@@ -227,6 +225,7 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 		Detection:  detectSvc,
 		Vulns:      vulnSvc,
 		Compliance: complianceSvc,
+		Notify:     notifier,
 		Logger:     log.With("part", "api"),
 	})
 

@@ -13,7 +13,8 @@ import (
 // DefaultConfig, then VIGIL_* environment variables (ApplyEnv), then flags.
 type Config struct {
 	// DataDir holds the CA and certificates (tls/), the bus keys and
-	// JetStream store (nats/), the SQLite database and admin.token.
+	// JetStream store (nats/), the SQLite database, admin.token and
+	// notify.key (the key sealing the secrets of notification channels).
 	DataDir string
 	// HTTPAddr is where the HTTPS API and console listen.
 	HTTPAddr string

@@ -1,11 +1,12 @@
 // Package cli is vigil, the operator's command line for the center's REST
 // API: join tokens, agents, commands, agent policies, alerts, incidents,
 // detection rules, exceptions, events, users, API tokens and the audit
-// log, vulnerabilities, weak passwords and the vulnerability database.
-// New builds the command tree from the packages below it (agentcmd,
-// alertcmd, incidentcmd, rulecmd, exceptioncmd, eventcmd, assetcmd,
-// vulncmd, vulndbcmd, compliancecmd, admincmd, sharing clikit); Run executes it and
-// turns errors into a message on stderr and an exit status.
+// log, vulnerabilities, weak passwords, the vulnerability database,
+// compliance and notification channels. New builds the command tree from
+// the packages below it (agentcmd, alertcmd, incidentcmd, rulecmd,
+// exceptioncmd, eventcmd, assetcmd, vulncmd, vulndbcmd, compliancecmd,
+// notifycmd, admincmd, sharing clikit); Run executes it and turns errors
+// into a message on stderr and an exit status.
 package cli
 
 import (
@@ -24,6 +25,7 @@ import (
 	"github.com/vigilsec/vigil/internal/cli/eventcmd"
 	"github.com/vigilsec/vigil/internal/cli/exceptioncmd"
 	"github.com/vigilsec/vigil/internal/cli/incidentcmd"
+	"github.com/vigilsec/vigil/internal/cli/notifycmd"
 	"github.com/vigilsec/vigil/internal/cli/policycmd"
 	"github.com/vigilsec/vigil/internal/cli/rulecmd"
 	"github.com/vigilsec/vigil/internal/cli/vulncmd"
@@ -90,6 +92,7 @@ VIGIL_SERVER, VIGIL_TOKEN and VIGIL_CA, or from --server, --token and --ca.`,
 	root.AddCommand(vulndbcmd.Command(a))
 	root.AddCommand(policycmd.Command(a))
 	root.AddCommand(compliancecmd.Command(a))
+	root.AddCommand(notifycmd.Command(a))
 	root.AddCommand(admincmd.Commands(a)...)
 	root.AddCommand(whoamiCmd(a), versionCmd(a))
 	return clikit.Group(root), a

@@ -45,6 +45,7 @@ type Store interface {
 	State() StateStore
 	Vulns() VulnStore
 	Compliance() ComplianceStore
+	NotifyChannels() NotifyChannelStore
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	Close() error

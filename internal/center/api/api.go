@@ -1,10 +1,10 @@
 // Package api is the center's REST API under /api/v1: agents, commands,
 // agent policies, events, alerts, incidents, detection rules, rule files,
-// exceptions, join tokens, API tokens, users and the audit log, plus
-// /healthz, /metrics and the console at /. It authenticates every call
-// (package auth), checks the caller's role per route, writes every
-// state-changing or refused call to the audit log and depends on the
-// other services only through the small interfaces below.
+// exceptions, notification channels, join tokens, API tokens, users and
+// the audit log, plus /healthz, /metrics and the console at /. It
+// authenticates every call (package auth), checks the caller's role per
+// route, writes every state-changing or refused call to the audit log and
+// depends on the other services only through the small interfaces below.
 package api
 
 import (
@@ -70,7 +70,10 @@ type Config struct {
 	// then its routes answer 503 (score history and exceptions are still
 	// read from the store).
 	Compliance *compliance.Service
-	Logger     *slog.Logger
+	// Notify is the notification service; nil when notifications are
+	// off, and then the routes of notification channels answer 503.
+	Notify NotifyChannels
+	Logger *slog.Logger
 	// Now is the clock (nil for time.Now).
 	Now func() time.Time
 }

@@ -128,6 +128,12 @@ func routeTable() []route {
 		{"PUT", v + "/exceptions/{id}", store.RoleAnalyst, "exception.update", (*server).updateException},
 		{"DELETE", v + "/exceptions/{id}", store.RoleAnalyst, "exception.delete", (*server).deleteException},
 
+		{"GET", v + "/notify/channels", store.RoleViewer, "notify.channel.list", (*server).listNotifyChannels},
+		{"GET", v + "/notify/channels/{name}", store.RoleViewer, "notify.channel.get", (*server).getNotifyChannel},
+		{"PUT", v + "/notify/channels/{name}", store.RoleAdmin, "notify.channel.put", (*server).putNotifyChannel},
+		{"DELETE", v + "/notify/channels/{name}", store.RoleAdmin, "notify.channel.delete", (*server).deleteNotifyChannel},
+		{"POST", v + "/notify/channels/{name}/test", store.RoleAdmin, "notify.channel.test", (*server).testNotifyChannel},
+
 		{"GET", v + "/tokens", store.RoleAdmin, "token.list", (*server).listJoinTokens},
 		{"POST", v + "/tokens", store.RoleAdmin, "token.create", (*server).createJoinToken},
 		{"DELETE", v + "/tokens/{id}", store.RoleAdmin, "token.delete", (*server).deleteJoinToken},

@@ -304,9 +304,9 @@ func (c ChannelConfig) secrets() []string {
 	return out
 }
 
-// Redacted returns a copy of c fit to show (API answers, logs): secrets
-// read [REDACTED] and URLs lose their credentials. RestoreSecrets undoes
-// it against the stored configuration.
+// Redacted returns a copy of c fit to show in logs and messages: secrets
+// read [REDACTED] and URLs lose their credentials. (The API shows
+// ConfigView instead, which an update takes back.)
 func (c ChannelConfig) Redacted() ChannelConfig {
 	hide := func(s Secret) Secret {
 		if s == "" {
@@ -343,59 +343,6 @@ func (c ChannelConfig) Redacted() ChannelConfig {
 	if f := c.Feishu; f != nil {
 		cp := *f
 		cp.URL, cp.Secret = redactURL(f.URL), hide(f.Secret)
-		c.Feishu = &cp
-	}
-	return c
-}
-
-// RestoreSecrets returns c with every secret or URL that still reads as
-// Redacted shows it replaced by the value in prev, the stored
-// configuration of the same channel. An API can thus show redacted
-// configurations and accept them back unchanged.
-func (c ChannelConfig) RestoreSecrets(prev ChannelConfig) ChannelConfig {
-	keep := func(s *Secret, old Secret) {
-		if *s == redactedMark {
-			*s = old
-		}
-	}
-	keepURL := func(u *string, old string) {
-		if old != "" && *u == redactURL(old) {
-			*u = old
-		}
-	}
-	if w, p := c.Webhook, prev.Webhook; w != nil && p != nil {
-		cp := *w
-		keepURL(&cp.URL, p.URL)
-		keep(&cp.Secret, p.Secret)
-		if w.Headers != nil {
-			cp.Headers = make(map[string]Secret, len(w.Headers))
-			for k, v := range w.Headers {
-				keep(&v, p.Headers[k])
-				cp.Headers[k] = v
-			}
-		}
-		c.Webhook = &cp
-	}
-	if e, p := c.Email, prev.Email; e != nil && p != nil {
-		cp := *e
-		keep(&cp.Password, p.Password)
-		c.Email = &cp
-	}
-	if d, p := c.DingTalk, prev.DingTalk; d != nil && p != nil {
-		cp := *d
-		keepURL(&cp.URL, p.URL)
-		keep(&cp.Secret, p.Secret)
-		c.DingTalk = &cp
-	}
-	if w, p := c.WeCom, prev.WeCom; w != nil && p != nil {
-		cp := *w
-		keepURL(&cp.URL, p.URL)
-		c.WeCom = &cp
-	}
-	if f, p := c.Feishu, prev.Feishu; f != nil && p != nil {
-		cp := *f
-		keepURL(&cp.URL, p.URL)
-		keep(&cp.Secret, p.Secret)
 		c.Feishu = &cp
 	}
 	return c

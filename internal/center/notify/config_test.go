@@ -319,7 +319,7 @@ func TestSecretsNeverFormatted(t *testing.T) {
 	}
 }
 
-func TestRedactedAndRestoreSecrets(t *testing.T) {
+func TestRedacted(t *testing.T) {
 	c, secrets := secretConfig()
 	red := c.Redacted()
 	data, err := json.Marshal(red)
@@ -336,28 +336,25 @@ func TestRedactedAndRestoreSecrets(t *testing.T) {
 	if c.Webhook.Secret != Secret(secrets[0]) {
 		t.Error("Redacted changed its receiver")
 	}
-	// An API answer sent back unchanged restores every secret.
-	back := red.RestoreSecrets(c)
-	if diff := cmp.Diff(c, back); diff != "" {
-		t.Errorf("RestoreSecrets (-want +got):\n%s", diff)
-	}
-	// A changed value is kept.
-	red.Webhook.Secret = "new-secret"
-	if got := red.RestoreSecrets(c).Webhook.Secret; got != "new-secret" {
-		t.Errorf("RestoreSecrets replaced a new secret: %q", got)
-	}
 	for _, typ := range []ChannelType{TypeDingTalk, TypeWeCom, TypeFeishu, TypeEmail} {
 		c := validChannel(typ)
 		switch typ {
 		case TypeDingTalk:
-			c.DingTalk.Secret = "SECx"
+			c.DingTalk.Secret = "SECx-dingtalk"
 		case TypeFeishu:
-			c.Feishu.Secret = "fs"
+			c.Feishu.Secret = "fs-secret-feishu"
 		case TypeEmail:
-			c.Email.Username, c.Email.Password = "u", "pw"
+			c.Email.Username, c.Email.Password = "u", "pw-of-the-mail"
 		}
-		if diff := cmp.Diff(c, c.Redacted().RestoreSecrets(c)); diff != "" {
-			t.Errorf("%s: round trip (-want +got):\n%s", typ, diff)
+		_, sec := SplitSecrets(c)
+		data, err := json.Marshal(c.Redacted())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{sec.Secret, sec.Password} {
+			if s != "" && strings.Contains(string(data), s) {
+				t.Errorf("%s: Redacted shows %q", typ, s)
+			}
 		}
 	}
 }

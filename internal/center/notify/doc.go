@@ -19,4 +19,17 @@
 // The configuration (Config, ChannelConfig) decodes strictly from YAML
 // (LoadFile, ParseYAML) or JSON (ParseJSON, ParseChannelJSON); unknown
 // fields and out-of-range values are errors naming the field.
+//
+// A Service is what the center runs: the Dispatcher with the channels of
+// the configuration file (read-only) and those operators manage through
+// the API, kept in the store (store.NotifyChannelStore) with their
+// write-only fields (URLs, secrets, header values, passwords) sealed by
+// a SecretBox under a key in the center's data folder. A change made
+// through the Service applies at once, one made by another center
+// sharing the database within a poll interval: unchanged channels keep
+// their queues, a changed one hands its waiting notifications to its new
+// configuration, a removed one drops them and counts them. The API sees
+// a channel as a ChannelView, whose ConfigView never shows a write-only
+// field, and updates it with ParseChannelUpdate, where a write-only
+// field left out keeps its stored value.
 package notify

@@ -123,6 +123,13 @@ func annotateLines(err error, root *yaml.Node) {
 	}
 }
 
+// FieldLine returns the line of a field path (webhook.url,
+// filter.techniques[0], channels[1].dingtalk.url) in a YAML tree: the
+// line of the deepest node of the path that exists. Tools that send a
+// YAML file's channel to the API use it to point at the field of a
+// FieldProblem.
+func FieldLine(root *yaml.Node, fieldPath string) int { return lineOf(root, fieldPath) }
+
 // lineOf finds the line of a field path (channels[1].dingtalk.url) in a
 // YAML tree: the deepest node of the path that exists.
 func lineOf(root *yaml.Node, fieldPath string) int {
@@ -189,12 +196,21 @@ func ParseChannelJSON(data []byte) (ChannelConfig, error) {
 	return ch, nil
 }
 
-func decodeJSON(data []byte, v any) error {
+// decodeJSON decodes one JSON document into v, refusing unknown fields.
+func decodeJSON(data []byte, v any) error { return decodeJSONWith(data, v, false) }
+
+// decodeJSONWith decodes one JSON document of at most maxConfigSize
+// bytes into v, refusing unknown fields and data after the document;
+// with numbers, numbers decode as json.Number.
+func decodeJSONWith(data []byte, v any, numbers bool) error {
 	if len(data) > maxConfigSize {
 		return &FieldError{Reason: fmt.Sprintf("%d bytes (at most %d)", len(data), maxConfigSize)}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
+	if numbers {
+		dec.UseNumber()
+	}
 	if err := dec.Decode(v); err != nil {
 		return &FieldError{Reason: "bad JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
 	}

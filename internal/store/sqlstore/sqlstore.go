@@ -90,6 +90,10 @@ func (s *Store) Vulns() store.VulnStore { return vulnStore{s} }
 // assignments and exceptions, and the hosts' score history.
 func (s *Store) Compliance() store.ComplianceStore { return complianceStore{s} }
 
+// NotifyChannels returns the store of the notification channels managed
+// through the API.
+func (s *Store) NotifyChannels() store.NotifyChannelStore { return notifyChannelStore{s} }
+
 // Ping checks that both handles answer.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.w.PingContext(ctx); err != nil {
