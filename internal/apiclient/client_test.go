@@ -15,6 +15,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/vigilsec/vigil/internal/apiclient"
 	"github.com/vigilsec/vigil/internal/apiclient/apiclienttest"
 	"github.com/vigilsec/vigil/internal/store"
@@ -210,14 +212,14 @@ func TestAPIErrors(t *testing.T) {
 
 	_, err := c.Agent(ctx, "42")
 	var ae *apiclient.APIError
-	if !errors.As(err, &ae) || *ae != (apiclient.APIError{Status: 404, Code: "not_found", Message: "agent 42 not found"}) {
+	if !errors.As(err, &ae) || !cmp.Equal(*ae, apiclient.APIError{Status: 404, Code: "not_found", Message: "agent 42 not found"}) {
 		t.Errorf("404: %#v", err)
 	}
 	if err.Error() != "agent 42 not found (404 not_found)" || !apiclient.IsStatus(err, 404) {
 		t.Errorf("404 text %q", err)
 	}
 	_, err = c.Alert(ctx, "1")
-	if !errors.As(err, &ae) || *ae != (apiclient.APIError{Status: 502, Code: "internal", Message: "Bad Gateway: upstream down"}) {
+	if !errors.As(err, &ae) || !cmp.Equal(*ae, apiclient.APIError{Status: 502, Code: "internal", Message: "Bad Gateway: upstream down"}) {
 		t.Errorf("502: %#v", err)
 	}
 	_, err = c.Login(ctx, "alice", "wrong")

@@ -5,16 +5,11 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"gopkg.in/yaml.v3"
 
 	"github.com/vigilsec/vigil/internal/apiclient"
 	"github.com/vigilsec/vigil/internal/apiclient/apiclienttest"
@@ -166,7 +161,7 @@ func TestCompliancePolicyRoutes(t *testing.T) {
 	if err := c.WithToken(env.ViewerToken).DeleteCompliancePolicy(ctx, "cis_rhel9"); !apiclient.IsStatus(err, 403) {
 		t.Errorf("viewer deletes: %v", err)
 	}
-	checkRoutes(t, env, policyRoutes)
+	checkRoutes(t, env, complianceRoutePrefix, policyRoutes)
 }
 
 // policyRoutes are the routes TestCompliancePolicyRoutes calls.
@@ -330,8 +325,11 @@ func TestComplianceResultRoutes(t *testing.T) {
 	if err != nil || len(results.Items) != 1 || results.Items[0].Value.Status != "fail" {
 		t.Errorf("result after the exception's delete: %+v, %v", results, err)
 	}
-	checkRoutes(t, env, append(resultRoutes, policyRoutes[0], policyRoutes[4]))
+	checkRoutes(t, env, complianceRoutePrefix, append(resultRoutes, policyRoutes[0], policyRoutes[4]))
 }
+
+// complianceRoutePrefix is the path of the compliance routes.
+const complianceRoutePrefix = "/api/v1/compliance"
 
 // resultRoutes are the routes TestComplianceResultRoutes calls; the
 // fleet's setup uploads and assigns a policy.
@@ -350,85 +348,8 @@ func TestComplianceRoutesDescribed(t *testing.T) {
 		tested = append(tested, list...)
 	}
 	slices.Sort(tested)
-	if described := complianceRoutes(t); !slices.Equal(described, tested) {
+	if described := describedRoutes(t, complianceRoutePrefix); !slices.Equal(described, tested) {
 		t.Errorf("compliance routes described in api/openapi.yaml:\n %v\ncalled by the tests:\n %v", described, tested)
-	}
-}
-
-// openAPIFile is api/openapi.yaml, from this file's folder.
-func openAPIFile(t *testing.T) string {
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("no caller")
-	}
-	return filepath.Join(filepath.Dir(file), "..", "..", "api", "openapi.yaml")
-}
-
-// complianceRoutes returns "METHOD /path" of every route api/openapi.yaml
-// describes below /api/v1/compliance, sorted.
-func complianceRoutes(t *testing.T) []string {
-	t.Helper()
-	data, err := os.ReadFile(openAPIFile(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc struct {
-		Paths map[string]map[string]any `yaml:"paths"`
-	}
-	if err := yaml.Unmarshal(data, &doc); err != nil {
-		t.Fatalf("openapi.yaml: %v", err)
-	}
-	var out []string
-	for path, ops := range doc.Paths {
-		if path != "/api/v1/compliance" && !strings.HasPrefix(path, "/api/v1/compliance/") {
-			continue
-		}
-		for method := range ops {
-			switch method {
-			case "get", "put", "post", "delete", "patch":
-				out = append(out, strings.ToUpper(method)+" "+path)
-			}
-		}
-	}
-	slices.Sort(out)
-	if len(out) == 0 {
-		t.Fatal("openapi.yaml describes no compliance route")
-	}
-	return out
-}
-
-// routePattern matches the request lines ("GET /api/v1/x/7?q=1") of a
-// route ("GET /api/v1/x/{id}").
-func routePattern(route string) *regexp.Regexp {
-	parts := strings.Split(regexp.QuoteMeta(route), `\{id\}`)
-	return regexp.MustCompile("^" + strings.Join(parts, "[^/?]+") + `(\?.*)?$`)
-}
-
-// checkRoutes fails unless the env served every route of routes, each one
-// described in api/openapi.yaml, and every compliance request it served
-// was one of them.
-func checkRoutes(t *testing.T, env *apiclienttest.Env, routes []string) {
-	t.Helper()
-	described := complianceRoutes(t)
-	used := map[string]bool{}
-	for _, line := range env.Requests() {
-		if !strings.Contains(line, " /api/v1/compliance") {
-			continue
-		}
-		i := slices.IndexFunc(routes, func(r string) bool { return routePattern(r).MatchString(line) })
-		if i < 0 {
-			t.Errorf("request %q is none of the routes %v", line, routes)
-			continue
-		}
-		used[routes[i]] = true
-	}
-	for _, r := range routes {
-		if !slices.Contains(described, r) {
-			t.Errorf("route %s is not described in api/openapi.yaml", r)
-		}
-		if !used[r] {
-			t.Errorf("route %s was not called", r)
-		}
 	}
 }
 

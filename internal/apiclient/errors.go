@@ -20,6 +20,19 @@ type APIError struct {
 	Message string
 	// RetryAfter is set when the center said when to try again (429).
 	RetryAfter time.Duration
+	// Fields lists the invalid fields of the request when the answer
+	// names them (the "fields" of a refused notification channel's 400),
+	// in the center's order; nil otherwise.
+	Fields []FieldProblem
+}
+
+// FieldProblem is one invalid field of a request the center refused:
+// where it is in the request's body (a dotted path with list indexes,
+// e.g. webhook.url or filter.techniques[1]; "" for the body as a whole)
+// and why.
+type FieldProblem struct {
+	Path   string `json:"path"`
+	Reason string `json:"reason"`
 }
 
 // Error reads "agent 42 not found (404 not_found)".

@@ -4,12 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/nats-io/nats.go"
+	"gopkg.in/yaml.v3"
 
 	"github.com/vigilsec/vigil/internal/apiclient"
 	"github.com/vigilsec/vigil/internal/apiclient/apiclienttest"
@@ -311,5 +317,90 @@ func TestHealthz(t *testing.T) {
 	err := c.Healthz(ctx)
 	if !apiclient.IsStatus(err, 503) || err.Error() != "store does not answer (503 unavailable)" {
 		t.Errorf("unhealthy: %v", err)
+	}
+}
+
+// openAPIFile is api/openapi.yaml, from this file's folder.
+func openAPIFile(t *testing.T) string {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		t.Fatal("no caller")
+	}
+	return filepath.Join(filepath.Dir(file), "..", "..", "api", "openapi.yaml")
+}
+
+// below reports whether path is prefix or a path below it.
+func below(path, prefix string) bool {
+	return path == prefix || strings.HasPrefix(path, prefix+"/") || strings.HasPrefix(path, prefix+"?")
+}
+
+// describedRoutes returns "METHOD /path" of every route api/openapi.yaml
+// describes at or below prefix (/api/v1/compliance), sorted.
+func describedRoutes(t *testing.T, prefix string) []string {
+	t.Helper()
+	data, err := os.ReadFile(openAPIFile(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]any `yaml:"paths"`
+	}
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		t.Fatalf("openapi.yaml: %v", err)
+	}
+	var out []string
+	for path, ops := range doc.Paths {
+		if !below(path, prefix) {
+			continue
+		}
+		for method := range ops {
+			switch method {
+			case "get", "put", "post", "delete", "patch":
+				out = append(out, strings.ToUpper(method)+" "+path)
+			}
+		}
+	}
+	slices.Sort(out)
+	if len(out) == 0 {
+		t.Fatalf("openapi.yaml describes no route below %s", prefix)
+	}
+	return out
+}
+
+// pathParam is a parameter of a route's path ({id}, {name}), quoted.
+var pathParam = regexp.MustCompile(`\\\{[a-z_]+\\\}`)
+
+// routePattern matches the request lines ("GET /api/v1/x/7?q=1") of a
+// route ("GET /api/v1/x/{id}").
+func routePattern(route string) *regexp.Regexp {
+	return regexp.MustCompile("^" + pathParam.ReplaceAllLiteralString(regexp.QuoteMeta(route), "[^/?]+") + `(\?.*)?$`)
+}
+
+// checkRoutes fails unless the env served every route of routes, each one
+// described in api/openapi.yaml, and every request it served at or below
+// prefix was one of them.
+func checkRoutes(t *testing.T, env *apiclienttest.Env, prefix string, routes []string) {
+	t.Helper()
+	described := describedRoutes(t, prefix)
+	used := map[string]bool{}
+	for _, line := range env.Requests() {
+		_, target, _ := strings.Cut(line, " ")
+		if !below(target, prefix) {
+			continue
+		}
+		i := slices.IndexFunc(routes, func(r string) bool { return routePattern(r).MatchString(line) })
+		if i < 0 {
+			t.Errorf("request %q is none of the routes %v", line, routes)
+			continue
+		}
+		used[routes[i]] = true
+	}
+	for _, r := range routes {
+		if !slices.Contains(described, r) {
+			t.Errorf("route %s is not described in api/openapi.yaml", r)
+		}
+		if !used[r] {
+			t.Errorf("route %s was not called", r)
+		}
 	}
 }

@@ -120,11 +120,15 @@ func readBounded(body io.Reader, max int64, what string) ([]byte, error) {
 // not serve: a center older than this client.
 const noRouteHint = ": this center does not offer it yet (upgrade vigil-center)"
 
-// decodeError reads the error envelope {"error":{"code","message"}}; an
-// answer without one (a proxy's page, say) keeps the status and a short
-// text.
+// maxErrorAnswer bounds an error answer: the center's refusal of a body
+// (of at most 1 MiB) names each invalid field of it.
+const maxErrorAnswer = 1 << 20
+
+// decodeError reads the error envelope {"error":{"code","message"}} with
+// the invalid fields the answer may list beside it; an answer without one
+// (a proxy's page, say) keeps the status and a short text.
 func decodeError(resp *http.Response) error {
-	data, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	data, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorAnswer))
 	return errorOf(resp, data)
 }
 
@@ -134,12 +138,26 @@ func errorOf(resp *http.Response, data []byte) error {
 	var env httpjson.Envelope
 	if json.Unmarshal(data, &env) == nil && env.Error.Message != "" {
 		e.Code, e.Message = env.Error.Code, env.Error.Message
+		if e.Code == "" {
+			e.Code = httpjson.Code(resp.StatusCode)
+		}
 		if e.Status == http.StatusNotFound && strings.HasPrefix(e.Message, "no route ") {
 			e.Message += noRouteHint
+		}
+		// A "fields" of another shape is not a list of invalid fields:
+		// the error stays without them.
+		var fields struct {
+			Fields []FieldProblem `json:"fields"`
+		}
+		if json.Unmarshal(data, &fields) == nil && len(fields.Fields) > 0 {
+			e.Fields = fields.Fields
 		}
 	} else {
 		e.Code = httpjson.Code(resp.StatusCode)
 		e.Message = http.StatusText(resp.StatusCode)
+		if e.Message == "" {
+			e.Message = fmt.Sprintf("HTTP %d", resp.StatusCode)
+		}
 		if text := bytes.TrimSpace(data); len(text) > 0 && len(text) <= 200 && printableASCII(text) {
 			e.Message += ": " + string(text)
 		}

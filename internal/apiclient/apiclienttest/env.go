@@ -3,8 +3,8 @@
 // SQLite store in a temporary directory, with the real command service and
 // agent policy distributor on an embedded bus (package bustest) and the
 // detection service's rules and exceptions (package detect, over
-// apitest.RulePack), and on request the compliance service, served over
-// TLS on loopback. Tests seed the store through its interfaces, connect
+// apitest.RulePack), and on request the compliance service and the
+// notification service, served over TLS on loopback. Tests seed the store through its interfaces, connect
 // simulated agents that answer commands on the bus and evaluate
 // compliance policies on folders standing for hosts with the agent's
 // collector; nothing of the API is imitated here.
@@ -33,6 +33,7 @@ import (
 	"github.com/vigilsec/vigil/internal/center/compliance"
 	"github.com/vigilsec/vigil/internal/center/detect"
 	"github.com/vigilsec/vigil/internal/center/enroll"
+	"github.com/vigilsec/vigil/internal/center/notify"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/store/sqlite"
 )
@@ -72,6 +73,10 @@ type Env struct {
 	// uploads, assignments, exceptions, scores) when Options.Compliance
 	// asked for it, else nil and its routes answer 503.
 	Compliance *compliance.Service
+	// Notify is the notification service (the channels of
+	// Options.Notify's file and those stored through the API) when
+	// Options.Notify asked for it, else nil and its routes answer 503.
+	Notify *notify.Service
 
 	tb       testing.TB
 	mu       sync.Mutex
@@ -84,6 +89,12 @@ type Options struct {
 	// distributor puts the policies assigned to an agent into its
 	// policy, as the center does.
 	Compliance bool
+	// Notify, when not nil, runs the notification service with the
+	// channels of this notification file (read-only through the API) and
+	// those of the store, whose secrets it seals with a key in a
+	// temporary folder. Its channels deliver for real: tests point them
+	// at receivers on loopback.
+	Notify *notify.Config
 }
 
 // Start starts the API on a fresh store and bus; the test's cleanup stops
@@ -128,6 +139,11 @@ func StartWith(tb testing.TB, opts Options) *Env {
 		}
 		policies.Amend = e.Compliance.Amend
 	}
+	var notifier api.NotifyChannels // a nil *notify.Service would not be a nil interface
+	if opts.Notify != nil {
+		e.Notify = startNotify(tb, st, *opts.Notify, clock)
+		notifier = e.Notify
+	}
 	caHash := bc.CA.Hash()
 	handler := api.New(api.Config{
 		Store:    st,
@@ -140,6 +156,7 @@ func StartWith(tb testing.TB, opts Options) *Env {
 		CAHash:     caHash,
 		Detection:  e.Detection,
 		Compliance: e.Compliance,
+		Notify:     notifier,
 		Now:        clock,
 	})
 	srv := httptest.NewUnstartedServer(e.record(handler))
@@ -150,6 +167,27 @@ func StartWith(tb testing.TB, opts Options) *Env {
 	e.URL = srv.URL
 	e.CAPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 	return e
+}
+
+// startNotify runs the notification service over the store with the
+// channels of file until the test ends.
+func startNotify(tb testing.TB, st *sqlite.Store, file notify.Config, clock func() time.Time) *notify.Service {
+	tb.Helper()
+	svc, err := notify.NewService(context.Background(), notify.ServiceConfig{File: file, FileName: "notify.yaml",
+		Store: st.NotifyChannels(), KeyFile: filepath.Join(tb.TempDir(), notify.KeyFileName), Now: clock})
+	if err != nil {
+		tb.Fatalf("notification service: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- svc.Run(ctx) }()
+	tb.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			tb.Errorf("notification service: %v", err)
+		}
+	})
+	return svc
 }
 
 // record notes each request line for Requests, then serves it.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/vigilsec/vigil/internal/apiclient"
 	"github.com/vigilsec/vigil/internal/center/notify"
 	"github.com/vigilsec/vigil/internal/cli/clikit"
 )
@@ -22,11 +23,11 @@ with what each delivered, gave up, dropped and has waiting since the
 center started, and its last error.`,
 		Args: clikit.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, err := a.client()
+			api, err := a.API()
 			if err != nil {
 				return err
 			}
-			views, err := cl.channels(cmd.Context())
+			views, err := api.NotifyChannels(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -34,7 +35,8 @@ center started, and its last error.`,
 				return a.PrintJSON(views)
 			}
 			t := clikit.NewTable(a.Env.Stdout, "NAME", "TYPE", "SOURCE", "STATE", "SENT", "FAILED", "DROPPED", "QUEUED", "LAST ERROR")
-			for _, v := range views {
+			for _, raw := range views {
+				v := raw.Value
 				t.Row(v.Name, string(v.Type), string(v.Source), state(v), count(v.Stats.Sent), count(v.Stats.Failed),
 					count(v.Stats.Dropped), strconv.Itoa(v.Stats.Queued), clikit.Truncate(lastError(a, v.Stats), 70))
 			}
@@ -73,18 +75,18 @@ func (a *app) showCmd() *cobra.Command {
 		Short: "Show a channel: its configuration (never a credential) and counters",
 		Args:  clikit.ExactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, err := a.client()
+			api, err := a.API()
 			if err != nil {
 				return err
 			}
-			v, err := cl.channel(cmd.Context(), args[0])
+			v, err := api.NotifyChannel(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			if a.JSON() {
 				return a.PrintJSON(v)
 			}
-			return a.show(v)
+			return a.show(v.Value)
 		},
 	}
 }
@@ -148,17 +150,17 @@ channel runs at once, without a restart. Channels of the file cannot be set.`,
 			if err != nil {
 				return err
 			}
-			cl, err := a.client()
+			api, err := a.API()
 			if err != nil {
 				return err
 			}
-			v, created, err := cl.put(cmd.Context(), args[0], f.body)
-			var ref *refusal
-			if errors.As(err, &ref) {
-				for _, p := range ref.Fields {
+			v, created, err := api.PutNotifyChannel(cmd.Context(), args[0], f.body)
+			var refused *apiclient.APIError
+			if errors.As(err, &refused) && len(refused.Fields) > 0 {
+				for _, p := range refused.Fields {
 					fmt.Fprintln(a.Env.Stderr, clikit.Clean(f.where(p.Path)+": "+p.Reason))
 				}
-				return clikit.Exitf("notification channel %s not saved: %d problems in %s", args[0], len(ref.Fields), f.name)
+				return clikit.Exitf("notification channel %s not saved: %d problems in %s", args[0], len(refused.Fields), f.name)
 			}
 			if err != nil {
 				return err
@@ -167,7 +169,7 @@ channel runs at once, without a restart. Channels of the file cannot be set.`,
 			if created {
 				what = "created"
 			}
-			return a.Done(v, "notification channel %s %s (revision %d, %s)", v.Name, what, v.Revision, state(v))
+			return a.Done(v, "notification channel %s %s (revision %d, %s)", v.Value.Name, what, v.Value.Revision, state(v.Value))
 		},
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "channel file, YAML or JSON (- for stdin)")
@@ -185,15 +187,16 @@ log). Channels of the file cannot be deleted. Asks for confirmation unless
 --yes is given.`,
 		Args: clikit.ExactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, err := a.client()
+			api, err := a.API()
 			if err != nil {
 				return err
 			}
 			if !yes {
-				v, err := cl.channel(cmd.Context(), args[0])
+				raw, err := api.NotifyChannel(cmd.Context(), args[0])
 				if err != nil {
 					return err
 				}
+				v := raw.Value
 				ok, err := a.Confirm(fmt.Sprintf("Delete notification channel %s (%s, %d waiting)?", clikit.Clean(v.Name), v.Type, v.Stats.Queued))
 				if err != nil {
 					return err
@@ -202,7 +205,7 @@ log). Channels of the file cannot be deleted. Asks for confirmation unless
 					return clikit.Exitf("notification channel %s not deleted (confirm with --yes)", args[0])
 				}
 			}
-			if err := cl.remove(cmd.Context(), args[0]); err != nil {
+			if err := api.DeleteNotifyChannel(cmd.Context(), args[0]); err != nil {
 				return err
 			}
 			return a.Done(map[string]any{"name": args[0], "deleted": true}, "notification channel %s deleted", args[0])
@@ -222,19 +225,20 @@ outcome within 30 seconds. A disabled channel is tested too. The exit
 status is 1 when the delivery failed.`,
 		Args: clikit.ExactArgs("NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cl, err := a.client()
+			api, err := a.API()
 			if err != nil {
 				return err
 			}
-			res, err := cl.test(cmd.Context(), args[0])
+			raw, err := api.TestNotifyChannel(cmd.Context(), args[0])
 			if err != nil {
 				return err
 			}
 			if a.JSON() {
-				if err := a.PrintJSON(res); err != nil {
+				if err := a.PrintJSON(raw); err != nil {
 					return err
 				}
 			}
+			res := raw.Value
 			if !res.OK {
 				hint := ""
 				if res.Permanent {

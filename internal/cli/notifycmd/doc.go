@@ -13,11 +13,10 @@ import (
 	"github.com/vigilsec/vigil/internal/cli/clikit"
 )
 
-// app gives the commands of this package the shared App and the client
-// of the notification routes.
+// app gives the commands of this package the shared App, whose API
+// client has a method for each notification route.
 type app struct {
 	*clikit.App
-	cl *client
 }
 
 // Command returns `vigil notify` with its subcommands.
@@ -38,18 +37,4 @@ and those managed through the API, which change while the center runs.`,
 	channels.AddCommand(x.listCmd(), x.showCmd(), x.setCmd(), x.deleteCmd(), x.testCmd())
 	cmd.AddCommand(clikit.Group(channels))
 	return clikit.Group(cmd)
-}
-
-// client returns the client of the notification routes, built on first
-// use.
-func (a *app) client() (*client, error) {
-	if a.cl != nil {
-		return a.cl, nil
-	}
-	cl, err := newClient(a.App)
-	if err != nil {
-		return nil, err
-	}
-	a.cl = cl
-	return cl, nil
 }

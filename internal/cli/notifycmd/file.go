@@ -11,13 +11,14 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/vigilsec/vigil/internal/apiclient"
 	"github.com/vigilsec/vigil/internal/center/notify"
 )
 
 // Bounds of a channel file.
 const (
-	// maxChannelFile is what the center takes as a body.
-	maxChannelFile = 1 << 20
+	// maxChannelFile is what the center takes as a channel.
+	maxChannelFile = apiclient.MaxNotifyChannel
 	// maxValues bounds the values of a file, aliases expanded.
 	maxValues = 100_000
 	// maxDepth bounds the nesting of a file.
