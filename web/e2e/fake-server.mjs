@@ -6,7 +6,8 @@
 // and the ATT&CK coverage; risk has findings, patches, weak passwords, word
 // lists and the vulnerability database with its import and sync jobs;
 // compliance has results with their evidence, scores and drift, the policy
-// catalogue with uploads and assignments, exceptions and the report),
+// catalogue with uploads and assignments, exceptions and the report;
+// notification channels of the file and of the API, changed and tested),
 // events paged in ingest order as the center does, and the built app served
 // with the same headers as the center. Every API request is recorded so
 // that tests can check what the console sent, and tests may add events as
@@ -20,6 +21,7 @@ import { createServer } from 'node:http';
 import { extname, join, normalize, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAdmin } from './fake-admin.mjs';
+import { createNotify } from './fake-notify.mjs';
 import { createCompliance } from './fake-compliance.mjs';
 import { createDetection } from './fake-detect.mjs';
 import { createInventory } from './fake-inventory.mjs';
@@ -128,6 +130,7 @@ export async function startFakeServer(opts = {}) {
   const inventory = createInventory({ now, agents });
   const risk = createRisk({ now, agents, record: admin.record });
   const compliance = createCompliance({ now, agents, record: admin.record });
+  const notify = createNotify({ now, record: admin.record });
   /** @type {{method: string, path: string, query: Record<string, string[]>, body: unknown}[]} */
   const requests = [];
   let agentListings = 0;
@@ -184,6 +187,7 @@ export async function startFakeServer(opts = {}) {
       }
       return;
     }
+    if (notify.handle(req, res, { path, body, who })) return;
     if (inventory.handle(req, res, { path, query })) return;
     if (risk.handle(req, res, { path, query, raw, who })) return;
     if (compliance.handle(req, res, { path, query, raw, body, who })) return;
@@ -354,6 +358,7 @@ export async function startFakeServer(opts = {}) {
     detection: detection.state,
     risk: risk.state,
     compliance: compliance.state,
+    notify: notify.state,
     /** addEvent stores an event as if an agent had just sent it. */
     addEvent: (doc) => events.unshift({ seq: (events[0]?.seq ?? 0) + 1, doc }),
     close: () => new Promise((ok) => server.close(() => ok(undefined))),

@@ -14,6 +14,7 @@ import { alertWalk, exceptionWalk, incidentWalk, matrixWalk, rulesWalk, viewerWa
 import { inventoryWalk } from './uiInventory';
 import { complianceViewerWalk, complianceWalk } from './uiCompliance';
 import { riskViewerWalk, riskWalk } from './uiRisk';
+import { notifyViewerWalk, notifyWalk } from './uiNotify';
 
 const distIndex = new URL('../../internal/center/console/dist/index.html', import.meta.url);
 
@@ -73,7 +74,7 @@ describe('console against the fake API', () => {
     await page.goto(`${server.url}/login`);
     await signIn(page, { token: fakeViewerToken });
     await expect.poll(() => page.locator('.topbar .user-role').textContent()).toBe('viewer');
-    expect(await page.locator('[data-testid=admin-nav]').count()).toBe(0);
+    expect(await page.locator('[data-testid=admin-nav] a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))).toEqual(['/notify-channels']);
     for (const path of ['/join-tokens', '/users', '/api-tokens', '/audit']) {
       await page.goto(`${server.url}${path}`);
       await expect.poll(() => page.locator('[data-testid=needs-role]').textContent()).toContain('Needs role admin');
@@ -380,6 +381,18 @@ describe('console against the fake API', () => {
 
   it('keeps a viewer to reading compliance', async () => {
     await walk('compliance-viewer', (page) => complianceViewerWalk(page, server, fakeViewerToken));
+  });
+
+  it('creates, tests, edits and deletes a notification channel', async () => {
+    await walk('notify-en', (page) => notifyWalk(page, server, fakeToken, shots, 'en'));
+  });
+
+  it('walks the notification channels in Chinese', async () => {
+    await walk('notify-zh', (page) => notifyWalk(page, server, fakeToken, shots, 'zh'));
+  });
+
+  it('keeps a viewer to reading the notification channels', async () => {
+    await walk('notify-viewer', (page) => notifyViewerWalk(page, server, fakeViewerToken));
   });
 
   it('starts in Chinese for a Chinese browser', async () => {

@@ -22,6 +22,7 @@ import { EventsPage } from './pages/EventsPage';
 import { InventoryPage } from './pages/InventoryPage';
 import { JoinTokensPage } from './pages/JoinTokensPage';
 import { LoginPage } from './pages/LoginPage';
+import { NotifyChannelsPage } from './pages/NotifyChannelsPage';
 import { PatchesPage } from './pages/PatchesPage';
 import { PoliciesPage } from './pages/PoliciesPage';
 import { RiskPage } from './pages/RiskPage';
@@ -160,6 +161,9 @@ export function App() {
   } else if (path === '/policies' || policy) {
     page = <PoliciesPage selected={policy?.name} />;
     title = t('nav.policies');
+  } else if (path === '/notify-channels') {
+    page = <NotifyChannelsPage />;
+    title = t('nav.notifyChannels');
   } else if (adminPages[path]) {
     const [key, render] = adminPages[path];
     page = <RequireRole need="admin">{render()}</RequireRole>;

@@ -984,3 +984,68 @@ export interface CompliancePolicyDetail extends CompliancePolicy {
   requirements?: unknown;
   items: PolicyCheck[] | null;
 }
+
+/** The kinds of notification channel (docs/detection.md). */
+export type NotifyChannelType = 'webhook' | 'syslog' | 'email' | 'dingtalk' | 'wecom' | 'feishu';
+export const notifyChannelTypes: NotifyChannelType[] = ['webhook', 'syslog', 'email', 'dingtalk', 'wecom', 'feishu'];
+
+/** A write-only field as the center shows it: whether it is set and, for a URL, the URL without its credentials. */
+export interface WriteOnly {
+  set: boolean;
+  redacted?: string;
+}
+
+/** NotifyStats count a channel's deliveries since the center started. */
+export interface NotifyStats {
+  sent: number;
+  failed: number;
+  retried: number;
+  dropped: number;
+  queued: number;
+  last_sent_at?: string;
+  last_error?: string;
+  last_error_at?: string;
+}
+
+/** NotifyChannelConfig is a channel's configuration as PUT takes it, write-only fields shown as WriteOnly. */
+export interface NotifyChannelConfig {
+  name?: string;
+  type: NotifyChannelType | string;
+  disabled?: boolean;
+  language?: 'en' | 'zh' | string;
+  time_zone?: string;
+  filter?: { min_severity?: Severity | string; rule_ids?: string[]; techniques?: string[] };
+  delivery?: Record<string, number | string>;
+  [section: string]: unknown;
+}
+
+/** NotifyChannel is one notification channel of the file or of the API. */
+export interface NotifyChannel {
+  name: string;
+  type: NotifyChannelType | string;
+  source: 'file' | 'api' | string;
+  disabled: boolean;
+  running: boolean;
+  problem?: string;
+  config: NotifyChannelConfig | null;
+  revision?: number;
+  created_at?: string;
+  created_by?: string;
+  updated_at?: string;
+  updated_by?: string;
+  stats: NotifyStats;
+}
+
+/** NotifyTestResult is the outcome of a test message. */
+export interface NotifyTestResult {
+  ok: boolean;
+  error?: string;
+  permanent?: boolean;
+  duration_ms: number;
+}
+
+/** NotifyFieldProblem is one invalid field of a refused channel configuration. */
+export interface NotifyFieldProblem {
+  path: string;
+  reason: string;
+}

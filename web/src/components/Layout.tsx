@@ -51,6 +51,7 @@ export function Layout({ title, onSignOut, children }: LayoutProps) {
   const { t } = useI18n();
   const { path } = useLocation();
   const session = useSession();
+  const adminItems = adminNav.filter((n) => hasRole(session?.role, n.role ?? 'viewer'));
   const item = (n: NavEntry) => (
     <li key={n.to}>
       <Link to={n.to} className={[n.to, ...(n.also ?? [])].some((p) => path === p || path.startsWith(`${p}/`)) ? 'active' : ''}>
@@ -78,11 +79,11 @@ export function Layout({ title, onSignOut, children }: LayoutProps) {
         <ul className="nav" data-testid="risk-nav">
           {riskNav.map(item)}
         </ul>
-        {hasRole(session?.role, 'admin') && (
+        {adminItems.length > 0 && (
           <>
             <div className="nav-heading">{t('nav.admin')}</div>
             <ul className="nav" data-testid="admin-nav">
-              {adminNav.map(item)}
+              {adminItems.map(item)}
             </ul>
           </>
         )}

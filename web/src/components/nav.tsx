@@ -112,7 +112,14 @@ export const riskNav: NavEntry[] = [
   },
 ];
 
+/** Administration: most entries are for admins; the notification channels are read by every role. */
 export const adminNav: NavEntry[] = [
+  {
+    to: '/notify-channels',
+    key: 'nav.notifyChannels',
+    role: 'viewer',
+    icon: icon(<path key="a" d="M6 16.5V11a6 6 0 0 1 12 0v5.5l1.5 2h-15l1.5-2z" />, <path key="b" d="M10 20.5a2 2 0 0 0 4 0" />),
+  },
   {
     to: '/join-tokens',
     key: 'nav.joinTokens',
