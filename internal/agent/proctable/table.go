@@ -127,6 +127,10 @@ func New(cfg Config) *Table {
 		clock:    NewClock(),
 		live:     map[int]*Process{},
 		byEntity: map[string]*Process{},
+		// The first sweep comes a full interval after the start: a
+		// sensor catching up with its first events must find the
+		// processes they are about.
+		lastSweep: time.Now(),
 	}
 }
 
@@ -358,23 +362,47 @@ func (t *Table) exitRecorded(id string) bool {
 	return ok && p.Exited && !p.End.IsZero()
 }
 
-// retiredLocked finds the latest process of pid that the table put aside
-// without seeing it exit (a sweep found it gone), and records its exit.
-func (t *Table) retiredLocked(pid int, end time.Time, status ExitStatus) (*Process, bool) {
+// Retired returns the latest process of pid that the table put aside
+// without seeing it exit (a sweep found its /proc entry gone): a sensor
+// behind the kernel may still hold events about it.
+func (t *Table) Retired(pid int) (*Process, bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	p, ok := t.unexitedLocked(pid)
+	if !ok {
+		return nil, false
+	}
+	return p.clone(), true
+}
+
+// unexitedLocked finds the latest retired process of pid whose exit the
+// table did not see. A retired process of pid whose exit was seen ends
+// the search: what came before it is another process's.
+func (t *Table) unexitedLocked(pid int) (*Process, bool) {
 	for i := len(t.exited) - 1; i >= 0; i-- {
 		p, ok := t.byEntity[t.exited[i].entity]
 		if !ok || p.PID != pid {
 			continue
 		}
 		if !p.End.IsZero() {
-			return nil, false // its exit was seen: this exit is another process's
+			return nil, false
 		}
-		q := p.clone()
-		q.End, q.Status = end, status
-		t.byEntity[q.EntityID] = q
-		return q, true
+		return p, true
 	}
 	return nil, false
+}
+
+// retiredLocked finds the latest process of pid that the table put aside
+// without seeing it exit (a sweep found it gone), and records its exit.
+func (t *Table) retiredLocked(pid int, end time.Time, status ExitStatus) (*Process, bool) {
+	p, ok := t.unexitedLocked(pid)
+	if !ok {
+		return nil, false
+	}
+	q := p.clone()
+	q.End, q.Status = end, status
+	t.byEntity[q.EntityID] = q
+	return q, true
 }
 
 // retireLocked moves p to the exited processes.

@@ -435,8 +435,18 @@ func TestBounds(t *testing.T) {
 	}
 	found := 0
 	for pid := 100; pid < 120; pid++ {
+		retired, wasRetired := tbl.Retired(pid)
+		if wasRetired && (retired.EntityID != fmt.Sprint("e", pid) || !retired.End.IsZero()) {
+			t.Errorf("retired process of pid %d: %+v", pid, retired)
+		}
 		if p, ok := tbl.Exit(pid, "", time.Now(), 0); ok {
 			found++
+			if !wasRetired {
+				t.Errorf("pid %d: a late exit found a process that Retired did not", pid)
+			}
+			if _, still := tbl.Retired(pid); still {
+				t.Errorf("pid %d: still retired without an exit after its exit", pid)
+			}
 			if p.EntityID != fmt.Sprint("e", pid) || p.End.IsZero() {
 				t.Errorf("late exit of %d: %+v", pid, p)
 			}

@@ -522,7 +522,7 @@ func testShortLived(t *testing.T, newSensor func() Sensor, opts Options) {
 	}
 	lost := h.Emit.LostCount()
 	if len(evs) < runs && lost == 0 {
-		t.Fatalf("%d exec events of %d echo runs, and no loss reported", len(evs), runs)
+		t.Fatalf("%d exec events of %d echo runs, and no loss reported (counters %v)", len(evs), runs, h.Sensor.Counters())
 	}
 	incomplete := 0
 	echo := resolve(t, "/bin/echo")

@@ -211,7 +211,12 @@ func (h *handler) execed(ev procEvent, pid int) *proctable.Process {
 	if err == nil {
 		return p
 	}
-	base, _ := h.t.Get(pid)
+	base, ok := h.t.Get(pid)
+	if !ok {
+		// A sweep may have put its fork aside while the sensor was
+		// behind the kernel.
+		base, _ = h.t.Retired(pid)
+	}
 	return h.gone(ev, pid, base)
 }
 
