@@ -375,6 +375,28 @@ func (t *Table) Retired(pid int) (*Process, bool) {
 	return p.clone(), true
 }
 
+// LastExited returns the process that last had pid among those whose
+// exit the table saw at or after endedAfter and still keeps: a sensor
+// that learns of an act of pid after the process ended (a file change
+// read from a kernel queue) names it with this. endedAfter bounds how
+// far back an act can be, so that a process of the same pid that ended
+// earlier is not taken for it.
+func (t *Table) LastExited(pid int, endedAfter time.Time) (*Process, bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	for i := len(t.exited) - 1; i >= 0; i-- {
+		p, ok := t.byEntity[t.exited[i].entity]
+		if !ok || p.PID != pid || !p.Exited {
+			continue
+		}
+		if p.End.IsZero() || p.End.Before(endedAfter) {
+			return nil, false
+		}
+		return p, true
+	}
+	return nil, false
+}
+
 // unexitedLocked finds the latest retired process of pid whose exit the
 // table did not see. A retired process of pid whose exit was seen ends
 // the search: what came before it is another process's.

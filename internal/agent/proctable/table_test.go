@@ -424,6 +424,18 @@ func TestBounds(t *testing.T) {
 	if p, ok := tbl.LookupEntity("x4"); !ok || !p.Exited {
 		t.Error("the latest exited process is not kept")
 	}
+	if p, ok := tbl.LastExited(504, time.Now().Add(-time.Minute)); !ok || p.EntityID != "x4" {
+		t.Errorf("LastExited(504) = %+v, %v; want x4", p, ok)
+	}
+	if _, ok := tbl.LastExited(504, time.Now().Add(time.Minute)); ok {
+		t.Error("LastExited found a process that ended before the time asked")
+	}
+	if _, ok := tbl.LastExited(500, time.Time{}); ok {
+		t.Error("LastExited found a process beyond MaxExited")
+	}
+	if _, ok := tbl.LastExited(100, time.Time{}); ok {
+		t.Error("LastExited found a process the table no longer keeps")
+	}
 	tbl.Maintain(time.Now().Add(2 * time.Minute))
 	if _, ok := tbl.LookupEntity("x4"); ok {
 		t.Error("an exited process kept past its retention")

@@ -64,6 +64,8 @@ type engine struct {
 	// writer that exited before /proc could be read, and gives the
 	// writer's parent and ancestry.
 	procs *proctable.Table
+	// late names the processes of changes read after they ended.
+	late lateProcesses
 
 	roots  []string
 	around map[string]bool // host directories above roots, watched for the roots' own events and appearance

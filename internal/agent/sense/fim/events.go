@@ -225,8 +225,8 @@ func (e *engine) setProcess(ev event.Event, p *notify.Process) string {
 		id := ""
 		if p.HasStart {
 			id = procid.EntityID(e.env.HostID, int(p.PID), p.StartTicks)
-		} else if known, ok := e.procs.Get(int(p.PID)); ok {
-			id = known.EntityID // gone from /proc, not yet from the table
+		} else {
+			id = e.late.entity(e.procs, int(p.PID))
 		}
 		if id != "" {
 			if known, ok := e.procs.AnnotateEntity(ev, id); ok {
