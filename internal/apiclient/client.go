@@ -1,7 +1,8 @@
 // Package apiclient is a Go client for the center's REST API (docs/api.md).
 // It has one typed method per route, returning the model types of packages
-// store, command and event, or its own; the compliance and notification
-// routes answer Raw values, decoded and as the center sent them. Errors
+// store, command and event, or its own; the compliance, notification,
+// threat-intelligence and login-baseline routes answer Raw values,
+// decoded and as the center sent them. Errors
 // the API answers with are *APIError (a 404 for a route the center does
 // not serve says to upgrade it; a refusal that names invalid fields lists
 // them), centers that cannot be reached give a *NetError. Listings

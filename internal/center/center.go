@@ -25,6 +25,7 @@ import (
 	"github.com/vigilsec/vigil/internal/center/agentpolicy"
 	"github.com/vigilsec/vigil/internal/center/api"
 	"github.com/vigilsec/vigil/internal/center/auth"
+	"github.com/vigilsec/vigil/internal/center/baseline"
 	"github.com/vigilsec/vigil/internal/center/command"
 	"github.com/vigilsec/vigil/internal/center/compliance"
 	"github.com/vigilsec/vigil/internal/center/console"
@@ -32,6 +33,7 @@ import (
 	"github.com/vigilsec/vigil/internal/center/enroll"
 	"github.com/vigilsec/vigil/internal/center/health"
 	"github.com/vigilsec/vigil/internal/center/ingest"
+	"github.com/vigilsec/vigil/internal/center/intel"
 	"github.com/vigilsec/vigil/internal/center/inventory"
 	"github.com/vigilsec/vigil/internal/center/notify"
 	"github.com/vigilsec/vigil/internal/center/vuln"
@@ -181,9 +183,27 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 	if err != nil {
 		return nil, err
 	}
+	// Threat intelligence and the login baseline mark the events before
+	// the rules see them.
+	intelSvc := intel.New(intel.Config{Store: c.store.Intel(), Logger: log.With("part", "intel")})
+	if err := intelSvc.Load(ctx); err != nil {
+		return nil, fmt.Errorf("threat intelligence: %w", err)
+	}
+	c.goRun("intel", intelSvc.Run, runCtx)
+	zone := time.Local
+	if cfg.BaselineTimeZone != "" {
+		if zone, err = time.LoadLocation(cfg.BaselineTimeZone); err != nil {
+			return nil, fmt.Errorf("baseline time zone: %w", err)
+		}
+	}
+	baselineSvc := baseline.New(baseline.Config{Store: c.store.Baselines(), Location: zone,
+		LearningPeriod: cfg.LoginLearning, MinLogins: cfg.LoginMinLogins, Logger: log.With("part", "baseline")})
+	if err := baselineSvc.Load(ctx); err != nil {
+		return nil, fmt.Errorf("login baselines: %w", err)
+	}
 	detectSvc := detect.New(detect.Config{
 		JS: js, Store: c.store, Rules: rulesMgr, Notifier: notifier, IncidentWindow: cfg.IncidentWindow,
-		Logger: log.With("part", "detect"),
+		Intel: intelSvc, Baseline: baselineSvc, Logger: log.With("part", "detect"),
 	})
 
 	c.goRun("health", func(ctx context.Context) error { return healthSvc.Run(ctx) }, runCtx)
@@ -226,6 +246,8 @@ func Start(ctx context.Context, cfg Config, log *slog.Logger) (_ *Center, err er
 		Vulns:      vulnSvc,
 		Compliance: complianceSvc,
 		Notify:     notifier,
+		Intel:      intelSvc,
+		Baselines:  baselineSvc,
 		Logger:     log.With("part", "api"),
 	})
 

@@ -55,6 +55,15 @@ type Config struct {
 	// sources (package vuln/feed); empty for a database fed by imports
 	// only.
 	VulnSources string
+	// LoginLearning is how long the login baseline learns a user's logins
+	// on a host before it judges them; LoginMinLogins how many it must
+	// have learned too.
+	LoginLearning  time.Duration
+	LoginMinLogins int
+	// BaselineTimeZone names the time zone of the login baseline's hours
+	// of the day (an IANA name such as Asia/Shanghai); empty for the
+	// center's local time.
+	BaselineTimeZone string
 }
 
 // DefaultConfig returns the documented defaults.
@@ -69,6 +78,8 @@ func DefaultConfig() Config {
 		StreamMaxBytes:        8 << 30,
 		HeartbeatTimeout:      20 * time.Second,
 		IncidentWindow:        2 * time.Hour,
+		LoginLearning:         14 * 24 * time.Hour,
+		LoginMinLogins:        10,
 	}
 }
 
@@ -113,6 +124,21 @@ func (c *Config) ApplyEnv(getenv func(string) string) error {
 		}
 		c.IncidentWindow = d
 	}
+	str("VIGIL_BASELINE_TZ", &c.BaselineTimeZone)
+	if v := getenv("VIGIL_LOGIN_LEARNING"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("VIGIL_LOGIN_LEARNING: %w", err)
+		}
+		c.LoginLearning = d
+	}
+	if v := getenv("VIGIL_LOGIN_MIN_LOGINS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("VIGIL_LOGIN_MIN_LOGINS: %w", err)
+		}
+		c.LoginMinLogins = n
+	}
 	if v := getenv("VIGIL_STREAM_MAX_BYTES"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
@@ -153,6 +179,17 @@ func (c Config) Validate() error {
 	}
 	if c.IncidentWindow < time.Minute || c.IncidentWindow > 30*24*time.Hour {
 		errs = append(errs, errors.New("incident window: between 1m and 720h"))
+	}
+	if c.LoginLearning < time.Second || c.LoginLearning > 366*24*time.Hour {
+		errs = append(errs, errors.New("login learning: between 1s and 8784h"))
+	}
+	if c.LoginMinLogins < 1 || c.LoginMinLogins > 100_000 {
+		errs = append(errs, errors.New("login min logins: between 1 and 100000"))
+	}
+	if c.BaselineTimeZone != "" {
+		if _, err := time.LoadLocation(c.BaselineTimeZone); err != nil {
+			errs = append(errs, fmt.Errorf("baseline time zone %q: %w", c.BaselineTimeZone, err))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -11,20 +11,20 @@ package cli
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
-	"github.com/vigilsec/vigil/internal/apiclient"
 	"github.com/vigilsec/vigil/internal/cli/admincmd"
 	"github.com/vigilsec/vigil/internal/cli/agentcmd"
 	"github.com/vigilsec/vigil/internal/cli/alertcmd"
 	"github.com/vigilsec/vigil/internal/cli/assetcmd"
+	"github.com/vigilsec/vigil/internal/cli/baselinecmd"
 	"github.com/vigilsec/vigil/internal/cli/clikit"
 	"github.com/vigilsec/vigil/internal/cli/compliancecmd"
 	"github.com/vigilsec/vigil/internal/cli/eventcmd"
 	"github.com/vigilsec/vigil/internal/cli/exceptioncmd"
 	"github.com/vigilsec/vigil/internal/cli/incidentcmd"
+	"github.com/vigilsec/vigil/internal/cli/intelcmd"
 	"github.com/vigilsec/vigil/internal/cli/notifycmd"
 	"github.com/vigilsec/vigil/internal/cli/policycmd"
 	"github.com/vigilsec/vigil/internal/cli/rulecmd"
@@ -47,12 +47,7 @@ const (
 // to env.Stderr with a hint where one helps.
 func Run(ctx context.Context, env Env, args []string) int {
 	root, a := newRoot(env)
-	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if err == nil {
-		return 0
-	}
-	return a.Report(err)
+	return clikit.Run(ctx, a, root, args)
 }
 
 // New returns the command tree. Executing it directly prints no errors;
@@ -64,28 +59,12 @@ func New(env Env) *cobra.Command {
 
 func newRoot(env Env) (*cobra.Command, *clikit.App) {
 	a := clikit.NewApp(env)
-	root := &cobra.Command{
-		Use:   "vigil",
-		Short: "Operate a Vigil center: agents, alerts, incidents, rules, events, tokens and users",
-		Long: `vigil talks to the REST API of a vigil-center.
+	root := clikit.NewRoot(a)
+	root.Short = "Operate a Vigil center: agents, alerts, incidents, rules, events, tokens and users"
+	root.Long = `vigil talks to the REST API of a vigil-center.
 
 It reads the center's URL, an API token and the center's CA certificate from
-VIGIL_SERVER, VIGIL_TOKEN and VIGIL_CA, or from --server, --token and --ca.`,
-		SilenceErrors:     true,
-		SilenceUsage:      true,
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return a.CheckOutput() },
-	}
-	root.SetIn(a.Env.Stdin)
-	root.SetOut(a.Env.Stdout)
-	root.SetErr(a.Env.Stderr)
-	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
-		return clikit.UsageErr(cmd, "%v", err)
-	})
-	f := root.PersistentFlags()
-	f.StringVar(&a.Server, "server", "", fmt.Sprintf("center URL (%s, default %s)", EnvServer, apiclient.DefaultServer))
-	f.StringVar(&a.Token, "token", "", fmt.Sprintf("API token (%s)", EnvToken))
-	f.StringVar(&a.CA, "ca", "", fmt.Sprintf("CA certificate of the center, PEM (%s; default: system roots)", EnvCA))
-	f.StringVarP(&a.Output, "output", "o", "table", "output format: table or json")
+VIGIL_SERVER, VIGIL_TOKEN and VIGIL_CA, or from --server, --token and --ca.`
 	root.AddCommand(agentcmd.Command(a), alertcmd.Command(a), incidentcmd.Command(a), rulecmd.Command(a),
 		exceptioncmd.Command(a), eventcmd.Command(a), assetcmd.Command(a))
 	root.AddCommand(vulncmd.Commands(a)...)
@@ -93,6 +72,7 @@ VIGIL_SERVER, VIGIL_TOKEN and VIGIL_CA, or from --server, --token and --ca.`,
 	root.AddCommand(policycmd.Command(a))
 	root.AddCommand(compliancecmd.Command(a))
 	root.AddCommand(notifycmd.Command(a))
+	root.AddCommand(intelcmd.Command(a), baselinecmd.Command(a))
 	root.AddCommand(admincmd.Commands(a)...)
 	root.AddCommand(whoamiCmd(a), versionCmd(a))
 	return clikit.Group(root), a

@@ -18,53 +18,53 @@ import (
 
 func TestTokenCreatePrintsOnlyTheToken(t *testing.T) {
 	h := newHarness(t)
-	r := h.run(context.Background(), "", "token", "create", "--ttl", "2h", "--labels", "env=prod, site=idc-sh", "--usage-limit", "50", "--description", "prod web")
-	if r.code != 0 || r.stderr != "" || !regexp.MustCompile(`^vgl1\.[^\s]+\n$`).MatchString(r.stdout) {
-		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	r := h.Run(context.Background(), "", "token", "create", "--ttl", "2h", "--labels", "env=prod, site=idc-sh", "--usage-limit", "50", "--description", "prod web")
+	if r.Code != 0 || r.Stderr != "" || !regexp.MustCompile(`^vgl1\.[^\s]+\n$`).MatchString(r.Stdout) {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
 	}
 	got := h.joinTokens()[0] // the newest
 	if got.UsageLimit != 50 || got.Description != "prod web" || !got.ExpiresAt.Equal(now.Add(2*time.Hour)) ||
 		!cmp.Equal(got.Labels, map[string]string{"env": "prod", "site": "idc-sh"}) {
 		t.Errorf("stored token %+v", got)
 	}
-	if !strings.Contains(r.stdout, got.ID) {
-		t.Errorf("token %q does not carry id %s", r.stdout, got.ID)
+	if !strings.Contains(r.Stdout, got.ID) {
+		t.Errorf("token %q does not carry id %s", r.Stdout, got.ID)
 	}
 
 	var js map[string]any
-	decodeJSON(t, h.ok("token", "create", "-o", "json"), &js)
+	decodeJSON(t, h.OK("token", "create", "-o", "json"), &js)
 	for _, k := range []string{"token", "id", "expires_at"} {
 		if js[k] == nil || js[k] == "" {
 			t.Errorf("token create -o json lacks %q: %v", k, js)
 		}
 	}
-	if out := h.ok("token", "delete", got.ID); out != "join token "+got.ID+" deleted\n" {
+	if out := h.OK("token", "delete", got.ID); out != "join token "+got.ID+" deleted\n" {
 		t.Errorf("token delete: %q", out)
 	}
 }
 
 func TestExecExitStatus(t *testing.T) {
 	h := newHarness(t)
-	r := h.run(context.Background(), "", "agents", "exec", "ping", "--selector", "env=prod")
+	r := h.Run(context.Background(), "", "agents", "exec", "ping", "--selector", "env=prod")
 	want := "AGENT   HOSTNAME  RESULT  DURATION  OUTPUT\n" +
 		"b81d02  db-1      failed  ~         agent offline\n" +
 		"7f3c9a  web-1     ok      ~         {\"command\":\"ping\",\"issued_by\":\"token:admin\"}\n"
-	if r.code != 1 || maskCommand(r.stdout) != want || r.stderr != "vigil: ping failed on 1 of 2 agents\n" {
-		t.Errorf("exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
+	if r.Code != 1 || maskCommand(r.Stdout) != want || r.Stderr != "vigil: ping failed on 1 of 2 agents\n" {
+		t.Errorf("exit %d\nstdout %q\nstderr %q", r.Code, r.Stdout, r.Stderr)
 	}
-	r = h.run(context.Background(), "", "agents", "exec", "ping", "--selector", "env=nowhere")
-	if r.code != 1 || r.stderr != "vigil: ping: no agent matched\n" {
-		t.Errorf("no match: exit %d, stderr %q", r.code, r.stderr)
+	r = h.Run(context.Background(), "", "agents", "exec", "ping", "--selector", "env=nowhere")
+	if r.Code != 1 || r.Stderr != "vigil: ping: no agent matched\n" {
+		t.Errorf("no match: exit %d, stderr %q", r.Code, r.Stderr)
 	}
-	r = h.run(context.Background(), "", "agents", "exec", "ping")
-	if r.code != 1 || !strings.Contains(r.stderr, "choose agents with --agent ID or --selector k=v") {
-		t.Errorf("no target: exit %d, stderr %q", r.code, r.stderr)
+	r = h.Run(context.Background(), "", "agents", "exec", "ping")
+	if r.Code != 1 || !strings.Contains(r.Stderr, "choose agents with --agent ID or --selector k=v") {
+		t.Errorf("no target: exit %d, stderr %q", r.Code, r.Stderr)
 	}
-	r = h.run(context.Background(), "", "agents", "exec", "collect", "--agent", "7f3c9a")
-	if r.code != 1 || r.stderr != "vigil: invalid command arguments: collect needs args.name\n" {
-		t.Errorf("collect without a name: exit %d, stderr %q", r.code, r.stderr)
+	r = h.Run(context.Background(), "", "agents", "exec", "collect", "--agent", "7f3c9a")
+	if r.Code != 1 || r.Stderr != "vigil: invalid command arguments: collect needs args.name\n" {
+		t.Errorf("collect without a name: exit %d, stderr %q", r.Code, r.Stderr)
 	}
-	out := h.ok("agents", "exec", "collect", "--agent", "7f3c9a", "--arg", "name=host/facts", "--timeout", "30s", "-o", "json")
+	out := h.OK("agents", "exec", "collect", "--agent", "7f3c9a", "--arg", "name=host/facts", "--timeout", "30s", "-o", "json")
 	if !strings.Contains(out, `"args": {`) || !strings.Contains(out, `"name": "host/facts"`) {
 		t.Errorf("collect: the agent did not get its argument:\n%s", out)
 	}
@@ -76,7 +76,7 @@ func TestExecExitStatus(t *testing.T) {
 
 func TestAgentsLabel(t *testing.T) {
 	h := newHarness(t)
-	out := h.ok("agents", "label", "7f3c9a", "site=idc-sh", "owner=ops team", "--remove", "role")
+	out := h.OK("agents", "label", "7f3c9a", "site=idc-sh", "owner=ops team", "--remove", "role")
 	if out != "agent 7f3c9a labels: env=prod,owner=ops team,site=idc-sh\n" {
 		t.Errorf("output %q", out)
 	}
@@ -84,26 +84,26 @@ func TestAgentsLabel(t *testing.T) {
 	if !cmp.Equal(a.Labels, map[string]string{"env": "prod", "owner": "ops team", "site": "idc-sh"}) {
 		t.Errorf("labels %v", a.Labels)
 	}
-	r := h.run(context.Background(), "", "agents", "label", "7f3c9a")
-	if r.code != 1 || !strings.Contains(r.stderr, "give labels to set") {
-		t.Errorf("no change: exit %d, stderr %q", r.code, r.stderr)
+	r := h.Run(context.Background(), "", "agents", "label", "7f3c9a")
+	if r.Code != 1 || !strings.Contains(r.Stderr, "give labels to set") {
+		t.Errorf("no change: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 }
 
 func TestAgentsDeleteAsksFirst(t *testing.T) {
 	h := newHarness(t)
-	r := h.run(context.Background(), "n\n", "agents", "delete", "b81d02")
-	if r.code != 1 || r.stderr != "Delete agent b81d02 (db-1) and revoke its credentials? [y/N] vigil: agent b81d02 not deleted (confirm with --yes)\n" {
-		t.Errorf("declined: exit %d, stderr %q", r.code, r.stderr)
+	r := h.Run(context.Background(), "n\n", "agents", "delete", "b81d02")
+	if r.Code != 1 || r.Stderr != "Delete agent b81d02 (db-1) and revoke its credentials? [y/N] vigil: agent b81d02 not deleted (confirm with --yes)\n" {
+		t.Errorf("declined: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 	if _, ok := h.agent("b81d02"); !ok {
 		t.Fatal("deleted although declined")
 	}
-	r = h.run(context.Background(), "yes\n", "agents", "delete", "b81d02")
-	if r.code != 0 || r.stdout != "agent b81d02 deleted\n" {
-		t.Errorf("confirmed: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	r = h.Run(context.Background(), "yes\n", "agents", "delete", "b81d02")
+	if r.Code != 0 || r.Stdout != "agent b81d02 deleted\n" {
+		t.Errorf("confirmed: exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
 	}
-	if out := h.ok("agents", "delete", "c0ffee", "--yes", "-o", "json"); out != "{\n  \"deleted\": true,\n  \"id\": \"c0ffee\"\n}\n" {
+	if out := h.OK("agents", "delete", "c0ffee", "--yes", "-o", "json"); out != "{\n  \"deleted\": true,\n  \"id\": \"c0ffee\"\n}\n" {
 		t.Errorf("--yes -o json: %q", out)
 	}
 	if _, ok := h.agent("c0ffee"); ok {
@@ -118,14 +118,14 @@ func TestAgentsDeleteAsksFirst(t *testing.T) {
 
 func TestAlertTriage(t *testing.T) {
 	h := newHarness(t)
-	if out := h.ok("alerts", "ack", "al-1", "-m", "restarting the agent"); out != "alert al-1 is now acknowledged\n" {
+	if out := h.OK("alerts", "ack", "al-1", "-m", "restarting the agent"); out != "alert al-1 is now acknowledged\n" {
 		t.Errorf("ack: %q", out)
 	}
-	if out := h.ok("alerts", "resolve", "al-1", "--false-positive"); out != "alert al-1 is now false_positive\n" {
+	if out := h.OK("alerts", "resolve", "al-1", "--false-positive"); out != "alert al-1 is now false_positive\n" {
 		t.Errorf("resolve: %q", out)
 	}
-	h.ok("alerts", "reopen", "al-1")
-	h.ok("alerts", "resolve", "al-1", "-m", "agent back")
+	h.OK("alerts", "reopen", "al-1")
+	h.OK("alerts", "resolve", "al-1", "-m", "agent back")
 	a := h.alert("al-1")
 	var states []string
 	for _, c := range a.Comments {
@@ -145,53 +145,53 @@ func TestPolicySet(t *testing.T) {
 		t.Fatal(err)
 	}
 	// An existing policy keeps its selector and priority.
-	r := h.run(context.Background(), "", "agents", "policy", "set", "prod", "--file", yamlFile)
-	if r.code != 0 || r.stdout != "agent policy prod saved (revision 2)\n" || r.stderr != "" {
-		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	r := h.Run(context.Background(), "", "agents", "policy", "set", "prod", "--file", yamlFile)
+	if r.Code != 0 || r.Stdout != "agent policy prod saved (revision 2)\n" || r.Stderr != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
 	}
 	var p store.AgentPolicy
-	decodeJSON(t, h.ok("agents", "policy", "show", "prod", "-o", "json"), &p)
+	decodeJSON(t, h.OK("agents", "policy", "show", "prod", "-o", "json"), &p)
 	if clikit.CompactJSON(p.Spec) != `{"budget":{"cpuPercent":3},"heartbeatIntervalSeconds":10}` || p.Priority != 10 || p.Selector["env"] != "prod" {
 		t.Errorf("stored %+v spec %s", p, p.Spec)
 	}
 
 	// A whole policy as show prints it, with a flag overriding the file.
 	whole := filepath.Join(dir, "whole.json")
-	if err := os.WriteFile(whole, []byte(h.ok("agents", "policy", "show", "prod", "-o", "json")), 0o600); err != nil {
+	if err := os.WriteFile(whole, []byte(h.OK("agents", "policy", "show", "prod", "-o", "json")), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h.ok("agents", "policy", "set", "web", "-f", whole, "--priority", "20")
-	decodeJSON(t, h.ok("agents", "policy", "show", "web", "-o", "json"), &p)
+	h.OK("agents", "policy", "set", "web", "-f", whole, "--priority", "20")
+	decodeJSON(t, h.OK("agents", "policy", "show", "web", "-o", "json"), &p)
 	if p.Priority != 20 || p.Selector["env"] != "prod" || p.Revision != 1 {
 		t.Errorf("web: %+v", p)
 	}
 
 	// A new policy without a selector applies to every agent: say so.
-	r = h.run(context.Background(), `{"spoolMaxMb": "64"}`, "agents", "policy", "set", "all", "--file", "-")
-	if r.code != 0 || r.stderr != "vigil: note: agent policy all has no selector and applies to every agent\n" {
-		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	r = h.Run(context.Background(), `{"spoolMaxMb": "64"}`, "agents", "policy", "set", "all", "--file", "-")
+	if r.Code != 0 || r.Stderr != "vigil: note: agent policy all has no selector and applies to every agent\n" {
+		t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
 	}
-	r = h.run(context.Background(), "- a\n- b\n", "agents", "policy", "set", "bad", "--file", "-")
-	if r.code != 1 || r.stderr != "vigil: policy -: want a JSON or YAML object, the agent policy document\n" {
-		t.Errorf("list document: exit %d, stderr %q", r.code, r.stderr)
+	r = h.Run(context.Background(), "- a\n- b\n", "agents", "policy", "set", "bad", "--file", "-")
+	if r.Code != 1 || r.Stderr != "vigil: policy -: want a JSON or YAML object, the agent policy document\n" {
+		t.Errorf("list document: exit %d, stderr %q", r.Code, r.Stderr)
 	}
-	if out := h.ok("agents", "policy", "delete", "all"); out != "agent policy all deleted\n" {
+	if out := h.OK("agents", "policy", "delete", "all"); out != "agent policy all deleted\n" {
 		t.Errorf("delete: %q", out)
 	}
 }
 
 func TestUsers(t *testing.T) {
 	h := newHarness(t)
-	r := h.run(context.Background(), "a long enough password\n", "users", "create", "carol", "--role", "analyst", "--password-stdin")
-	if r.code != 0 || !strings.HasPrefix(r.stdout, "user carol created (id ") || strings.Contains(r.stdout, "password") {
-		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	r := h.Run(context.Background(), "a long enough password\n", "users", "create", "carol", "--role", "analyst", "--password-stdin")
+	if r.Code != 0 || !strings.HasPrefix(r.Stdout, "user carol created (id ") || strings.Contains(r.Stdout, "password") {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.Code, r.Stdout, r.Stderr)
 	}
-	id := strings.TrimSuffix(strings.TrimPrefix(r.stdout, "user carol created (id "), ", role analyst)\n")
+	id := strings.TrimSuffix(strings.TrimPrefix(r.Stdout, "user carol created (id "), ", role analyst)\n")
 	if !h.api.PasswordIs(id, "a long enough password") {
 		t.Errorf("stored password of %s is not the one given", id)
 	}
 
-	out := h.ok("users", "create", "dave", "--role", "viewer")
+	out := h.OK("users", "create", "dave", "--role", "viewer")
 	m := regexp.MustCompile(`(?m)^password: ([A-Z2-7]{20})$`).FindStringSubmatch(out)
 	if m == nil {
 		t.Fatalf("no generated password in %q", out)
@@ -199,52 +199,52 @@ func TestUsers(t *testing.T) {
 	var created struct {
 		ID, Password string
 	}
-	decodeJSON(t, h.ok("users", "create", "erin", "--role", "viewer", "-o", "json"), &created)
+	decodeJSON(t, h.OK("users", "create", "erin", "--role", "viewer", "-o", "json"), &created)
 	if created.Password == "" || !h.api.PasswordIs(created.ID, created.Password) {
 		t.Errorf("JSON create: %+v", created)
 	}
 
-	if out := h.ok("users", "update", "carol", "--role", "responder", "--disable"); out != "user carol updated (role responder, disabled)\n" {
+	if out := h.OK("users", "update", "carol", "--role", "responder", "--disable"); out != "user carol updated (role responder, disabled)\n" {
 		t.Errorf("update: %q", out)
 	}
-	h.run(context.Background(), "new password here\n", "users", "update", id, "--password-stdin")
+	h.Run(context.Background(), "new password here\n", "users", "update", id, "--password-stdin")
 	if !h.api.PasswordIs(id, "new password here") {
 		t.Errorf("password of %s not changed", id)
 	}
-	if out := h.ok("users", "delete", "carol"); out != "user carol deleted\n" {
+	if out := h.OK("users", "delete", "carol"); out != "user carol deleted\n" {
 		t.Errorf("delete: %q", out)
 	}
-	r = h.run(context.Background(), "", "users", "delete", "carol")
-	if r.code != 1 || !strings.Contains(r.stderr, "user carol not found") {
-		t.Errorf("second delete: exit %d, stderr %q", r.code, r.stderr)
+	r = h.Run(context.Background(), "", "users", "delete", "carol")
+	if r.Code != 1 || !strings.Contains(r.Stderr, "user carol not found") {
+		t.Errorf("second delete: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 }
 
 func TestAPITokens(t *testing.T) {
 	h := newHarness(t)
-	token := strings.TrimSpace(h.ok("apitokens", "create", "automation", "--role", "analyst", "--ttl", "720h"))
+	token := strings.TrimSpace(h.OK("apitokens", "create", "automation", "--role", "analyst", "--ttl", "720h"))
 	if !strings.HasPrefix(token, "vgt_") {
 		t.Fatalf("token %q", token)
 	}
-	h.env[EnvToken] = token
-	if out := h.ok("whoami"); !strings.HasPrefix(out, "automation (role analyst, api token)") {
+	h.Vars[EnvToken] = token
+	if out := h.OK("whoami"); !strings.HasPrefix(out, "automation (role analyst, api token)") {
 		t.Errorf("whoami with the new token: %q", out)
 	}
-	h.env[EnvToken] = h.api.AdminToken
+	h.Vars[EnvToken] = h.api.AdminToken
 	id := strings.Split(token, "_")[1]
-	h.ok("apitokens", "delete", id)
-	h.env[EnvToken] = token
-	if r := h.run(context.Background(), "", "whoami"); r.code != 1 {
-		t.Errorf("deleted token still works: %q", r.stdout)
+	h.OK("apitokens", "delete", id)
+	h.Vars[EnvToken] = token
+	if r := h.Run(context.Background(), "", "whoami"); r.Code != 1 {
+		t.Errorf("deleted token still works: %q", r.Stdout)
 	}
 }
 
 func TestVersion(t *testing.T) {
 	h := newHarness(t)
-	if out := h.ok("version"); !regexp.MustCompile(`^vigil \S+ \(go\S+, \w+/\w+\)\n$`).MatchString(out) {
+	if out := h.OK("version"); !regexp.MustCompile(`^vigil \S+ \(go\S+, \w+/\w+\)\n$`).MatchString(out) {
 		t.Errorf("version: %q", out)
 	}
-	if out := h.ok("completion", "bash"); !strings.Contains(out, "__start_vigil") {
+	if out := h.OK("completion", "bash"); !strings.Contains(out, "__start_vigil") {
 		t.Errorf("completion bash does not define __start_vigil")
 	}
 }

@@ -6,10 +6,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vigilsec/vigil/internal/center/api/apitest"
+	"github.com/vigilsec/vigil/internal/cli/clikit/clikittest"
 	"github.com/vigilsec/vigil/internal/store"
 )
 
@@ -59,7 +61,7 @@ func TestRulesImport(t *testing.T) {
 		"linux/notes.txt":     "not a rule",
 		".git/config.yml":     "hidden",
 	})
-	out := h.ok("rules", "import", dir)
+	out := h.OK("rules", "import", dir)
 	if out != "FILE            RULES  IMPORTED\nlinux/curl.yml  1      new\n" {
 		t.Errorf("import of a folder: %q", out)
 	}
@@ -70,47 +72,47 @@ func TestRulesImport(t *testing.T) {
 	// One bad file: nothing is imported, every problem is printed.
 	badFile := filepath.Join(writeFiles(t, map[string]string{"bad.yml": string(bad)}), "bad.yml")
 	other := filepath.Join(writeFiles(t, map[string]string{"other.yml": strings.Replace(string(good), "3c1f7a2e", "3c1f7a2f", 1)}), "other.yml")
-	r := h.run(context.Background(), "", "rules", "import", badFile, other)
+	r := h.Run(context.Background(), "", "rules", "import", badFile, other)
 	want := "bad.yml:8: rule 6f4c0d5b-2e7a-4b1d-9f8a-4a5b6c7d8e9f (Bad modifier): "
-	if r.code != 1 || r.stdout != "" || !strings.HasPrefix(r.stderr, want) ||
-		!strings.HasSuffix(r.stderr, "vigil: 1 of 2 files have problems; nothing was imported (force imports the files that load)\n") {
-		t.Errorf("refused: exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
+	if r.Code != 1 || r.Stdout != "" || !strings.HasPrefix(r.Stderr, want) ||
+		!strings.HasSuffix(r.Stderr, "vigil: 1 of 2 files have problems; nothing was imported (force imports the files that load)\n") {
+		t.Errorf("refused: exit %d\nstdout %q\nstderr %q", r.Code, r.Stdout, r.Stderr)
 	}
 	if got := h.ruleFiles(); len(got) != 2 {
 		t.Errorf("a refused import stored %v", got)
 	}
 	// --force imports the rest.
-	r = h.run(context.Background(), "", "rules", "import", "--force", badFile, other)
-	if r.code != 0 || r.stdout != "FILE       RULES  IMPORTED\nother.yml  1      new\n" || !strings.HasPrefix(r.stderr, "vigil: skipped bad.yml\n"+want) {
-		t.Errorf("forced: exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
+	r = h.Run(context.Background(), "", "rules", "import", "--force", badFile, other)
+	if r.Code != 0 || r.Stdout != "FILE       RULES  IMPORTED\nother.yml  1      new\n" || !strings.HasPrefix(r.Stderr, "vigil: skipped bad.yml\n"+want) {
+		t.Errorf("forced: exit %d\nstdout %q\nstderr %q", r.Code, r.Stdout, r.Stderr)
 	}
-	r = h.run(context.Background(), "", "rules", "import", "--force", badFile)
-	if r.code != 1 || !strings.HasSuffix(r.stderr, "vigil: no rule file imported: each has a problem\n") {
-		t.Errorf("forced, nothing loads: exit %d, stderr %q", r.code, r.stderr)
+	r = h.Run(context.Background(), "", "rules", "import", "--force", badFile)
+	if r.Code != 1 || !strings.HasSuffix(r.Stderr, "vigil: no rule file imported: each has a problem\n") {
+		t.Errorf("forced, nothing loads: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 	// Two arguments that would be imported under one name.
-	r = h.run(context.Background(), "", "rules", "import", other, filepath.Join(dir, "linux", "curl.yml"), filepath.Join(writeFiles(t, map[string]string{"other.yml": "x"}), "other.yml"))
-	if r.code != 1 || !strings.Contains(r.stderr, "would both be imported as other.yml") {
-		t.Errorf("clash: exit %d, stderr %q", r.code, r.stderr)
+	r = h.Run(context.Background(), "", "rules", "import", other, filepath.Join(dir, "linux", "curl.yml"), filepath.Join(writeFiles(t, map[string]string{"other.yml": "x"}), "other.yml"))
+	if r.Code != 1 || !strings.Contains(r.Stderr, "would both be imported as other.yml") {
+		t.Errorf("clash: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 
-	if out := h.ok("rules", "delete", "linux/curl.yml"); out != "rule file linux/curl.yml deleted\n" {
+	if out := h.OK("rules", "delete", "linux/curl.yml"); out != "rule file linux/curl.yml deleted\n" {
 		t.Errorf("delete: %q", out)
 	}
-	r = h.run(context.Background(), "", "rules", "delete", "linux/curl.yml")
-	if r.code != 1 || r.stderr != "vigil: rule file linux/curl.yml not found\n" {
-		t.Errorf("second delete: exit %d, stderr %q", r.code, r.stderr)
+	r = h.Run(context.Background(), "", "rules", "delete", "linux/curl.yml")
+	if r.Code != 1 || r.Stderr != "vigil: rule file linux/curl.yml not found\n" {
+		t.Errorf("second delete: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 }
 
 func TestRulesSettings(t *testing.T) {
 	h := newHarness(t)
 	id := apitest.RuleCurlPipe
-	if out := h.ok("rules", "set-severity", id, "critical"); out != "rule "+id+" (Download piped to a shell) is enabled, severity critical\n" {
+	if out := h.OK("rules", "set-severity", id, "critical"); out != "rule "+id+" (Download piped to a shell) is enabled, severity critical\n" {
 		t.Errorf("set-severity: %q", out)
 	}
 	// Switching it off keeps the severity chosen.
-	if out := h.ok("rules", "disable", id); out != "rule "+id+" (Download piped to a shell) is disabled, severity critical\n" {
+	if out := h.OK("rules", "disable", id); out != "rule "+id+" (Download piped to a shell) is disabled, severity critical\n" {
 		t.Errorf("disable: %q", out)
 	}
 	settings, err := h.api.Store.Rules().Settings(context.Background())
@@ -126,24 +128,24 @@ func TestRulesSettings(t *testing.T) {
 	if got == nil || !got.Disabled || got.Severity != store.SeverityCritical || got.Author != "token:admin" {
 		t.Errorf("stored setting %+v", got)
 	}
-	if out := h.ok("rules", "enable", id); out != "rule "+id+" (Download piped to a shell) is enabled, severity critical\n" {
+	if out := h.OK("rules", "enable", id); out != "rule "+id+" (Download piped to a shell) is enabled, severity critical\n" {
 		t.Errorf("enable: %q", out)
 	}
-	if out := h.ok("rules", "reset", id); out != "rule "+id+" is back to its defaults\n" {
+	if out := h.OK("rules", "reset", id); out != "rule "+id+" is back to its defaults\n" {
 		t.Errorf("reset: %q", out)
 	}
-	r := h.run(context.Background(), "", "rules", "set-severity", id, "severe")
-	if r.code != 1 || r.stderr != "vigil: severity \"severe\": want low, medium, high or critical\nRun 'vigil rules set-severity --help' for usage.\n" {
-		t.Errorf("bad severity: exit %d, stderr %q", r.code, r.stderr)
+	r := h.Run(context.Background(), "", "rules", "set-severity", id, "severe")
+	if r.Code != 1 || r.Stderr != "vigil: severity \"severe\": want low, medium, high or critical\nRun 'vigil rules set-severity --help' for usage.\n" {
+		t.Errorf("bad severity: exit %d, stderr %q", r.Code, r.Stderr)
 	}
-	r = h.run(context.Background(), "", "rules", "disable", "nope")
-	if r.code != 1 || r.stderr != "vigil: rule nope not found\n" {
-		t.Errorf("unknown rule: exit %d, stderr %q", r.code, r.stderr)
+	r = h.Run(context.Background(), "", "rules", "disable", "nope")
+	if r.Code != 1 || r.Stderr != "vigil: rule nope not found\n" {
+		t.Errorf("unknown rule: exit %d, stderr %q", r.Code, r.Stderr)
 	}
-	h.env[EnvToken] = h.api.ViewerToken
-	r = h.run(context.Background(), "", "rules", "disable", id)
-	if r.code != 1 || r.stderr != "vigil: role viewer may not do this (needs responder) — ask an admin for a token with that role\n" {
-		t.Errorf("as viewer: exit %d, stderr %q", r.code, r.stderr)
+	h.Vars[EnvToken] = h.api.ViewerToken
+	r = h.Run(context.Background(), "", "rules", "disable", id)
+	if r.Code != 1 || r.Stderr != "vigil: role viewer may not do this (needs responder) — ask an admin for a token with that role\n" {
+		t.Errorf("as viewer: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 }
 
@@ -160,7 +162,7 @@ func TestIncidentHandling(t *testing.T) {
 		{[]string{"incidents", "reopen", id}, "incident " + id + " is now open, assigned to bob\n"},
 		{[]string{"incidents", "resolve", id}, "incident " + id + " is now resolved, assigned to bob\n"},
 	} {
-		if out := h.ok(tc.args...); out != tc.want {
+		if out := h.OK(tc.args...); out != tc.want {
 			t.Errorf("%v: %q, want %q", tc.args, out, tc.want)
 		}
 	}
@@ -176,31 +178,31 @@ func TestIncidentHandling(t *testing.T) {
 	if !cmp.Equal(states, want) || inc.Assignee != "bob" {
 		t.Errorf("comments %v, assignee %q", states, inc.Assignee)
 	}
-	r := h.run(context.Background(), "", "incidents", "resolve", id)
-	if r.code != 1 || r.stderr != "vigil: incident "+id+" is resolved and cannot become resolved\n" {
-		t.Errorf("no move: exit %d, stderr %q", r.code, r.stderr)
+	r := h.Run(context.Background(), "", "incidents", "resolve", id)
+	if r.Code != 1 || r.Stderr != "vigil: incident "+id+" is resolved and cannot become resolved\n" {
+		t.Errorf("no move: exit %d, stderr %q", r.Code, r.Stderr)
 	}
-	r = h.run(context.Background(), "", "incidents", "timeline", id, "--before", "25h")
-	if r.code != 1 || !strings.Contains(r.stderr, "--before: want a duration up to 24h") {
-		t.Errorf("long timeline: exit %d, stderr %q", r.code, r.stderr)
+	r = h.Run(context.Background(), "", "incidents", "timeline", id, "--before", "25h")
+	if r.Code != 1 || !strings.Contains(r.Stderr, "--before: want a duration up to 24h") {
+		t.Errorf("long timeline: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 }
 
 func TestExceptionCommands(t *testing.T) {
 	h := newHarness(t)
-	r := h.run(context.Background(), "", "exceptions", "create", "--rule", apitest.RuleToolPort, "--agent", "7f3c9a",
+	r := h.Run(context.Background(), "", "exceptions", "create", "--rule", apitest.RuleToolPort, "--agent", "7f3c9a",
 		"--match", "process.executable=/opt/tool/*", "--match", "process.executable=/usr/bin/nc", "--match", "user.name=ops",
 		"--reason", "the ops team's port check", "--expires", "7d", "-o", "json")
-	if r.code != 0 {
-		t.Fatalf("create: exit %d, stderr %q", r.code, r.stderr)
+	if r.Code != 0 {
+		t.Fatalf("create: exit %d, stderr %q", r.Code, r.Stderr)
 	}
 	var created store.Exception
-	decodeJSON(t, r.stdout, &created)
+	decodeJSON(t, r.Stdout, &created)
 	want := map[string][]string{"process.executable": {"/opt/tool/*", "/usr/bin/nc"}, "user.name": {"ops"}}
 	if !cmp.Equal(created.Match, want) || !created.ExpiresAt.Equal(now.AddDate(0, 0, 7)) || created.Author != "token:admin" || created.AgentID != "7f3c9a" {
 		t.Errorf("created %+v", created)
 	}
-	out := h.ok("exceptions", "update", created.ID, "--reason", "checked weekly", "--no-expiry")
+	out := h.OK("exceptions", "update", created.ID, "--reason", "checked weekly", "--no-expiry")
 	if out != "exception "+created.ID+" updated\n" {
 		t.Errorf("update: %q", out)
 	}
@@ -208,12 +210,12 @@ func TestExceptionCommands(t *testing.T) {
 	if err != nil || got.Reason != "checked weekly" || !got.ExpiresAt.IsZero() || !cmp.Equal(got.Match, want) || got.RuleID != apitest.RuleToolPort {
 		t.Errorf("updated %+v, %v", got, err)
 	}
-	h.ok("exceptions", "update", created.ID, "--match", "user.name=root", "--rule", "", "--expires", "2026-01-01")
+	h.OK("exceptions", "update", created.ID, "--match", "user.name=root", "--rule", "", "--expires", "2026-01-01")
 	got, _ = h.api.Store.Exceptions().Get(context.Background(), created.ID)
 	if !cmp.Equal(got.Match, map[string][]string{"user.name": {"root"}}) || got.RuleID != "" || got.ExpiresAt.Format("2006-01-02") != "2026-01-01" {
 		t.Errorf("updated again %+v", got)
 	}
-	if out := h.ok("exceptions", "delete", created.ID); out != "exception "+created.ID+" deleted\n" {
+	if out := h.OK("exceptions", "delete", created.ID); out != "exception "+created.ID+" deleted\n" {
 		t.Errorf("delete: %q", out)
 	}
 	for _, tc := range []struct {
@@ -229,13 +231,13 @@ func TestExceptionCommands(t *testing.T) {
 		{[]string{"exceptions", "update", "ex-apt", "--expires", "1d", "--no-expiry"}, "vigil: --expires and --no-expiry exclude each other\n"},
 		{[]string{"exceptions", "show", "nope"}, "vigil: exception nope not found\n"},
 	} {
-		r := h.run(context.Background(), "", tc.args...)
-		stderr := r.stderr
+		r := h.Run(context.Background(), "", tc.args...)
+		stderr := r.Stderr
 		if i := strings.Index(stderr, "Run '"); i >= 0 {
 			stderr = stderr[:i]
 		}
-		if r.code != 1 || stderr != tc.stderr {
-			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, r.code, r.stderr, tc.stderr)
+		if r.Code != 1 || stderr != tc.stderr {
+			t.Errorf("%v: exit %d, stderr %q, want %q", tc.args, r.Code, r.Stderr, tc.stderr)
 		}
 	}
 }
@@ -243,7 +245,9 @@ func TestExceptionCommands(t *testing.T) {
 // TestRulesLocal runs lint and test over folders of rules without a
 // center: output, problems and exit status.
 func TestRulesLocal(t *testing.T) {
-	h := &harness{t: t, url: "https://127.0.0.1:1", env: map[string]string{EnvServer: "https://127.0.0.1:1"}}
+	const nowhere = "https://127.0.0.1:1"
+	h := &harness{t: t, Runner: &clikittest.Runner{TB: t, Execute: Run, Vars: map[string]string{EnvServer: nowhere},
+		Now: func() time.Time { return now }, Server: nowhere}}
 	for _, tc := range []struct {
 		name   string
 		args   []string
@@ -258,11 +262,11 @@ func TestRulesLocal(t *testing.T) {
 			"vigil: note: 3 rules or files under testdata/rules/mixed cannot be loaded (see vigil rules lint testdata/rules/mixed)\nvigil: 1 of 2 rule test cases failed\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := h.run(context.Background(), "", tc.args...)
-			if r.code != tc.code || r.stderr != tc.stderr {
-				t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+			r := h.Run(context.Background(), "", tc.args...)
+			if r.Code != tc.code || r.Stderr != tc.stderr {
+				t.Errorf("exit %d, stderr %q", r.Code, r.Stderr)
 			}
-			golden(t, tc.name, r.stdout)
+			clikittest.Golden(t, tc.name, r.Stdout)
 		})
 	}
 	untested := writeFiles(t, map[string]string{"x.yml": "title: x\n"})
@@ -274,9 +278,9 @@ func TestRulesLocal(t *testing.T) {
 		{[]string{"rules", "lint", "testdata/rules/good/linux/auth_ssh_bruteforce.yml"}, "vigil: testdata/rules/good/linux/auth_ssh_bruteforce.yml is not a folder\nRun 'vigil rules lint --help' for usage.\n"},
 		{[]string{"rules", "test", untested}, "vigil: no rule tests (*.test.yml) under " + untested + "\n"},
 	} {
-		r := h.run(context.Background(), "", tc.args...)
-		if r.code != 1 || r.stderr != tc.stderr {
-			t.Errorf("%v: exit %d, stderr %q", tc.args, r.code, r.stderr)
+		r := h.Run(context.Background(), "", tc.args...)
+		if r.Code != 1 || r.Stderr != tc.stderr {
+			t.Errorf("%v: exit %d, stderr %q", tc.args, r.Code, r.Stderr)
 		}
 	}
 }

@@ -55,11 +55,11 @@ func TestErrorMessages(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			h := shared.fork(t)
 			for k, v := range tc.env {
-				h.env[k] = v
+				h.Vars[k] = v
 			}
-			r := h.run(context.Background(), "", tc.args...)
-			if r.code != 1 || r.stderr != tc.stderr || r.stdout != "" {
-				t.Errorf("exit %d\nstdout %q\nstderr %q\nwant   %q", r.code, r.stdout, r.stderr, tc.stderr)
+			r := h.Run(context.Background(), "", tc.args...)
+			if r.Code != 1 || r.Stderr != tc.stderr || r.Stdout != "" {
+				t.Errorf("exit %d\nstdout %q\nstderr %q\nwant   %q", r.Code, r.Stdout, r.Stderr, tc.stderr)
 			}
 		})
 	}
@@ -67,10 +67,10 @@ func TestErrorMessages(t *testing.T) {
 
 func TestFlagsOverrideEnvironment(t *testing.T) {
 	h := newHarness(t)
-	ca := h.env[EnvCA]
-	h.env = map[string]string{EnvServer: "https://127.0.0.1:1"}
-	out := h.ok("--server", h.url, "--token", h.api.ViewerToken, "--ca", ca, "whoami")
-	if out != "viewer (role viewer, api token) at "+h.url+"\n" {
+	ca := h.Vars[EnvCA]
+	h.Vars = map[string]string{EnvServer: "https://127.0.0.1:1"}
+	out := h.OK("--server", h.api.URL, "--token", h.api.ViewerToken, "--ca", ca, "whoami")
+	if out != "viewer (role viewer, api token) at "+h.api.URL+"\n" {
 		t.Errorf("whoami: %q", out)
 	}
 }
@@ -78,9 +78,9 @@ func TestFlagsOverrideEnvironment(t *testing.T) {
 func TestGroupsPrintHelp(t *testing.T) {
 	h := newHarness(t)
 	for _, args := range [][]string{nil, {"agents"}, {"agents", "policy"}, {"users", "--help"}} {
-		r := h.run(context.Background(), "", args...)
-		if r.code != 0 || !strings.Contains(r.stdout, "Usage:") || r.stderr != "" {
-			t.Errorf("vigil %v: exit %d, stderr %q", args, r.code, r.stderr)
+		r := h.Run(context.Background(), "", args...)
+		if r.Code != 0 || !strings.Contains(r.Stdout, "Usage:") || r.Stderr != "" {
+			t.Errorf("vigil %v: exit %d, stderr %q", args, r.Code, r.Stderr)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/vigilsec/vigil/internal/center/api/apitest"
+	"github.com/vigilsec/vigil/internal/cli/clikit/clikittest"
 )
 
 // TestGolden checks the table and JSON output of every listing and show.
@@ -88,11 +89,11 @@ func TestGolden(t *testing.T) {
 					args[i] = h.incidents[n-1]
 				}
 			}
-			out := h.maskIncidents(h.ok(args...))
+			out := h.maskIncidents(h.OK(args...))
 			if exec {
 				out = maskCommand(out)
 			}
-			golden(t, tc.name, out)
+			clikittest.Golden(t, tc.name, out)
 		})
 	}
 }

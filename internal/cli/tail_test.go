@@ -8,24 +8,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigilsec/vigil/internal/cli/clikit/clikittest"
 	"github.com/vigilsec/vigil/internal/event"
 )
 
 // running is a CLI run in the background.
 type running struct {
-	stdout, stderr *syncBuffer
+	Stdout, Stderr *clikittest.SyncBuffer
 	done           chan int
 	cancel         context.CancelFunc
 }
 
 func (h *harness) start(args ...string) *running {
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{stdout: &syncBuffer{}, stderr: &syncBuffer{}, done: make(chan int, 1), cancel: cancel}
-	env := Env{
-		Stdin: strings.NewReader(""), Stdout: r.stdout, Stderr: r.stderr,
-		Getenv: func(k string) string { return h.env[k] }, Now: func() time.Time { return now },
-		PollInterval: 5 * time.Millisecond,
-	}
+	r := &running{Stdout: &clikittest.SyncBuffer{}, Stderr: &clikittest.SyncBuffer{}, done: make(chan int, 1), cancel: cancel}
+	env := h.Env(h.Vars, strings.NewReader(""), r.Stdout, r.Stderr)
 	go func() { r.done <- Run(ctx, env, args) }()
 	h.t.Cleanup(func() {
 		cancel()
@@ -59,7 +56,7 @@ func TestEventsTailFollowsNewEvents(t *testing.T) {
 	h.addEvents(ev("n1", time.Second, "7f3c9a", "web-1", "process", "start", map[string]any{
 		"process.command_line": "bash -i"}))
 	r := h.start("events", "tail", "--agent", "7f3c9a")
-	waitFor(t, "the first event", func() bool { return strings.Contains(r.stdout.String(), "bash -i") })
+	waitFor(t, "the first event", func() bool { return strings.Contains(r.Stdout.String(), "bash -i") })
 
 	h.addEvents(
 		ev("late", -10*time.Minute, "7f3c9a", "web-1", "process", "start", map[string]any{"process.command_line": "stamped before the tail began"}),
@@ -67,13 +64,13 @@ func TestEventsTailFollowsNewEvents(t *testing.T) {
 		ev("n2", 3*time.Second, "7f3c9a", "web-1", "network", "connection_attempted", map[string]any{
 			"source.ip": "10.0.0.5", "destination.ip": "203.0.113.9", "destination.port": 4444}),
 	)
-	waitFor(t, "the second event", func() bool { return strings.Contains(r.stdout.String(), "203.0.113.9") })
+	waitFor(t, "the second event", func() bool { return strings.Contains(r.Stdout.String(), "203.0.113.9") })
 	if code := r.stop(); code != 0 {
-		t.Errorf("exit %d after Ctrl-C, stderr %q", code, r.stderr.String())
+		t.Errorf("exit %d after Ctrl-C, stderr %q", code, r.Stderr.String())
 	}
 	want := "2025-03-04T10:00:01Z  web-1  process/start  bash -i\n" +
 		"2025-03-04T10:00:03Z  web-1  network/connection_attempted  10.0.0.5 -> 203.0.113.9:4444\n"
-	if got := r.stdout.String(); got != want {
+	if got := r.Stdout.String(); got != want {
 		t.Errorf("stdout\n%s\nwant\n%s", got, want)
 	}
 
@@ -92,11 +89,11 @@ func TestEventsTailFollowsNewEvents(t *testing.T) {
 func TestEventsTailJSON(t *testing.T) {
 	h := newHarness(t)
 	r := h.start("events", "tail", "-o", "json", "--since", "1m")
-	waitFor(t, "the recent event", func() bool { return strings.Contains(r.stdout.String(), `"e3"`) })
+	waitFor(t, "the recent event", func() bool { return strings.Contains(r.Stdout.String(), `"e3"`) })
 	h.addEvents(ev("n1", time.Second, "7f3c9a", "web-1", "process", "start", nil))
-	waitFor(t, "the new event", func() bool { return strings.Contains(r.stdout.String(), `"n1"`) })
+	waitFor(t, "the new event", func() bool { return strings.Contains(r.Stdout.String(), `"n1"`) })
 	r.stop()
-	lines := strings.Split(strings.TrimSpace(r.stdout.String()), "\n")
+	lines := strings.Split(strings.TrimSpace(r.Stdout.String()), "\n")
 	var ids []string
 	for _, l := range lines {
 		var e event.Event
@@ -116,15 +113,15 @@ func TestEventsTailWaitsForTheCenter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.env[EnvServer] = "https://" + ln.Addr().String()
+	h.Vars[EnvServer] = "https://" + ln.Addr().String()
 	ln.Close()
 	r := h.start("events", "tail")
-	waitFor(t, "the warning", func() bool { return strings.Contains(r.stderr.String(), "retrying") })
+	waitFor(t, "the warning", func() bool { return strings.Contains(r.Stderr.String(), "retrying") })
 	time.Sleep(20 * time.Millisecond) // a few more failed polls
 	if code := r.stop(); code != 0 {
 		t.Errorf("exit %d", code)
 	}
-	if n := strings.Count(r.stderr.String(), "\n"); n != 1 {
-		t.Errorf("warned %d times, want once: %q", n, r.stderr.String())
+	if n := strings.Count(r.Stderr.String(), "\n"); n != 1 {
+		t.Errorf("warned %d times, want once: %q", n, r.Stderr.String())
 	}
 }

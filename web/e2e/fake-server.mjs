@@ -7,7 +7,9 @@
 // lists and the vulnerability database with its import and sync jobs;
 // compliance has results with their evidence, scores and drift, the policy
 // catalogue with uploads and assignments, exceptions and the report;
-// notification channels of the file and of the API, changed and tested),
+// notification channels of the file and of the API, changed and tested;
+// threat intelligence with its feed imports and checks, and the login
+// baselines),
 // events paged in ingest order as the center does, and the built app served
 // with the same headers as the center. Every API request is recorded so
 // that tests can check what the console sent, and tests may add events as
@@ -24,6 +26,7 @@ import { createAdmin } from './fake-admin.mjs';
 import { createNotify } from './fake-notify.mjs';
 import { createCompliance } from './fake-compliance.mjs';
 import { createDetection } from './fake-detect.mjs';
+import { createIntel } from './fake-intel.mjs';
 import { createInventory } from './fake-inventory.mjs';
 import { createRisk } from './fake-risk.mjs';
 import { allowed, fail, labelsProblem, page, send } from './fake-http.mjs';
@@ -131,6 +134,7 @@ export async function startFakeServer(opts = {}) {
   const risk = createRisk({ now, agents, record: admin.record });
   const compliance = createCompliance({ now, agents, record: admin.record });
   const notify = createNotify({ now, record: admin.record });
+  const intel = createIntel({ now, agents, record: admin.record });
   /** @type {{method: string, path: string, query: Record<string, string[]>, body: unknown}[]} */
   const requests = [];
   let agentListings = 0;
@@ -184,10 +188,12 @@ export async function startFakeServer(opts = {}) {
       if (req.method === 'DELETE' && res.statusCode < 300 && (m = path.match(/^\/agents\/([^/]+)$/))) {
         inventory.forget(decodeURIComponent(m[1]));
         compliance.forget(decodeURIComponent(m[1]));
+        intel.forget(decodeURIComponent(m[1]));
       }
       return;
     }
     if (notify.handle(req, res, { path, body, who })) return;
+    if (intel.handle(req, res, { path, query, body, raw, who })) return;
     if (inventory.handle(req, res, { path, query })) return;
     if (risk.handle(req, res, { path, query, raw, who })) return;
     if (compliance.handle(req, res, { path, query, raw, body, who })) return;
@@ -359,6 +365,7 @@ export async function startFakeServer(opts = {}) {
     risk: risk.state,
     compliance: compliance.state,
     notify: notify.state,
+    intel: intel.state,
     /** addEvent stores an event as if an agent had just sent it. */
     addEvent: (doc) => events.unshift({ seq: (events[0]?.seq ?? 0) + 1, doc }),
     close: () => new Promise((ok) => server.close(() => ok(undefined))),

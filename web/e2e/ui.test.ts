@@ -15,6 +15,7 @@ import { inventoryWalk } from './uiInventory';
 import { complianceViewerWalk, complianceWalk } from './uiCompliance';
 import { riskViewerWalk, riskWalk } from './uiRisk';
 import { notifyViewerWalk, notifyWalk } from './uiNotify';
+import { baselinesWalk, intelViewerWalk, intelWalk } from './uiIntel';
 
 const distIndex = new URL('../../internal/center/console/dist/index.html', import.meta.url);
 
@@ -393,6 +394,26 @@ describe('console against the fake API', () => {
 
   it('keeps a viewer to reading the notification channels', async () => {
     await walk('notify-viewer', (page) => notifyViewerWalk(page, server, fakeViewerToken));
+  });
+
+  it('imports a feed, checks values, adds and deletes indicators and deletes the source', async () => {
+    await walk('intel-en', (page) => intelWalk(page, server, fakeToken, shots, 'en'));
+  });
+
+  it('walks threat intelligence in Chinese', async () => {
+    await walk('intel-zh', (page) => intelWalk(page, server, fakeToken, shots, 'zh'));
+  });
+
+  it('filters login baselines, opens a profile to its hours and resets it', async () => {
+    await walk('baselines-en', (page) => baselinesWalk(page, server, fakeToken, shots, 'en'));
+  });
+
+  it('walks the login baselines in Chinese', async () => {
+    await walk('baselines-zh', (page) => baselinesWalk(page, server, fakeToken, shots, 'zh'));
+  });
+
+  it('keeps a viewer to reading threat intelligence and login baselines', async () => {
+    await walk('intel-viewer', (page) => intelViewerWalk(page, server, fakeViewerToken));
   });
 
   it('starts in Chinese for a Chinese browser', async () => {

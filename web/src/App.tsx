@@ -19,8 +19,10 @@ import { AuditPage } from './pages/AuditPage';
 import { CompliancePage } from './pages/CompliancePage';
 import { CompliancePolicyPage } from './pages/CompliancePolicyPage';
 import { EventsPage } from './pages/EventsPage';
+import { IntelPage } from './pages/IntelPage';
 import { InventoryPage } from './pages/InventoryPage';
 import { JoinTokensPage } from './pages/JoinTokensPage';
+import { LoginBaselinesPage } from './pages/LoginBaselinesPage';
 import { LoginPage } from './pages/LoginPage';
 import { NotifyChannelsPage } from './pages/NotifyChannelsPage';
 import { PatchesPage } from './pages/PatchesPage';
@@ -125,6 +127,12 @@ export function App() {
   } else if (path === '/exceptions') {
     page = <ExceptionsPage />;
     title = t('nav.exceptions');
+  } else if (path === '/intel' || path === '/intel/sources') {
+    page = <IntelPage view={path === '/intel/sources' ? 'sources' : 'indicators'} />;
+    title = t('nav.intel');
+  } else if (path === '/baselines/logins') {
+    page = <LoginBaselinesPage />;
+    title = t('nav.loginBaselines');
   } else if (path === '/attack') {
     page = <AttackPage />;
     title = t('nav.attack');

@@ -4,6 +4,7 @@ import { adminEn } from '../src/i18n/adminMessages';
 import { complianceEn } from '../src/i18n/complianceMessages';
 import { fleetEn } from '../src/i18n/fleetMessages';
 import { hostEn } from '../src/i18n/hostMessages';
+import { intelEn } from '../src/i18n/intelMessages';
 import { en } from '../src/i18n/messages';
 import { riskEn } from '../src/i18n/riskMessages';
 import { auditResultClass } from '../src/lib/audit';
@@ -99,7 +100,7 @@ describe('audit', () => {
 
 describe('dictionary parts', () => {
   it('do not define the same key twice', () => {
-    const parts: Record<string, string>[] = [fleetEn, adminEn, hostEn, riskEn, complianceEn];
+    const parts: Record<string, string>[] = [fleetEn, adminEn, hostEn, riskEn, complianceEn, intelEn];
     const base = Object.keys(en).filter((k) => parts.every((p) => !(k in p)));
     const total = base.length + parts.reduce((n, p) => n + Object.keys(p).length, 0);
     expect(total).toBe(Object.keys(en).length);

@@ -17,14 +17,15 @@ func bearer(id string) string {
 	return auth.APITokenPrefix + id + "_" + hex.EncodeToString(sum[:16])
 }
 
-// AddToken stores an API token (kind api, created a week before Now) and
-// returns its bearer value, the same for the same id in every Env.
+// AddToken stores an API token (kind api, created a week before the Env's
+// clock) and returns its bearer value, the same for the same id in every
+// Env.
 func (e *Env) AddToken(id, name string, role store.Role) string {
 	e.tb.Helper()
 	value := bearer(id)
 	err := e.Store.APITokens().Create(context.Background(), store.APIToken{
 		ID: id, Name: name, Kind: auth.KindAPI, Role: role, Hash: auth.HashBearer(value),
-		CreatedAt: Now.AddDate(0, 0, -7),
+		CreatedAt: e.Clock().AddDate(0, 0, -7),
 	})
 	if err != nil {
 		e.tb.Fatalf("add API token %s: %v", id, err)

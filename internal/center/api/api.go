@@ -73,7 +73,14 @@ type Config struct {
 	// Notify is the notification service; nil when notifications are
 	// off, and then the routes of notification channels answer 503.
 	Notify NotifyChannels
-	Logger *slog.Logger
+	// Intel is the threat-intelligence service; nil when it is off, and
+	// then checking a value answers 503 and changes are not applied to
+	// the matcher until the next center start.
+	Intel Intel
+	// Baselines is the login behaviour baseline; nil when it is off, and
+	// then its routes answer 503.
+	Baselines LoginBaselines
+	Logger    *slog.Logger
 	// Now is the clock (nil for time.Now).
 	Now func() time.Time
 }

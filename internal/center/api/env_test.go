@@ -22,10 +22,12 @@ import (
 	busv1 "github.com/vigilsec/vigil/api/bus/v1"
 	"github.com/vigilsec/vigil/internal/center/api/apitest"
 	"github.com/vigilsec/vigil/internal/center/auth"
+	"github.com/vigilsec/vigil/internal/center/baseline"
 	"github.com/vigilsec/vigil/internal/center/command"
 	"github.com/vigilsec/vigil/internal/center/compliance"
 	"github.com/vigilsec/vigil/internal/center/detect"
 	"github.com/vigilsec/vigil/internal/center/enroll"
+	"github.com/vigilsec/vigil/internal/center/intel"
 	"github.com/vigilsec/vigil/internal/center/vuln"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/store/sqlite"
@@ -205,6 +207,8 @@ type env struct {
 	// detection is off.
 	det    *detect.Service
 	vulns  *vuln.Service
+	intel  *intel.Service
+	logins *baseline.Service
 	tokens map[store.Role]string
 	// metricsCalls counts requests that reached the metrics handler.
 	metricsCalls atomic.Int32
@@ -269,6 +273,14 @@ func startEnv(t *testing.T, detection bool) *env {
 		t.Fatal(err)
 	}
 	cfg.Vulns = e.vulns
+	e.intel = intel.New(intel.Config{Store: st.Intel(), Now: e.clock.Now})
+	e.logins = baseline.New(baseline.Config{Store: st.Baselines(), Location: time.UTC, Now: e.clock.Now})
+	for _, load := range []func(context.Context) error{e.intel.Load, e.logins.Load} {
+		if err := load(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg.Intel, cfg.Baselines = e.intel, e.logins
 	if cfg.Compliance, err = compliance.New(ctx, compliance.Config{Store: st, Now: e.clock.Now}); err != nil {
 		t.Fatal(err)
 	}

@@ -20,9 +20,15 @@ type matchBuffer struct {
 	detections []ruleset.Detection
 }
 
-// evaluate runs the rules over one event and raises an alert for each
-// detection.
+// evaluate adds what intelligence and the login baseline say of one
+// event, runs the rules over it and raises an alert for each detection.
 func (s *Service) evaluate(ctx context.Context, rs *ruleset.RuleSet, ev event.Event, buf *matchBuffer) {
+	if s.cfg.Intel != nil {
+		s.cfg.Intel.Enrich(ev)
+	}
+	if s.cfg.Baseline != nil {
+		s.cfg.Baseline.Observe(ev)
+	}
 	buf.rules, buf.detections = rs.Evaluate(ev, buf.rules, buf.detections[:0])
 	for _, d := range buf.detections {
 		s.raise(ctx, d)

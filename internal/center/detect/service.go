@@ -12,6 +12,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/bus"
 	"github.com/vigilsec/vigil/internal/center/eventbatch"
+	"github.com/vigilsec/vigil/internal/event"
 	"github.com/vigilsec/vigil/internal/store"
 )
 
@@ -36,11 +37,32 @@ type Notifier interface {
 	NotifyAlert(a store.Alert)
 }
 
+// Intel adds the threat-intelligence matches of an event to it
+// (intel.Service is one). It must be safe for concurrent use.
+type Intel interface {
+	Enrich(ev event.Event) int
+}
+
+// Baseline judges and learns the logins among the events (baseline.Service
+// is one): it adds its verdict to the event. Flush writes what it learned;
+// detection calls it at every checkpoint before acknowledging the events
+// it learned from. It must be safe for concurrent use.
+type Baseline interface {
+	Observe(ev event.Event) bool
+	Flush(ctx context.Context) error
+}
+
 // Config configures a Service. JS, Store and Rules are required.
 type Config struct {
 	JS    jetstream.JetStream
 	Store store.Store
 	Rules *Rules
+	// Intel, when set, marks the events that hold a known indicator
+	// before the rules see them.
+	Intel Intel
+	// Baseline, when set, judges logins against what was learned of them
+	// before the rules see them.
+	Baseline Baseline
 	// Notifier, when set, hears of new alerts.
 	Notifier Notifier
 	Logger   *slog.Logger
@@ -248,7 +270,11 @@ func (s *Service) checkpoint(ctx context.Context) {
 		unacked = append(unacked, seq)
 	}
 	s.mu.Unlock()
-	if err := s.saveState(ctx, unacked); err != nil {
+	err := s.flushBaseline(ctx)
+	if err == nil {
+		err = s.saveState(ctx, unacked)
+	}
+	if err != nil {
 		// The messages stay unacknowledged until a checkpoint holds
 		// them: were the center to stop now, they would come again to
 		// windows that never saw them. InProgress keeps the stream from
@@ -267,6 +293,18 @@ func (s *Service) checkpoint(ctx context.Context) {
 	for _, m := range msgs {
 		s.ack(ctx, m, streamSeq(m))
 	}
+}
+
+// flushBaseline writes what the baseline learned from the messages of
+// a checkpoint.
+func (s *Service) flushBaseline(ctx context.Context) error {
+	if s.cfg.Baseline == nil {
+		return nil
+	}
+	if err := s.cfg.Baseline.Flush(ctx); err != nil {
+		return fmt.Errorf("write the login baselines: %w", err)
+	}
+	return nil
 }
 
 // ack acknowledges m and waits for the stream to confirm it; then its

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/vigilsec/vigil/internal/apiclient"
 	"github.com/vigilsec/vigil/internal/store"
@@ -20,6 +21,50 @@ func ListAll[T any](ctx context.Context, max int, fetch func(context.Context, st
 	return apiclient.Collect(apiclient.All(ctx, func(ctx context.Context, cursor string) (apiclient.Page[T], error) {
 		return fetch(ctx, store.Page{Limit: size, Cursor: cursor})
 	}), max)
+}
+
+// Limit is the --limit and --all flags of a listing (ListLimited): at
+// most --limit items, store.DefaultLimit unless given, and every one with
+// --all or --limit 0.
+type Limit struct {
+	n   int
+	all bool
+}
+
+// AddFlags adds --limit and --all to fs; item names what is listed, for
+// the help of --all ("indicator").
+func (l *Limit) AddFlags(fs *pflag.FlagSet, item string) {
+	fs.IntVar(&l.n, "limit", store.DefaultLimit, "list at most this many (0: all)")
+	fs.BoolVar(&l.all, "all", false, "list every "+item+" (as --limit 0)")
+}
+
+// most is how many items to list, for ListAll: 0 for all. A negative
+// --limit is a usage error of cmd.
+func (l *Limit) most(cmd *cobra.Command) (int, error) {
+	if l.n < 0 {
+		return 0, UsageErr(cmd, "--limit %d: want 0 or more", l.n)
+	}
+	if l.all {
+		return 0, nil
+	}
+	return l.n, nil
+}
+
+// ListLimited is the listing of cmd, whose --limit and --all are l: it
+// checks them, then fetches that many items (all with --all or --limit 0)
+// page by page (ListAll) with a's API client.
+func ListLimited[T any](cmd *cobra.Command, a *App, l *Limit, fetch func(context.Context, *apiclient.Client, store.Page) (apiclient.Page[T], error)) ([]T, error) {
+	most, err := l.most(cmd)
+	if err != nil {
+		return nil, err
+	}
+	c, err := a.API()
+	if err != nil {
+		return nil, err
+	}
+	return ListAll(cmd.Context(), most, func(ctx context.Context, p store.Page) (apiclient.Page[T], error) {
+		return fetch(ctx, c, p)
+	})
 }
 
 // NoArgs refuses positional arguments.

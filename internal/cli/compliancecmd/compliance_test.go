@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/apiclient"
 	"github.com/vigilsec/vigil/internal/cli/clikit"
+	"github.com/vigilsec/vigil/internal/cli/clikit/clikittest"
 	cct "github.com/vigilsec/vigil/internal/cli/compliancecmd/compliancecmdtest"
 )
 
@@ -55,7 +56,7 @@ func TestGolden(t *testing.T) {
 		{"exceptions_json", []string{"compliance", "exceptions", "--policy", "acme_baseline", "-o", "json"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cct.Golden(t, tc.name, e.Mask(e.OK(tc.args...)))
+			clikittest.Golden(t, tc.name, e.Mask(e.OK(tc.args...)))
 		})
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vigilsec/vigil/internal/agent/collect/compliance/baseline"
+	"github.com/vigilsec/vigil/internal/cli/clikit/clikittest"
 	cct "github.com/vigilsec/vigil/internal/cli/compliancecmd/compliancecmdtest"
 	"github.com/vigilsec/vigil/internal/store"
 )
@@ -91,7 +92,7 @@ func TestUploadWazuhSCA(t *testing.T) {
 	// The sample's id is a shipped policy's: upload it under its own.
 	file := writeFile(t, t.TempDir(), "sca.yml", strings.Replace(string(data), `id: "cis_debian12"`, `id: "acme_wazuh"`, 1))
 	out := e.OK("compliance", "policies", "upload", file, "--format", "wazuh-sca")
-	cct.Golden(t, "upload_sca", out)
+	clikittest.Golden(t, "upload_sca", out)
 	if reqs := e.Requests(); !strings.HasPrefix(reqs[len(reqs)-1], "PUT /api/v1/compliance/policies/acme_wazuh?format=wazuh-sca") {
 		t.Errorf("asked %s", reqs[len(reqs)-1])
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vigilsec/vigil/internal/cli/clikit/clikittest"
 	"github.com/vigilsec/vigil/internal/cli/compliancecmd"
 	cct "github.com/vigilsec/vigil/internal/cli/compliancecmd/compliancecmdtest"
 )
@@ -32,7 +33,7 @@ func TestRun(t *testing.T) {
 	// web-1 fixes its sshd: the run must show the new result.
 	hosts[cct.Web].Write("/etc/ssh/sshd_config", "PermitRootLogin no\n")
 	out := e.OK("compliance", "run")
-	cct.Golden(t, "run", out)
+	clikittest.Golden(t, "run", out)
 	got := e.OK("compliance", "results", "--agent", cct.Web, "--check", "acme_baseline.1")
 	if !strings.Contains(got, "acme_baseline.1  pass") {
 		t.Errorf("web-1's result after the run:\n%s", got)
@@ -56,7 +57,7 @@ func TestRun(t *testing.T) {
 	}
 
 	out = e.OK("compliance", "run", "--policy", "acme_logging")
-	cct.Golden(t, "run_policy", out)
+	clikittest.Golden(t, "run_policy", out)
 
 	// A host named with --agent that has no policy makes the run fail,
 	// after the others are evaluated.

@@ -1,11 +1,9 @@
 package notifycmd_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/pem"
-	"flag"
 	"io"
 	"log"
 	"net"
@@ -17,19 +15,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
-	"github.com/spf13/cobra"
-
 	"github.com/vigilsec/vigil/internal/center/api"
 	"github.com/vigilsec/vigil/internal/center/auth"
 	"github.com/vigilsec/vigil/internal/center/notify"
 	"github.com/vigilsec/vigil/internal/cli/clikit"
+	"github.com/vigilsec/vigil/internal/cli/clikit/clikittest"
 	"github.com/vigilsec/vigil/internal/cli/notifycmd"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/store/sqlite"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // now is the clock of the center and the CLI.
 var now = time.Date(2025, 3, 4, 10, 0, 0, 0, time.UTC)
@@ -46,7 +40,7 @@ const (
 // over TLS on loopback, with a webhook receiver and a syslog collector.
 type env struct {
 	t                       *testing.T
-	url, caFile             string
+	cli                     *clikittest.Runner
 	adminToken, viewerToken string
 	store                   store.Store
 	svc                     *notify.Service
@@ -109,8 +103,8 @@ func start(t *testing.T) *env {
 	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
-	e.url = srv.URL
-	e.caFile = e.writePEM("center-ca.pem", srv.Certificate().Raw)
+	e.cli = &clikittest.Runner{TB: t, Execute: clikittest.Commands(notifycmd.Command), Now: func() time.Time { return now },
+		Vars: map[string]string{clikit.EnvServer: srv.URL, clikit.EnvCA: e.writePEM("center-ca.pem", srv.Certificate().Raw)}}
 	return e
 }
 
@@ -145,41 +139,12 @@ func (e *env) file(name, content string) string {
 	return path
 }
 
-// result is one run of the CLI.
-type result struct {
-	stdout, stderr string
-	code           int
-}
-
 // run executes `vigil ARGS...` as the token's holder with stdin.
-func (e *env) run(token, stdin string, args ...string) result {
+func (e *env) run(token, stdin string, args ...string) clikittest.Result {
 	e.t.Helper()
-	var stdout, stderr bytes.Buffer
-	vars := map[string]string{clikit.EnvServer: e.url, clikit.EnvToken: token, clikit.EnvCA: e.caFile}
-	a := clikit.NewApp(clikit.Env{Stdin: strings.NewReader(stdin), Stdout: &stdout, Stderr: &stderr,
-		Getenv: func(k string) string { return vars[k] }, Now: func() time.Time { return now }})
-	root := &cobra.Command{
-		Use: "vigil", SilenceErrors: true, SilenceUsage: true,
-		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return a.CheckOutput() },
-	}
-	root.SetIn(a.Env.Stdin)
-	root.SetOut(a.Env.Stdout)
-	root.SetErr(a.Env.Stderr)
-	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return clikit.UsageErr(cmd, "%v", err) })
-	f := root.PersistentFlags()
-	f.StringVar(&a.Server, "server", "", "center URL")
-	f.StringVar(&a.Token, "token", "", "API token")
-	f.StringVar(&a.CA, "ca", "", "CA certificate of the center, PEM")
-	f.StringVarP(&a.Output, "output", "o", "table", "output format: table or json")
-	root.AddCommand(notifycmd.Command(a))
-	root.SetArgs(args)
-	code := 0
-	if err := clikit.Group(root).ExecuteContext(context.Background()); err != nil {
-		code = a.Report(err)
-	}
-	r := result{stdout: stdout.String(), stderr: stderr.String(), code: code}
+	r := e.cli.RunAs(context.Background(), token, stdin, args...)
 	for _, s := range []string{hookToken, hookSecret, robotToken, robotSign} {
-		if strings.Contains(r.stdout+r.stderr, s) {
+		if strings.Contains(r.Stdout+r.Stderr, s) {
 			e.t.Errorf("vigil %s printed the credential %.6s...", strings.Join(args, " "), s)
 		}
 	}
@@ -190,10 +155,10 @@ func (e *env) run(token, stdin string, args ...string) result {
 func (e *env) ok(args ...string) string {
 	e.t.Helper()
 	r := e.run(e.adminToken, "", args...)
-	if r.code != 0 {
-		e.t.Fatalf("vigil %s: exit %d: %s", strings.Join(args, " "), r.code, r.stderr)
+	if r.Code != 0 {
+		e.t.Fatalf("vigil %s: exit %d: %s", strings.Join(args, " "), r.Code, r.Stderr)
 	}
-	return r.stdout
+	return r.Stdout
 }
 
 // nextHook returns the headers of the next webhook request.
@@ -212,27 +177,6 @@ func (e *env) nextHook() http.Header {
 // collector's addresses and the CA file's folder.
 func (e *env) mask(s string) string {
 	return strings.NewReplacer(strings.TrimPrefix(e.hook.URL, "https://"), "RECEIVER", e.collector, "COLLECTOR", e.dir, "DIR").Replace(s)
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
-	}
 }
 
 const hookFile = `# The ticketing system's webhook.
@@ -268,7 +212,7 @@ func TestChannels(t *testing.T) {
 		{"show_file", []string{"notify", "channels", "show", "siem"}},
 		{"show_json", []string{"notify", "channels", "show", "soc-dingtalk", "-o", "json"}},
 	} {
-		t.Run(tc.name, func(t *testing.T) { golden(t, tc.name, e.mask(e.ok(tc.args...))) })
+		t.Run(tc.name, func(t *testing.T) { clikittest.Golden(t, tc.name, e.mask(e.ok(tc.args...))) })
 	}
 
 	// The test message arrives signed; the receiver answers.
@@ -292,7 +236,7 @@ func TestChannels(t *testing.T) {
 	}
 	r := e.run(e.adminToken, string(shown.Config), "notify", "channels", "set", "ticketing", "--file", "-", "-o", "json")
 	var again notify.ChannelView
-	if err := json.Unmarshal([]byte(r.stdout), &again); r.code != 0 || err != nil || again.Revision != 3 || string(again.Config) != string(shown.Config) {
+	if err := json.Unmarshal([]byte(r.Stdout), &again); r.Code != 0 || err != nil || again.Revision != 3 || string(again.Config) != string(shown.Config) {
 		t.Errorf("set from shown config: %+v (%v)\n%s", r, err, again.Config)
 	}
 	e.ok("notify", "channels", "test", "ticketing")
@@ -303,17 +247,17 @@ func TestChannels(t *testing.T) {
 	// A channel of the file is tested, not changed.
 	e.ok("notify", "channels", "test", "siem")
 	r = e.run(e.adminToken, "", "notify", "channels", "delete", "siem", "--yes")
-	if r.code != 1 || !strings.Contains(r.stderr, "vigil: notification channel siem is defined in the notification file") {
+	if r.Code != 1 || !strings.Contains(r.Stderr, "vigil: notification channel siem is defined in the notification file") {
 		t.Errorf("delete of the file's channel: %+v", r)
 	}
 
 	// Delete asks first.
 	r = e.run(e.adminToken, "n\n", "notify", "channels", "delete", "ticketing")
-	if r.code != 1 || !strings.Contains(r.stderr, "Delete notification channel ticketing (webhook, 0 waiting)? [y/N]") ||
-		!strings.Contains(r.stderr, "not deleted (confirm with --yes)") {
+	if r.Code != 1 || !strings.Contains(r.Stderr, "Delete notification channel ticketing (webhook, 0 waiting)? [y/N]") ||
+		!strings.Contains(r.Stderr, "not deleted (confirm with --yes)") {
 		t.Errorf("delete answered no: %+v", r)
 	}
-	if r = e.run(e.adminToken, "y\n", "notify", "channels", "delete", "ticketing"); r.code != 0 || r.stdout != "notification channel ticketing deleted\n" {
+	if r = e.run(e.adminToken, "y\n", "notify", "channels", "delete", "ticketing"); r.Code != 0 || r.Stdout != "notification channel ticketing deleted\n" {
 		t.Errorf("delete answered yes: %+v", r)
 	}
 	if out := e.ok("notify", "channels", "list", "-o", "json"); strings.Contains(out, "ticketing") {
@@ -369,17 +313,17 @@ webhook:
 				token = e.viewerToken
 			}
 			r := e.run(token, tc.stdin, tc.args...)
-			if r.code != 1 {
-				t.Errorf("exit %d, want 1; stdout %q", r.code, r.stdout)
+			if r.Code != 1 {
+				t.Errorf("exit %d, want 1; stdout %q", r.Code, r.Stdout)
 			}
 			for _, w := range tc.want {
-				if !strings.Contains(r.stderr, w) {
-					t.Errorf("stderr %q\nwant %q", r.stderr, w)
+				if !strings.Contains(r.Stderr, w) {
+					t.Errorf("stderr %q\nwant %q", r.Stderr, w)
 				}
 			}
 		})
 	}
-	if r := e.run(e.viewerToken, "", "notify", "channels", "list"); r.code != 0 || !strings.Contains(r.stdout, "siem") {
+	if r := e.run(e.viewerToken, "", "notify", "channels", "list"); r.Code != 0 || !strings.Contains(r.Stdout, "siem") {
 		t.Errorf("viewer list: %+v", r)
 	}
 }
@@ -390,11 +334,11 @@ func TestTestFails(t *testing.T) {
 	e.ok("notify", "channels", "set", "hook", "--file", e.file("hook.yml", strings.Replace(hookFile, hookToken, "wrong-token-000", 1)))
 	r := e.run(e.adminToken, "", "notify", "channels", "test", "hook", "-o", "json")
 	var res notify.TestResult
-	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil || res.OK || !res.Permanent {
-		t.Errorf("test result %q (%v)", r.stdout, err)
+	if err := json.Unmarshal([]byte(r.Stdout), &res); err != nil || res.OK || !res.Permanent {
+		t.Errorf("test result %q (%v)", r.Stdout, err)
 	}
-	if r.code != 1 || !strings.Contains(r.stderr, "HTTP 403 Forbidden") || !strings.Contains(r.stderr, "retrying will not help") ||
-		strings.Contains(r.stderr, "wrong-token-000") {
+	if r.Code != 1 || !strings.Contains(r.Stderr, "HTTP 403 Forbidden") || !strings.Contains(r.Stderr, "retrying will not help") ||
+		strings.Contains(r.Stderr, "wrong-token-000") {
 		t.Errorf("failed test: %+v", r)
 	}
 	e.nextHook()

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/vigilsec/vigil/internal/apiclient"
+	"github.com/vigilsec/vigil/internal/cli/clikit/clikittest"
 	"github.com/vigilsec/vigil/internal/cli/vulncmd/vulncmdtest"
 	"github.com/vigilsec/vigil/internal/store"
 )
@@ -48,7 +49,7 @@ func TestGolden(t *testing.T) {
 		{"wordlists_json", []string{"weak-passwords", "wordlists", "-o", "json"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			vulncmdtest.Golden(t, tc.name, e.OK(tc.args...))
+			clikittest.Golden(t, tc.name, e.OK(tc.args...))
 		})
 	}
 }

@@ -132,10 +132,9 @@ func (a *app) upload(ctx context.Context, c *apiclient.Client, f importFile, lab
 	defer file.Close()
 	var body io.Reader = file
 	if !a.JSON() {
-		m := newMeter(a.Env.Stderr, isTerminal(a.Env.Stderr))
-		counter := &countingReader{r: file, bar: &bytesBar{m: m, label: label, total: f.size}}
-		body = counter
-		defer counter.stop()
+		bar := clikit.NewUploadBar(a.Env.Stderr, label, f.size)
+		body = bar.Reader(file)
+		defer bar.Stop()
 	}
 	j, err := c.ImportVulnDB(ctx, f.source, body, f.size)
 	var pe *fs.PathError

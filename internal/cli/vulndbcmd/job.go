@@ -104,7 +104,7 @@ func (a *app) sleep(ctx context.Context) error {
 func (a *app) follow(ctx context.Context, c *apiclient.Client, j vuln.Job, label string) (vuln.Job, error) {
 	var jm *jobMeter
 	if !a.JSON() {
-		jm = newJobMeter(newMeter(a.Env.Stderr, isTerminal(a.Env.Stderr)), label)
+		jm = newJobMeter(newMeter(a.Env.Stderr, clikit.IsTerminal(a.Env.Stderr)), label)
 		defer jm.done()
 	}
 	failures := 0

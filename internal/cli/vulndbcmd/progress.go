@@ -3,34 +3,15 @@ package vulndbcmd
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/center/vuln"
 	"github.com/vigilsec/vigil/internal/cli/clikit"
 )
 
-// redrawEvery bounds how often a bar on a terminal is drawn again.
-const redrawEvery = 100 * time.Millisecond
-
-// barWidth is the number of cells of a bar on a terminal.
-const barWidth = 30
-
-// isTerminal reports whether w is a terminal, where progress is drawn
-// again in place; elsewhere (a log, a pipe) it is written as lines.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
-}
-
-// meter shows how far something has come, on stderr: on a terminal a
-// line drawn again in place (at most every redrawEvery), elsewhere a
+// meter shows how far a job has come, on stderr: on a terminal a line
+// drawn again in place (at most every clikit.RedrawEvery), elsewhere a
 // line at each 10 % so that logs stay readable.
 type meter struct {
 	w   io.Writer
@@ -49,12 +30,12 @@ func newMeter(w io.Writer, tty bool) *meter {
 
 // show writes text, which is at fraction (0 to 1, or below 0 when
 // unknown) of the way: redrawn on a terminal unless it was drawn a moment
-// ago (final forces it), else as a line when a new 10 % step is reached.
-func (m *meter) show(text string, fraction float64, final bool) {
+// ago, else as a line when a new 10 % step is reached.
+func (m *meter) show(text string, fraction float64) {
 	text = clikit.Clean(text)
 	if m.tty {
 		now := m.now()
-		if !final && now.Sub(m.lastDraw) < redrawEvery {
+		if now.Sub(m.lastDraw) < clikit.RedrawEvery {
 			return
 		}
 		m.lastDraw = now
@@ -89,62 +70,6 @@ func (m *meter) end() {
 	}
 	m.drawn = 0
 	m.decile = -1
-}
-
-// bytesBar is the progress of an upload of total bytes.
-type bytesBar struct {
-	m     *meter
-	label string
-	total int64
-	done  int64
-}
-
-// add counts n more bytes sent.
-func (b *bytesBar) add(n int) {
-	b.done += int64(n)
-	b.draw(b.done >= b.total)
-}
-
-func (b *bytesBar) draw(final bool) {
-	frac := 1.0
-	if b.total > 0 {
-		frac = min(float64(b.done)/float64(b.total), 1)
-	}
-	pct := int(frac * 100)
-	if b.m.tty {
-		cells := int(frac * barWidth)
-		b.m.show(fmt.Sprintf("%s [%s%s] %3d%% %s / %s", b.label, strings.Repeat("#", cells), strings.Repeat(".", barWidth-cells),
-			pct, humanBytes(b.done), humanBytes(b.total)), frac, final)
-		return
-	}
-	b.m.show(fmt.Sprintf("%s: sent %d%% (%s of %s)", b.label, pct, humanBytes(b.done), humanBytes(b.total)), frac, final)
-}
-
-// countingReader tells bar about every read, until stopped: the HTTP
-// transport may still read the body after the center answered.
-type countingReader struct {
-	r       io.Reader
-	bar     *bytesBar
-	mu      sync.Mutex
-	stopped bool
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if n > 0 && !c.stopped {
-		c.bar.add(n)
-	}
-	return n, err
-}
-
-// stop ends the bar's line; later reads are not shown.
-func (c *countingReader) stop() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.stopped = true
-	c.bar.m.end()
 }
 
 // jobMeter shows a job's phase and progress as it is polled. Off a
@@ -186,7 +111,7 @@ func (jm *jobMeter) update(j vuln.Job) {
 			return
 		}
 	}
-	jm.m.show(text, frac, false)
+	jm.m.show(text, frac)
 }
 
 // done ends the meter's line.
@@ -212,7 +137,7 @@ func phaseText(j vuln.Job) string {
 func progressText(j vuln.Job) string {
 	count := func(n int64) string { return fmt.Sprint(n) }
 	if j.Phase == "download" {
-		count = humanBytes
+		count = clikit.HumanBytes
 	}
 	switch {
 	case j.Total > 0:
@@ -221,18 +146,4 @@ func progressText(j vuln.Job) string {
 		return count(j.Done)
 	}
 	return ""
-}
-
-// humanBytes is n in B, KiB, MiB or GiB.
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	v, exp := float64(n)/unit, 0
-	for v >= unit && exp < 3 {
-		v /= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %s", v, []string{"KiB", "MiB", "GiB", "TiB"}[exp])
 }

@@ -2,69 +2,13 @@ package vulndbcmd
 
 import (
 	"bytes"
-	"io"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/center/vuln"
+	"github.com/vigilsec/vigil/internal/cli/clikit"
 )
-
-// upload sends total bytes through a bar in reads of chunk bytes.
-func upload(t *testing.T, m *meter, total, chunk int) {
-	t.Helper()
-	bar := &bytesBar{m: m, label: "feed.zip (source feed)", total: int64(total)}
-	r := &countingReader{r: bytes.NewReader(make([]byte, total)), bar: bar}
-	buf := make([]byte, chunk)
-	for {
-		if _, err := r.Read(buf); err == io.EOF {
-			break
-		}
-	}
-	r.stop()
-	before := m.w.(*bytes.Buffer).Len()
-	if _, err := r.Read(buf); err != io.EOF || m.w.(*bytes.Buffer).Len() != before {
-		t.Errorf("read after stop: %v, and the bar moved", err)
-	}
-}
-
-func TestBarOffTerminalWritesTenLines(t *testing.T) {
-	var out bytes.Buffer
-	upload(t, newMeter(&out, false), 1000, 7)
-	lines := strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n")
-	if len(lines) != 11 {
-		t.Fatalf("%d lines, want one per 10 %% step:\n%s", len(lines), out.String())
-	}
-	if lines[0] != "feed.zip (source feed): sent 0% (7 B of 1000 B)" || lines[10] != "feed.zip (source feed): sent 100% (1000 B of 1000 B)" {
-		t.Errorf("first and last lines %q, %q", lines[0], lines[10])
-	}
-	if strings.Contains(out.String(), "\r") {
-		t.Error("carriage return off a terminal")
-	}
-}
-
-func TestBarOnTerminalRedraws(t *testing.T) {
-	var out bytes.Buffer
-	m := newMeter(&out, true)
-	clock := time.Unix(0, 0)
-	m.now = func() time.Time { clock = clock.Add(redrawEvery / 2); return clock }
-	upload(t, m, 4<<20, 64<<10)
-	s := out.String()
-	draws := strings.Count(s, "\r")
-	// 64 reads at half the redraw interval each: every other one is
-	// drawn, and the last always is.
-	if draws < 30 || draws > 34 {
-		t.Errorf("%d redraws, want about 32:\n%q", draws, s)
-	}
-	last := s[strings.LastIndex(s, "\r")+1:]
-	want := "feed.zip (source feed) [" + strings.Repeat("#", barWidth) + "] 100% 4.0 MiB / 4.0 MiB\n"
-	if last != want {
-		t.Errorf("last draw %q, want %q", last, want)
-	}
-	if strings.Count(s, "\n") != 1 {
-		t.Errorf("want one line break at the end, got %q", s)
-	}
-}
 
 func TestJobMeter(t *testing.T) {
 	var out bytes.Buffer
@@ -90,6 +34,39 @@ all.zip (source Debian): building the index 100% (5000/5000)
 `
 	if out.String() != want {
 		t.Errorf("job progress:\n%s\nwant:\n%s", out.String(), want)
+	}
+}
+
+// TestJobMeterOnTerminal: on a terminal the job's line is drawn again in
+// place, at most every clikit.RedrawEvery, a shorter text blanking out
+// the rest of a longer one, and done ends the line.
+func TestJobMeterOnTerminal(t *testing.T) {
+	var out bytes.Buffer
+	m := newMeter(&out, true)
+	clock := time.Unix(0, 0)
+	step := clikit.RedrawEvery / 2
+	m.now = func() time.Time { clock = clock.Add(step); return clock }
+	jm := newJobMeter(m, "all.zip")
+	for done := int64(0); done < 1000; done += 10 {
+		jm.update(vuln.Job{Kind: "import", State: vuln.JobRunning, Phase: "read", Done: done, Total: 1000})
+	}
+	step = clikit.RedrawEvery
+	jm.update(vuln.Job{Kind: "import", State: vuln.JobRunning, Phase: "read", Done: 1000, Total: 1000})
+	jm.update(vuln.Job{Kind: "import", State: vuln.JobRunning, Phase: "index"})
+	jm.done()
+	s := out.String()
+	// 100 updates at half the redraw interval each: every other one is
+	// drawn; then two a whole interval apart, both drawn.
+	if draws := strings.Count(s, "\r"); draws != 52 {
+		t.Errorf("%d redraws, want 52:\n%q", draws, s)
+	}
+	last := s[strings.LastIndex(s, "\r")+1:]
+	long := len("all.zip: reading records 100% (1000/1000)")
+	if want := "all.zip: building the index" + strings.Repeat(" ", long-len("all.zip: building the index")) + "\n"; last != want {
+		t.Errorf("last drawing %q, want %q", last, want)
+	}
+	if n := strings.Count(s, "\n"); n != 1 {
+		t.Errorf("%d line breaks, want one at the end: %q", n, s)
 	}
 }
 

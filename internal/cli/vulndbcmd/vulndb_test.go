@@ -17,6 +17,7 @@ import (
 
 	"github.com/vigilsec/vigil/internal/center/vuln"
 	"github.com/vigilsec/vigil/internal/center/vuln/feed"
+	"github.com/vigilsec/vigil/internal/cli/clikit/clikittest"
 	"github.com/vigilsec/vigil/internal/cli/vulncmd/vulncmdtest"
 	"github.com/vigilsec/vigil/internal/cli/vulndbcmd"
 	"github.com/vigilsec/vigil/internal/store"
@@ -113,7 +114,7 @@ func TestImportZipEndToEnd(t *testing.T) {
 	if r.Code != 0 {
 		t.Fatalf("import: exit %d\n%s", r.Code, r.Stderr)
 	}
-	vulncmdtest.Golden(t, "import_zip", m.mask(r.Stdout))
+	clikittest.Golden(t, "import_zip", m.mask(r.Stdout))
 	sent := sentLines.FindAllString(r.Stderr, -1)
 	fi, err := os.Stat(zip)
 	if err != nil {
@@ -165,8 +166,8 @@ func TestImportZipEndToEnd(t *testing.T) {
 		t.Errorf("stderr with -o json: %q", r.Stderr)
 	}
 
-	vulncmdtest.Golden(t, "advisories_after_import", e.OK("vulndb", "advisories", "--source", "Debian"))
-	vulncmdtest.Golden(t, "status_after_import", vulncmdtest.Mask(e.OK("vulndb", "status")))
+	clikittest.Golden(t, "advisories_after_import", e.OK("vulndb", "advisories", "--source", "Debian"))
+	clikittest.Golden(t, "status_after_import", vulncmdtest.Mask(e.OK("vulndb", "status")))
 }
 
 func TestImportKEVEndToEnd(t *testing.T) {
@@ -177,7 +178,7 @@ func TestImportKEVEndToEnd(t *testing.T) {
 	if r.Code != 0 {
 		t.Fatalf("import: exit %d\n%s\n%s", r.Code, r.Stdout, r.Stderr)
 	}
-	vulncmdtest.Golden(t, "import_kev", (masker{dir}).mask(r.Stdout))
+	clikittest.Golden(t, "import_kev", (masker{dir}).mask(r.Stdout))
 	// The catalogue is over a megabyte: the bar moves in steps of 10 %.
 	sent := sentLines.FindAllString(r.Stderr, -1)
 	if len(sent) != 11 || !strings.Contains(sent[10], "sent 100%") {
@@ -203,7 +204,7 @@ func TestImportFolder(t *testing.T) {
 	if r.Code != 0 {
 		t.Fatalf("import: exit %d\n%s", r.Code, r.Stderr)
 	}
-	vulncmdtest.Golden(t, "import_folder", (masker{dir}).mask(r.Stdout))
+	clikittest.Golden(t, "import_folder", (masker{dir}).mask(r.Stdout))
 	counts, err := e.Store.Vulns().CountAdvisories(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -324,7 +325,7 @@ func TestSync(t *testing.T) {
 	if r.Code != 0 {
 		t.Fatalf("sync: exit %d\n%s", r.Code, r.Stderr)
 	}
-	vulncmdtest.Golden(t, "sync", vulncmdtest.Mask(strings.ReplaceAll(r.Stdout, fs.sum, "SHA256")))
+	clikittest.Golden(t, "sync", vulncmdtest.Mask(strings.ReplaceAll(r.Stdout, fs.sum, "SHA256")))
 	// The feed did not change: nothing is downloaded again.
 	r = e.Run(context.Background(), "", "vulndb", "sync", "--source", "mirror", "-o", "json")
 	var j vuln.Job
@@ -360,7 +361,7 @@ func TestJobFailure(t *testing.T) {
 		t.Fatalf("exit %d, want 1\n%s", r.Code, r.Stderr)
 	}
 	m := masker{dir}
-	vulncmdtest.Golden(t, "import_failed", m.mask(r.Stdout))
+	clikittest.Golden(t, "import_failed", m.mask(r.Stdout))
 	if want := "vigil: import failed: " + corrupt + "\n"; !strings.HasSuffix(r.Stderr, want) {
 		t.Errorf("stderr %q\nwant it to end with %q", r.Stderr, want)
 	}
@@ -450,7 +451,7 @@ func TestGolden(t *testing.T) {
 		{"status_json", []string{"vulndb", "status", "-o", "json"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			vulncmdtest.Golden(t, tc.name, e.OK(tc.args...))
+			clikittest.Golden(t, tc.name, e.OK(tc.args...))
 		})
 	}
 	e.OK("vulndb", "advisories", "--id", "CVE-1", "--ecosystem", "Maven", "--source", "GitHub", "--severity", "high", "-q", "log4j", "--limit", "5")

@@ -48,6 +48,8 @@ const (
 	kindFindings       = "findings"       // N sev_rank, S score, T agent_id, U vuln_id, V asset_key
 	kindVulnSummaries  = "vulnsummaries"  // N sev_rank, S hosts, T vuln_id
 	kindScores         = "scores"         // N at, S agent_id, T policy_id
+	kindIndicators     = "indicators"     // S type, T value, U source
+	kindLoginProfiles  = "loginprofiles"  // S agent_id, T user_name
 )
 
 // Encode returns the opaque string form of c.

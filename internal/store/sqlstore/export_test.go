@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"database/sql"
+	"time"
 
 	"github.com/vigilsec/vigil/internal/store"
 )
@@ -61,5 +62,28 @@ func (s *Store) ScoreListSQL(f store.ComplianceScoreFilter, after bool) (string,
 		c = &Cursor{Kind: kindScores, N: 1773446400000000, S: "agent-0150", T: "policy-3"}
 	}
 	q, args, err := scoreListSQL(f, c)
+	return s.sql(q + " LIMIT 101"), args, err
+}
+
+// IndicatorListSQL returns the query the listing of indicators runs for
+// f, rebound for the dialect, starting after a cursor when after is set.
+func (s *Store) IndicatorListSQL(f store.IndicatorFilter, after bool) (string, []any, error) {
+	var c *Cursor
+	if after {
+		c = &Cursor{Kind: kindIndicators, S: "ip", T: "10.0.150.7", U: "feed-07"}
+	}
+	q, args, err := indicatorListSQL(f, c, time.Date(2026, 3, 14, 0, 0, 0, 0, time.UTC))
+	return s.sql(q + " LIMIT 101"), args, err
+}
+
+// LoginProfileListSQL returns the query the listing of login profiles
+// runs for f, rebound for the dialect, starting after a cursor when
+// after is set.
+func (s *Store) LoginProfileListSQL(f store.LoginProfileFilter, after bool) (string, []any, error) {
+	var c *Cursor
+	if after {
+		c = &Cursor{Kind: kindLoginProfiles, S: "agent-0150", T: "user-07"}
+	}
+	q, args, err := loginProfileListSQL(f, c)
 	return s.sql(q + " LIMIT 101"), args, err
 }

@@ -94,6 +94,12 @@ func (s *Store) Compliance() store.ComplianceStore { return complianceStore{s} }
 // through the API.
 func (s *Store) NotifyChannels() store.NotifyChannelStore { return notifyChannelStore{s} }
 
+// Intel returns the store of the indicators of compromise.
+func (s *Store) Intel() store.IntelStore { return intelStore{s} }
+
+// Baselines returns the store of the behaviour baselines.
+func (s *Store) Baselines() store.BaselineStore { return baselineStore{s} }
+
 // Ping checks that both handles answer.
 func (s *Store) Ping(ctx context.Context) error {
 	if err := s.w.PingContext(ctx); err != nil {

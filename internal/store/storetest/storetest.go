@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		storeCases, agentCases, joinTokenCases, eventCases, alertCases,
 		userCases, apiTokenCases, auditCases, policyCases, inventoryCases,
 		ruleCases, exceptionCases, incidentCases, stateCases, vulnCases, complianceCases,
+		intelCases, baselineCases,
 	} {
 		cases = append(cases, group...)
 	}

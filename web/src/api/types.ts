@@ -1049,3 +1049,111 @@ export interface NotifyFieldProblem {
   path: string;
   reason: string;
 }
+
+/** The kinds of value an indicator of compromise holds. */
+export type IndicatorType = 'ip' | 'domain' | 'url' | 'md5' | 'sha1' | 'sha256';
+export const indicatorTypes: IndicatorType[] = ['ip', 'domain', 'url', 'md5', 'sha1', 'sha256'];
+
+/** Indicator is one indicator of compromise (GET /intel). */
+export interface Indicator {
+  id: string;
+  type: IndicatorType | string;
+  /** The value as the center normalized it. */
+  value: string;
+  source: string;
+  description?: string;
+  severity: Severity | string;
+  /** 0 to 100. */
+  confidence: number;
+  tags: string[] | null;
+  techniques: string[] | null;
+  reference?: string;
+  created_at: string;
+  updated_at: string;
+  updated_by?: string;
+  /** Absent: it never expires. */
+  expires_at?: string;
+  hits: number;
+  /** Absent: it never matched. */
+  last_hit_at?: string;
+}
+
+/** One entry of a feed or of a POST /intel body that was not stored, and why. */
+export interface ImportProblem {
+  line?: number;
+  entry?: string;
+  reason: string;
+}
+
+/** ImportResult is what POST /intel and POST /intel/import did. */
+export interface ImportResult {
+  format: string;
+  source: string;
+  read: number;
+  added: number;
+  updated: number;
+  removed: number;
+  skipped: number;
+  problems: ImportProblem[] | null;
+}
+
+/** One indicator of a POST /intel body: the type is detected when absent. */
+export interface NewIndicator {
+  type?: IndicatorType;
+  value: string;
+  description?: string;
+  severity?: Severity;
+  confidence?: number;
+  tags?: string[];
+  techniques?: string[];
+  reference?: string;
+  expires_at?: string;
+}
+
+/** The body of POST /intel. */
+export interface AddIndicatorsRequest {
+  source?: string;
+  indicators: NewIndicator[];
+}
+
+/** IntelSource is one source of indicators (GET /intel/sources). */
+export interface IntelSource {
+  name: string;
+  count: number;
+  updated_at: string;
+}
+
+/** IntelCheck is what GET /intel/check says of a value: its type, normalized form and the indicators it matches. */
+export interface IntelCheck {
+  value: string;
+  type: IndicatorType | string;
+  normalized: string;
+  matches: Indicator[] | null;
+}
+
+/** LoginSource is one address a user logged in from. */
+export interface LoginSource {
+  ip: string;
+  first_seen: string;
+  last_seen: string;
+  count: number;
+}
+
+/** LoginProfileView is the learned login behaviour of one user on one host (GET /baselines/logins). */
+export interface LoginProfileView {
+  agent_id: string;
+  hostname: string;
+  user: string;
+  first_seen: string;
+  last_seen: string;
+  logins: number;
+  /** 24 counts, hour 0 to 23 in the baseline's time zone. */
+  hours: number[] | null;
+  sources: LoginSource[] | null;
+  revision: number;
+  status: 'learning' | 'learned' | string;
+  /** When the profile left learning; absent while learning. */
+  learned_at?: string;
+  /** The baseline's time zone, e.g. Asia/Shanghai. */
+  time_zone: string;
+}

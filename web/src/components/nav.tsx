@@ -58,7 +58,7 @@ export const mainNav: NavEntry[] = [
   },
 ];
 
-/** Detection: its rules, their exceptions and what they cover. */
+/** Detection: its rules, their exceptions, what they cover, threat intelligence and login baselines. */
 export const detectNav: NavEntry[] = [
   {
     to: '/rules',
@@ -75,6 +75,16 @@ export const detectNav: NavEntry[] = [
     to: '/attack',
     key: 'nav.attack',
     icon: icon(<rect key="a" x="3" y="4" width="5" height="16" rx="1" />, <rect key="b" x="9.5" y="4" width="5" height="11" rx="1" />, <rect key="c" x="16" y="4" width="5" height="7" rx="1" />),
+  },
+  {
+    to: '/intel',
+    key: 'nav.intel',
+    icon: icon(<circle key="a" cx="12" cy="12" r="8.5" />, <circle key="b" cx="12" cy="12" r="4.5" />, <path key="c" d="M12 1.5v5M12 17.5v5M1.5 12h5M17.5 12h5" />),
+  },
+  {
+    to: '/baselines/logins',
+    key: 'nav.loginBaselines',
+    icon: icon(<path key="a" d="M10 4.5H5.5v15H10" />, <path key="b" d="M9.5 12H20M16.5 8.5 20 12l-3.5 3.5" />, <path key="c" d="M3 21.5h18" />),
   },
 ];
 

@@ -2,13 +2,14 @@
 // defines the keys; the Chinese one must have exactly the same (the type
 // checks it and test/i18n.test.ts checks it again, with no empty text).
 // Placeholders are {name}. The fleet management, administration, host
-// view, inventory, incident, rule, risk and compliance texts live in their
-// own files and are merged here.
+// view, inventory, incident, rule, risk, compliance and threat
+// intelligence texts live in their own files and are merged here.
 import { adminEn, adminZh } from './adminMessages';
 import { complianceEn, complianceZh } from './complianceMessages';
 import { detectEn, detectZh } from './detectMessages';
 import { fleetEn, fleetZh } from './fleetMessages';
 import { hostEn, hostZh } from './hostMessages';
+import { intelEn, intelZh } from './intelMessages';
 import { inventoryEn, inventoryZh } from './inventoryMessages';
 import { riskEn, riskZh } from './riskMessages';
 import { ruleEn, ruleZh } from './ruleMessages';
@@ -222,7 +223,7 @@ const baseEn = {
   'events.col.summary': 'Summary',
 } as const;
 
-export const en = { ...baseEn, ...fleetEn, ...adminEn, ...hostEn, ...inventoryEn, ...detectEn, ...ruleEn, ...riskEn, ...complianceEn };
+export const en = { ...baseEn, ...fleetEn, ...adminEn, ...hostEn, ...inventoryEn, ...detectEn, ...ruleEn, ...riskEn, ...complianceEn, ...intelEn };
 
 /** MessageKey is the name of one text. */
 export type MessageKey = keyof typeof en;
@@ -434,6 +435,6 @@ const baseZh: Record<keyof typeof baseEn, string> = {
   'events.col.summary': '摘要',
 };
 
-export const zh: Record<MessageKey, string> = { ...baseZh, ...fleetZh, ...adminZh, ...hostZh, ...inventoryZh, ...detectZh, ...ruleZh, ...riskZh, ...complianceZh };
+export const zh: Record<MessageKey, string> = { ...baseZh, ...fleetZh, ...adminZh, ...hostZh, ...inventoryZh, ...detectZh, ...ruleZh, ...riskZh, ...complianceZh, ...intelZh };
 
 export const dictionaries: Record<Lang, Record<MessageKey, string>> = { en, zh };

@@ -1,7 +1,7 @@
-// One agent: an overview (facts, commands, plugins and stats from its last
-// state, its status history), its live process tree, its recent events and
-// its inventory, its vulnerabilities and its compliance, each on a tab.
-// Refreshes while open.
+// One agent: an overview (facts with a link to its login baselines,
+// commands, plugins and stats from its last state, its status history),
+// its live process tree, its recent events and its inventory, its
+// vulnerabilities and its compliance, each on a tab. Refreshes while open.
 import { agentHistory, getAgent } from '../api/endpoints';
 import { StatusBadge } from '../components/badges';
 import { Drawer, Facts, Section } from '../components/Drawer';
@@ -13,6 +13,7 @@ import { useLoad } from '../lib/hooks';
 import { normalizeLastState } from '../lib/lastState';
 import { formatLabels } from '../lib/labels';
 import { formatTime } from '../lib/time';
+import { Link, withQuery } from '../router';
 import { AgentComplianceTab } from './AgentComplianceTab';
 import { AgentInventoryTab } from './AgentInventoryTab';
 import { AgentRiskTab } from './AgentRiskTab';
@@ -94,7 +95,14 @@ export function AgentDrawer({ id, tab, onTab, onClose, onDeleted }: Props) {
         {!a && !agent.error && <Loading />}
         {a && (
           <>
-            <Section title={t('agent.overview')}>
+            <Section
+              title={t('agent.overview')}
+              actions={
+                <Link to={withQuery('/baselines/logins', { agent_id: a.id })} className="btn btn-small" title={t('baseline.intro')}>
+                  {t('agent.loginBaselines')}
+                </Link>
+              }
+            >
               <Facts
                 rows={[
                   [t('agent.id'), mono(a.id)],

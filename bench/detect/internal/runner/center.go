@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
+	"net/netip"
 	"path/filepath"
 	"sync"
 	"time"
@@ -14,7 +16,9 @@ import (
 	"github.com/vigilsec/vigil/bench/detect/internal/workload"
 	"github.com/vigilsec/vigil/internal/bus"
 	"github.com/vigilsec/vigil/internal/bus/server"
+	"github.com/vigilsec/vigil/internal/center/baseline"
 	"github.com/vigilsec/vigil/internal/center/detect"
+	"github.com/vigilsec/vigil/internal/center/intel"
 	"github.com/vigilsec/vigil/internal/pki"
 	"github.com/vigilsec/vigil/internal/store"
 	"github.com/vigilsec/vigil/internal/store/sqlite"
@@ -167,8 +171,10 @@ type detection struct {
 
 // newDetection opens a SQLite store in dir, imports the generated rules
 // into it, as `vigil rules import` does, loads the rule set and makes
-// the service. want is the number of rules it must load.
-func (c *center) newDetection(ctx context.Context, dir string, set workload.RuleSet, want int) (*detection, error) {
+// the service. want is the number of rules it must load; with
+// indicators, the service looks every event up in that many indicators
+// and judges logins against the login baseline, as the center's does.
+func (c *center) newDetection(ctx context.Context, dir string, set workload.RuleSet, want, indicators int, seed uint64) (*detection, error) {
 	st, err := sqlite.Open(ctx, filepath.Join(dir, "vigil.db"), sqlite.Options{})
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
@@ -195,8 +201,58 @@ func (c *center) newDetection(ctx context.Context, dir string, set workload.Rule
 	if got := d.rules.Stats().Loaded; got != want {
 		return fail(fmt.Errorf("%d rules loaded, want %d", got, want))
 	}
-	d.svc = detect.New(detect.Config{JS: c.js, Store: st, Rules: d.rules, Notifier: d.notes})
+	cfg := detect.Config{JS: c.js, Store: st, Rules: d.rules, Notifier: d.notes}
+	if indicators > 0 {
+		if err := putIndicators(ctx, st.Intel(), indicators, seed); err != nil {
+			return fail(err)
+		}
+		ti := intel.New(intel.Config{Store: st.Intel()})
+		if err := ti.Load(ctx); err != nil {
+			return fail(err)
+		}
+		logins := baseline.New(baseline.Config{Store: st.Baselines()})
+		if err := logins.Load(ctx); err != nil {
+			return fail(err)
+		}
+		cfg.Intel, cfg.Baseline = ti, logins
+	}
+	d.svc = detect.New(cfg)
 	return d, nil
+}
+
+// putIndicators stores n indicators that no event holds: addresses and
+// networks of 100.64.0.0/10, domains under .invalid, SHA-256 hashes.
+func putIndicators(ctx context.Context, st store.IntelStore, n int, seed uint64) error {
+	r := rand.New(rand.NewPCG(seed, 0x1e7e1))
+	batch := make([]store.Indicator, 0, 10_000)
+	flush := func() error {
+		if _, _, err := st.Put(ctx, batch); err != nil {
+			return fmt.Errorf("store indicators: %w", err)
+		}
+		batch = batch[:0]
+		return nil
+	}
+	for i := range n {
+		in := store.Indicator{Source: "benchmark", Severity: "high", Confidence: 80}
+		switch i % 10 {
+		case 0, 1, 2:
+			in.Type, in.Value = store.IndicatorIP, netip.AddrFrom4([4]byte{100, byte(64 + r.IntN(64)), byte(r.IntN(256)), byte(r.IntN(256))}).String()
+		case 3:
+			in.Type, in.Value = store.IndicatorIP, fmt.Sprintf("100.%d.%d.0/24", 64+r.IntN(64), r.IntN(256))
+		case 4, 5, 6:
+			in.Type, in.Value = store.IndicatorDomain, fmt.Sprintf("c2-%x.invalid", r.Uint64())
+		default:
+			in.Type, in.Value = store.IndicatorSHA256, fmt.Sprintf("%016x%016x%016x%016x", r.Uint64(), r.Uint64(), r.Uint64(), r.Uint64())
+		}
+		in.ID = store.IndicatorID(in.Type, in.Value, in.Source)
+		batch = append(batch, in)
+		if len(batch) == cap(batch) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
 }
 
 // start runs the service until stop.

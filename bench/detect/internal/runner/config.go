@@ -40,6 +40,11 @@ type Config struct {
 	Duration     time.Duration
 	Interval     time.Duration
 	LatencyRules int
+	// Indicators is the number of threat-intelligence indicators loaded
+	// (none of them in the events): detection looks every event up in
+	// them, and judges logins against the login baseline, as the center
+	// does.
+	Indicators int
 	// Seed makes the events and the generated rules.
 	Seed uint64
 	// WaitLimit bounds the wait for the service to evaluate every event.
@@ -59,7 +64,7 @@ func Defaults() Config {
 		Rules: []int{10, 100, 1000}, Backlog: 200_000, Agents: 20, AlertEvery: 1000,
 		EngineEvents: 5_000, EngineTime: 2 * time.Second,
 		Rate: 20_000, Duration: 30 * time.Second, Interval: 100 * time.Millisecond,
-		Seed: 1, WaitLimit: 2 * time.Minute, Output: "text",
+		Indicators: 100_000, Seed: 1, WaitLimit: 2 * time.Minute, Output: "text",
 	}
 }
 
@@ -77,6 +82,7 @@ func ParseFlags(args []string) (Config, error) {
 	fs.DurationVar(&c.Duration, "duration", c.Duration, "length of the latency run")
 	fs.DurationVar(&c.Interval, "interval", c.Interval, "each agent publishes one batch per interval in the latency run")
 	fs.IntVar(&c.LatencyRules, "latency-rules", 0, "rules of the latency run (default: the largest of -rules)")
+	fs.IntVar(&c.Indicators, "indicators", c.Indicators, "threat-intelligence indicators loaded (0: intelligence and the login baseline off)")
 	fs.Uint64Var(&c.Seed, "seed", c.Seed, "seed of the events and the generated rules")
 	fs.DurationVar(&c.WaitLimit, "wait-limit", c.WaitLimit, "how long the service may take to evaluate every event before the run fails")
 	fs.StringVar(&c.Output, "o", c.Output, "output: text or json")
@@ -120,6 +126,8 @@ func (c Config) Check() error {
 		return errors.New("-events, -agents, -engine-events and -engine-time must be positive")
 	case c.AlertEvery < 0:
 		return errors.New("-alert-every must not be negative")
+	case c.Indicators < 0:
+		return errors.New("-indicators must not be negative")
 	case c.Rate <= 0 || c.Duration <= 0 || c.Interval <= 0 || c.Interval > c.Duration:
 		return errors.New("the latency run needs a positive rate and duration, and an interval within the duration")
 	case c.WaitLimit <= 0:

@@ -143,7 +143,7 @@ func (b *bench) drain(ctx context.Context, n int, backlog fleet.Result) (*rulese
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, err
 	}
-	d, err := b.center.newDetection(ctx, dir, set, n)
+	d, err := b.center.newDetection(ctx, dir, set, n, b.cfg.Indicators, b.cfg.Seed)
 	if err != nil {
 		return nil, err
 	}
@@ -242,7 +242,7 @@ func (b *bench) latency(ctx context.Context, ids []bus.Identity) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	d, err := b.center.newDetection(ctx, dir, set, n)
+	d, err := b.center.newDetection(ctx, dir, set, n, b.cfg.Indicators, b.cfg.Seed)
 	if err != nil {
 		return err
 	}

@@ -40,50 +40,47 @@ type Host struct {
 // AddHost stores an agent with labels, online since a month, and writes
 // files (path on the host -> content) below a new root folder.
 func (e *Env) AddHost(id, hostname string, labels map[string]string, files map[string]string) *Host {
-	e.tb.Helper()
+	e.TB.Helper()
 	ctx := context.Background()
 	a := store.Agent{ID: id, Hostname: hostname, Labels: labels, Status: store.StatusOnline,
 		StatusChangedAt: Now.AddDate(0, 0, -30), LastSeen: Now.Add(-5 * time.Second), EnrolledAt: Now.AddDate(0, 0, -30),
 		OS: "linux", Platform: "debian", PlatformVersion: "12.9"}
 	if err := e.Store.Agents().Create(ctx, a); err != nil {
-		e.tb.Fatalf("add agent %s: %v", id, err)
+		e.TB.Fatalf("add agent %s: %v", id, err)
 	}
-	h := &Host{ID: id, Hostname: hostname, Root: filepath.Join(e.tb.TempDir(), hostname), env: e, acked: map[string][32]byte{}}
+	h := &Host{ID: id, Hostname: hostname, Root: filepath.Join(e.TB.TempDir(), hostname), env: e, acked: map[string][32]byte{}}
 	for p, content := range files {
 		h.Write(p, content)
 	}
-	e.mu.Lock()
-	e.hosts[id] = h
-	e.mu.Unlock()
 	return h
 }
 
 // Write writes a file of the host (its path on the host).
 func (h *Host) Write(path, content string) {
-	h.env.tb.Helper()
+	h.env.TB.Helper()
 	full := filepath.Join(h.Root, path)
 	if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-		h.env.tb.Fatal(err)
+		h.env.TB.Fatal(err)
 	}
 	if err := os.WriteFile(full, []byte(content), 0o644); err != nil {
-		h.env.tb.Fatal(err)
+		h.env.TB.Fatal(err)
 	}
 }
 
 // Remove removes a file of the host.
 func (h *Host) Remove(path string) {
-	h.env.tb.Helper()
+	h.env.TB.Helper()
 	if err := os.Remove(filepath.Join(h.Root, path)); err != nil {
-		h.env.tb.Fatal(err)
+		h.env.TB.Fatal(err)
 	}
 }
 
 // Publish publishes every agent's policy to the policy bucket, as the
 // center does after a change of the compliance assignments.
 func (e *Env) Publish() {
-	e.tb.Helper()
+	e.TB.Helper()
 	if err := e.Policies.PublishAll(context.Background()); err != nil {
-		e.tb.Fatalf("publish agent policies: %v", err)
+		e.TB.Fatalf("publish agent policies: %v", err)
 	}
 }
 
@@ -91,7 +88,7 @@ func (e *Env) Publish() {
 // does: with the collector's settings from the agent's policy in the
 // policy bucket, on the host's root.
 func (h *Host) evaluate(ctx context.Context, at time.Time) ([]event.Asset, error) {
-	entry, err := h.env.kv.Get(ctx, bus.PolicyKey(h.ID))
+	entry, err := h.env.PolicyBucket.Get(ctx, bus.PolicyKey(h.ID))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
 		return nil, fmt.Errorf("agent %s has no policy in the bucket", h.ID)
 	}
@@ -120,22 +117,22 @@ func (h *Host) evaluate(ctx context.Context, at time.Time) ([]event.Asset, error
 // day).
 func (h *Host) Collect(at time.Time) {
 	e := h.env
-	e.tb.Helper()
+	e.TB.Helper()
 	ctx := context.Background()
 	assets, err := h.evaluate(ctx, at)
 	if err != nil {
-		e.tb.Fatalf("evaluate %s: %v", h.Hostname, err)
+		e.TB.Fatalf("evaluate %s: %v", h.Hostname, err)
 	}
 	state := map[string][32]byte{}
 	var upserts []store.AssetRecord
 	for i := range assets {
 		a := &assets[i]
 		if err := a.Validate(); err != nil {
-			e.tb.Fatalf("item of %s: %v", h.Hostname, err)
+			e.TB.Fatalf("item of %s: %v", h.Hostname, err)
 		}
 		fields, err := a.FieldsJSON()
 		if err != nil {
-			e.tb.Fatal(err)
+			e.TB.Fatal(err)
 		}
 		hash := event.AssetHash(a.Kind, a.Key, a.Name, a.Version, fields)
 		state[a.ID()] = hash
@@ -155,10 +152,10 @@ func (h *Host) Collect(at time.Time) {
 		Digest: event.InventoryDigest(state), At: at, Last: true, NoHistory: inventory.NoHistory, Upserts: upserts, Removed: removed}
 	res, err := e.Store.Inventory().Apply(ctx, changes)
 	if err != nil {
-		e.tb.Fatalf("store the results of %s: %v", h.Hostname, err)
+		e.TB.Fatalf("store the results of %s: %v", h.Hostname, err)
 	}
 	if res.Resync {
-		e.tb.Fatalf("store the results of %s: the store holds another set", h.Hostname)
+		e.TB.Fatalf("store the results of %s: the store holds another set", h.Hostname)
 	}
 	h.acked = maps.Clone(state)
 	e.clock.set(at)
@@ -184,17 +181,17 @@ func cutID(id string) (kind, key string, ok bool) {
 // what the syncer did; any other command gets the agent's refusal.
 func (h *Host) Connect() {
 	e := h.env
-	e.tb.Helper()
+	e.TB.Helper()
 	ident, _ := e.Bus.Agent(h.ID)
 	ctx := context.Background()
 	cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	nc, err := client.Connect(cctx, ident, client.Options{})
 	if err != nil {
-		e.tb.Fatalf("connect agent %s: %v", h.ID, err)
+		e.TB.Fatalf("connect agent %s: %v", h.ID, err)
 	}
-	e.tb.Cleanup(nc.Close)
-	state := filepath.Join(e.tb.TempDir(), h.Hostname+"-inventory.json")
+	e.TB.Cleanup(nc.Close)
+	state := filepath.Join(e.TB.TempDir(), h.Hostname+"-inventory.json")
 	syncer := invsync.New(h.ID, baseline.Name, state, func(ctx context.Context, req *busv1.InventoryRequest) (*busv1.InventoryReply, error) {
 		data, err := proto.Marshal(req)
 		if err != nil {
@@ -237,10 +234,10 @@ func (h *Host) Connect() {
 		}()
 	})
 	if err != nil {
-		e.tb.Fatalf("agent %s: subscribe to commands: %v", h.ID, err)
+		e.TB.Fatalf("agent %s: subscribe to commands: %v", h.ID, err)
 	}
 	if err := nc.FlushWithContext(cctx); err != nil {
-		e.tb.Fatalf("agent %s: flush: %v", h.ID, err)
+		e.TB.Fatalf("agent %s: flush: %v", h.ID, err)
 	}
 }
 

@@ -140,7 +140,7 @@ func dpkgStatus(pkgs ...string) string {
 // root logins and db-1's telnetd was removed. It returns the hosts by
 // agent ID.
 func (e *Env) Seed() map[string]*Host {
-	t := e.tb
+	t := e.TB
 	t.Helper()
 	ctx := context.Background()
 	must := func(what string, err error) {

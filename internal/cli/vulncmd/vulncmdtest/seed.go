@@ -124,7 +124,7 @@ const (
 // exploited catalogue; findings on both hosts (one summary with
 // terminal control characters); weak passwords on both; a word list.
 func (e *Env) Seed() {
-	t := e.tb
+	t := e.TB
 	t.Helper()
 	ctx := context.Background()
 	must := func(what string, err error) {
