@@ -2,12 +2,10 @@ package sqlstore_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/store"
-	"github.com/vigilsec/vigil/internal/store/sqlite"
 )
 
 // feed returns n indicators of a feed of addresses, as an import writes
@@ -29,12 +27,7 @@ func feed(n int, source string, updated time.Time) []store.Indicator {
 // indicators. It reports indicators/s.
 func BenchmarkIntel(b *testing.B) {
 	const size, hit = 20000, 500
-	s, err := sqlite.Open(b.Context(), filepath.Join(b.TempDir(), "vigil.db"), sqlite.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
-	is := s.Intel()
+	is := openSQLite(b).Intel()
 	start := time.Date(2026, 3, 14, 0, 0, 0, 0, time.UTC)
 	if _, _, err := is.Put(b.Context(), feed(size, "feodo", start)); err != nil {
 		b.Fatal(err)

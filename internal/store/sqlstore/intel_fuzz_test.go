@@ -2,15 +2,12 @@ package sqlstore_test
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/vigilsec/vigil/internal/store"
-	"github.com/vigilsec/vigil/internal/store/sqlite"
 )
 
 // compareIndicators is the listing order of indicators.
@@ -31,11 +28,7 @@ func compareProfiles(a, b store.LoginProfile) int {
 // what it lists must match the filter, in order, and a listing that
 // starts from an accepted cursor must page on after it.
 func FuzzIntelListings(f *testing.F) {
-	s, err := sqlite.Open(f.Context(), filepath.Join(f.TempDir(), "vigil.db"), sqlite.Options{})
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { s.Close() })
+	s := openSQLite(f)
 	now := time.Now()
 	var ins []store.Indicator
 	sources := []string{"feodo", "Feodo", "otx", "manual"}
@@ -83,52 +76,35 @@ func FuzzIntelListings(f *testing.F) {
 		f.Add(seed.cursor, seed.typ, seed.source, seed.q, seed.agent, seed.user, seed.expired)
 	}
 	f.Fuzz(func(t *testing.T, cursor, typ, source, q, agentID, user string, expired bool) {
-		ok := func(what string, err error) bool {
-			if err != nil && !errors.Is(err, store.ErrBadCursor) && !errors.Is(err, store.ErrInvalid) {
-				t.Fatalf("%s: %v", what, err)
-			}
-			return err == nil
-		}
 		filter := store.IndicatorFilter{Type: store.IndicatorType(typ), Source: source, Q: q, Expired: expired,
 			Page: store.Page{Limit: 3, Cursor: cursor}}
 		list, next, err := s.Intel().List(t.Context(), filter)
-		if ok("List", err) {
+		if listingAccepted(t, "List", err) {
 			fq := strings.ToLower(q)
-			for i, in := range list {
-				if typ != "" && string(in.Type) != typ || source != "" && in.Source != source ||
+			checkListed(t, "indicator", list, filter, func(in store.Indicator) bool {
+				return !(typ != "" && string(in.Type) != typ || source != "" && in.Source != source ||
 					q != "" && !strings.Contains(strings.ToLower(in.Value), fq) && !strings.Contains(strings.ToLower(in.Description), fq) ||
-					!expired && !in.ExpiresAt.IsZero() && !in.ExpiresAt.After(now) {
-					t.Fatalf("indicator %+v does not match %+v", in, filter)
-				}
-				if i > 0 && compareIndicators(list[i-1], in) >= 0 {
-					t.Fatalf("indicators out of order: %+v then %+v", list[i-1], in)
-				}
-			}
+					!expired && !in.ExpiresAt.IsZero() && !in.ExpiresAt.After(now))
+			}, compareIndicators)
 			if next != "" {
 				filter.Cursor = next
 				more, _, err := s.Intel().List(t.Context(), filter)
-				if ok("List after its cursor", err) && len(more) > 0 && compareIndicators(list[len(list)-1], more[0]) >= 0 {
-					t.Fatalf("next page starts at %+v, after %+v", more[0], list[len(list)-1])
+				if listingAccepted(t, "List after its cursor", err) {
+					checkPagedOn(t, list[len(list)-1], more, compareIndicators)
 				}
 			}
 		}
 		pf := store.LoginProfileFilter{AgentID: agentID, User: user, Page: store.Page{Limit: 4, Cursor: cursor}}
 		profiles, next, err := s.Baselines().ListLoginProfiles(t.Context(), pf)
-		if ok("ListLoginProfiles", err) {
-			for i, p := range profiles {
-				if agentID != "" && p.AgentID != agentID || user != "" && p.User != user {
-					t.Fatalf("profile %+v does not match %+v", p, pf)
-				}
-				if i > 0 && compareProfiles(profiles[i-1], p) >= 0 {
-					t.Fatalf("profiles out of order: %+v then %+v", profiles[i-1], p)
-				}
-			}
+		if listingAccepted(t, "ListLoginProfiles", err) {
+			checkListed(t, "profile", profiles, pf, func(p store.LoginProfile) bool {
+				return !(agentID != "" && p.AgentID != agentID || user != "" && p.User != user)
+			}, compareProfiles)
 			if next != "" {
 				pf.Cursor = next
 				more, _, err := s.Baselines().ListLoginProfiles(t.Context(), pf)
-				if ok("ListLoginProfiles after its cursor", err) && len(more) > 0 &&
-					compareProfiles(profiles[len(profiles)-1], more[0]) >= 0 {
-					t.Fatalf("next page starts at %+v, after %+v", more[0], profiles[len(profiles)-1])
+				if listingAccepted(t, "ListLoginProfiles after its cursor", err) {
+					checkPagedOn(t, profiles[len(profiles)-1], more, compareProfiles)
 				}
 			}
 		}

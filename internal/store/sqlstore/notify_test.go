@@ -2,14 +2,8 @@ package sqlstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"net/url"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -17,56 +11,18 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/vigilsec/vigil/internal/store"
-	"github.com/vigilsec/vigil/internal/store/postgres"
-	"github.com/vigilsec/vigil/internal/store/sqlite"
 )
 
 // notifyStores returns the notification channel store of a fresh SQLite
 // file and, with VIGIL_TEST_POSTGRES, of a fresh PostgreSQL schema.
 func notifyStores(t *testing.T) map[string]store.Store {
 	t.Helper()
-	out := map[string]store.Store{}
-	lite, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "vigil.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { lite.Close() })
-	out["sqlite"] = lite
-	dsn := os.Getenv("VIGIL_TEST_POSTGRES")
-	if dsn == "" {
+	out := map[string]store.Store{"sqlite": openSQLite(t)}
+	pg := openPostgres(t, "vigil_notify_")
+	if pg == nil {
 		t.Log("VIGIL_TEST_POSTGRES is not set: PostgreSQL not tested")
 		return out
 	}
-	admin, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	b := make([]byte, 8)
-	_, _ = rand.Read(b)
-	schema := "vigil_notify_" + hex.EncodeToString(b)
-	if _, err := admin.ExecContext(t.Context(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if _, err := admin.ExecContext(ctx, "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal("VIGIL_TEST_POSTGRES is not a URL")
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	pg, err := postgres.Open(t.Context(), u.String(), postgres.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pg.Close() })
 	out["postgres"] = pg
 	return out
 }
