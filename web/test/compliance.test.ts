@@ -7,7 +7,7 @@
 // exception form; then the API module: the requests each route sends, a
 // report fetched with the token and its file name, an upload's body and
 // type, and the run sent as the collect command.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   complianceReport,
   createException,
@@ -61,7 +61,7 @@ import {
   trendDays,
 } from '../src/lib/compliance';
 import { withQuery } from '../src/router';
-import { setSession } from '../src/session';
+import { fakeUploads, lastUpload, recordFetch, signedIn } from './fakes';
 
 const counts = (over: Partial<ComplianceSummary['counts']> = {}) => ({ pass: 0, fail: 0, error: 0, not_applicable: 0, excepted: 0, total: 0, ...over });
 
@@ -302,24 +302,9 @@ describe('exceptions', () => {
 });
 
 describe('the routes', () => {
-  type Sent = { url: string; method: string; headers: Record<string, string>; body?: string };
-  let sent: Sent[] = [];
-  let answer: () => Response;
-  beforeEach(() => {
-    sent = [];
-    answer = () => new Response('{"items":[],"next_cursor":""}', { status: 200, headers: { 'Content-Type': 'application/json' } });
-    const store = new Map<string, string>();
-    vi.stubGlobal('sessionStorage', { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => store.set(k, v), removeItem: (k: string) => store.delete(k) });
-    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
-      sent.push({ url, method: init.method ?? 'GET', headers: init.headers as Record<string, string>, body: init.body as string | undefined });
-      return answer();
-    });
-    setSession({ token: 'vgt_test', name: 'ops', role: 'responder', kind: 'api' });
-  });
-  afterEach(() => {
-    vi.unstubAllGlobals();
-  });
-  const last = () => sent.at(-1)!;
+  signedIn('responder');
+  const api = recordFetch();
+  const last = api.last;
 
   it('send the filters each listing takes', async () => {
     await listResults({ agent_id: 'a1', policy_id: 'cis', status: 'fail', severity: '', q: 'ssh' });
@@ -347,11 +332,11 @@ describe('the routes', () => {
     expect(last().url).toBe('/api/v1/compliance/exceptions?policy_id=cis&expired=true');
     await listExceptions({});
     expect(last().url).toBe('/api/v1/compliance/exceptions');
-    expect(sent.every((s) => s.method === 'GET' && s.headers.Authorization === 'Bearer vgt_test')).toBe(true);
+    expect(api.sent.every((s) => s.method === 'GET' && s.headers.Authorization === 'Bearer vgt_test')).toBe(true);
   });
 
   it('change assignments and exceptions with JSON bodies', async () => {
-    answer = () => new Response(null, { status: 204 });
+    api.answer = () => new Response(null, { status: 204 });
     await putAssignment('cis', { selector: { env: 'prod' }, interval_seconds: 43200, disabled: false });
     expect([last().method, last().url, JSON.parse(last().body!)]).toEqual(['PUT', '/api/v1/compliance/policies/cis/assignment', { selector: { env: 'prod' }, interval_seconds: 43200, disabled: false }]);
     await deleteAssignment('cis');
@@ -369,7 +354,7 @@ describe('the routes', () => {
   });
 
   it('run the baseline collector with the collect command', async () => {
-    answer = () => new Response('{"id":"c1","command":"collect","results":[]}', { status: 200 });
+    api.answer = () => new Response('{"id":"c1","command":"collect","results":[]}', { status: 200 });
     await runBaseline('a1');
     expect([last().method, last().url, JSON.parse(last().body!)]).toEqual([
       'POST',
@@ -379,7 +364,7 @@ describe('the routes', () => {
   });
 
   it('fetch the report with the token, in the language asked for, named by the center', async () => {
-    answer = () => new Response('<!doctype html><title>r</title>', { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Disposition': 'attachment; filename="vigil-compliance-web-01-2026-03-10.html"' } });
+    api.answer = () => new Response('<!doctype html><title>r</title>', { status: 200, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Content-Disposition': 'attachment; filename="vigil-compliance-web-01-2026-03-10.html"' } });
     const f = await complianceReport({ agent_id: 'a1', lang: 'zh' });
     expect([last().url, last().headers.Authorization]).toEqual(['/api/v1/compliance/report?agent_id=a1&lang=zh', 'Bearer vgt_test']);
     expect(f.filename).toBe('vigil-compliance-web-01-2026-03-10.html');
@@ -387,7 +372,7 @@ describe('the routes', () => {
     expect(await f.blob.text()).toBe('<!doctype html><title>r</title>');
     await complianceReport({ policy_id: 'cis', lang: 'en' });
     expect(last().url).toBe('/api/v1/compliance/report?policy_id=cis&lang=en');
-    answer = () => new Response('{"error":{"code":"bad_request","message":"policy_id: required without agent_id"}}', { status: 400 });
+    api.answer = () => new Response('{"error":{"code":"bad_request","message":"policy_id: required without agent_id"}}', { status: 400 });
     await expect(complianceReport({ lang: 'en' })).rejects.toMatchObject({ status: 400, message: 'policy_id: required without agent_id' });
   });
 
@@ -403,45 +388,12 @@ describe('the routes', () => {
 });
 
 describe('policy uploads sent', () => {
-  class FakeXHR {
-    static last: FakeXHR | null = null;
-    method = '';
-    url = '';
-    headers: Record<string, string> = {};
-    body: unknown;
-    status = 0;
-    statusText = '';
-    responseText = '';
-    upload = { onprogress: null, onload: null };
-    onload: (() => void) | null = null;
-    onerror: (() => void) | null = null;
-    onabort: (() => void) | null = null;
-    constructor() {
-      FakeXHR.last = this;
-    }
-    open(m: string, u: string) {
-      this.method = m;
-      this.url = u;
-    }
-    setRequestHeader(k: string, v: string) {
-      this.headers[k] = v;
-    }
-    send(b: unknown) {
-      this.body = b;
-    }
-    abort() {}
-  }
-  beforeEach(() => {
-    const store = new Map<string, string>();
-    vi.stubGlobal('XMLHttpRequest', FakeXHR);
-    vi.stubGlobal('sessionStorage', { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => store.set(k, v), removeItem: (k: string) => store.delete(k) });
-    setSession({ token: 'vgt_admin', name: 'root', role: 'admin', kind: 'api' });
-  });
-  afterEach(() => vi.unstubAllGlobals());
+  signedIn('admin', 'vgt_admin', 'root');
+  fakeUploads();
 
   it('send the file as YAML under its id, with the format of a Wazuh SCA file, and read a refusal', async () => {
     const done = putPolicy('acme_sca', 'policy:\n  id: acme_sca\n', 'wazuh-sca');
-    const x = FakeXHR.last!;
+    const x = lastUpload();
     expect([x.method, x.url, x.headers['Content-Type'], x.headers.Authorization, x.body]).toEqual([
       'PUT',
       '/api/v1/compliance/policies/acme_sca?format=wazuh-sca',
@@ -449,16 +401,12 @@ describe('policy uploads sent', () => {
       'Bearer vgt_admin',
       'policy:\n  id: acme_sca\n',
     ]);
-    x.status = 201;
-    x.responseText = '{"id":"acme_sca","checks":3}';
-    x.onload!();
+    x.respond(201, '{"id":"acme_sca","checks":3}');
     await expect(done).resolves.toMatchObject({ id: 'acme_sca' });
     const refused = putPolicy('acme_web', 'format: 1\n', 'vigil');
-    const y = FakeXHR.last!;
+    const y = lastUpload();
     expect(y.url).toBe('/api/v1/compliance/policies/acme_web');
-    y.status = 422;
-    y.responseText = JSON.stringify({ error: { code: 'unprocessable', message: 'invalid policy: acme_web.yml:1: policy: missing' } });
-    y.onload!();
+    y.respond(422, JSON.stringify({ error: { code: 'unprocessable', message: 'invalid policy: acme_web.yml:1: policy: missing' } }));
     const err = await refused.catch((e: unknown) => e);
     expect(policyProblems(err)).toEqual([{ file: 'acme_web.yml', line: 1, field: 'policy', reason: 'missing' }]);
   });

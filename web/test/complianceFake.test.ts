@@ -4,21 +4,15 @@
 // the fields of every item, the listing envelope, the orders, the
 // refusals with the center's messages, roles, the report's headers, and
 // a run of the baseline collector.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakeToken, fakeViewerToken, startFakeServer } from '../e2e/fake-server.mjs';
+import { describe, expect, it } from 'vitest';
+import { fakeToken, fakeViewerToken } from '../e2e/fake-server.mjs';
 import { badUpload, goodUpload } from '../e2e/fixtures-compliance.mjs';
+import { fakeCenter } from './fakeCenter';
 
-let server: Awaited<ReturnType<typeof startFakeServer>>;
-
-beforeAll(async () => {
-  server = await startFakeServer({});
-});
-afterAll(async () => {
-  await server?.close();
-});
+const center = fakeCenter();
 
 async function call(method: string, path: string, opts: { token?: string; body?: string; type?: string } = {}) {
-  const res = await fetch(`${server.url}/api/v1${path}`, {
+  const res = await fetch(`${center.server.url}/api/v1${path}`, {
     method,
     headers: { Authorization: `Bearer ${opts.token ?? fakeToken}`, ...(opts.type ? { 'Content-Type': opts.type } : {}) },
     body: opts.body,

@@ -4,47 +4,13 @@
 // long lists shown in part), an exception, a check's texts and
 // references, scores and counts, and the trend chart, in English and
 // Chinese.
-import type { ReactElement } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CheckInfo, ComplianceResult } from '../src/api/types';
-import { I18nProvider } from '../src/i18n';
 import { ResultsTable } from '../src/pages/AgentComplianceTab';
 import { CheckSeverityBadge, CheckTexts, ComplianceStatusBadge, CountsLine, EvidenceView, evidenceLinesShown, ExceptionNote, References, Score, TrendChart } from '../src/pages/ComplianceViews';
+import { html, inLanguage, rows, setLang, text } from './render';
 
-let lang = 'en';
-
-beforeEach(() => {
-  lang = 'en';
-  vi.stubGlobal('navigator', { language: 'en-US' });
-  vi.stubGlobal('localStorage', { getItem: () => lang, setItem: () => undefined });
-});
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
-
-function html(el: ReactElement): string {
-  return renderToStaticMarkup(<I18nProvider>{el}</I18nProvider>);
-}
-
-/** text drops the tags, leaving what a reader sees. */
-function text(markup: string): string {
-  return markup
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/&quot;/g, '"')
-    .replace(/&#x27;/g, "'")
-    .replace(/&gt;/g, '>')
-    .replace(/&lt;/g, '<')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-/** rows reads the text of each body row of a table. */
-function rows(markup: string): string[] {
-  const body = markup.slice(markup.indexOf('<tbody>'));
-  return (body.match(/<tr[\s\S]*?<\/tr>/g) ?? []).map(text);
-}
+inLanguage();
 
 const rootLogin: CheckInfo = {
   title: { en: 'Ensure sshd PermitRootLogin is disabled', zh: '确保 sshd 禁止 root 直接登录' },
@@ -81,7 +47,7 @@ describe('results', () => {
   });
 
   it('show the title in Chinese', () => {
-    lang = 'zh';
+    setLang('zh');
     const out = html(<ResultsTable items={[failing]} canExcept={false} onExcept={() => undefined} policyName={() => 'CIS Debian 12 安全基线'} />);
     expect(text(out)).toContain('状态 严重程度 检查项 策略 变化时间');
     expect(rows(out)[0]).toContain('未通过 高 确保 sshd 禁止 root 直接登录 cis_debian12.5.1.20 CIS Debian 12 安全基线');
@@ -91,7 +57,7 @@ describe('results', () => {
     expect(text(html(<ComplianceStatusBadge status="not_applicable" />))).toBe('Not applicable');
     expect(text(html(<ComplianceStatusBadge status="weird" />))).toBe('weird');
     expect(html(<CheckSeverityBadge severity="critical" />)).toContain('sev-critical');
-    lang = 'zh';
+    setLang('zh');
     expect(text(html(<ComplianceStatusBadge status="excepted" />))).toBe('已豁免');
     expect(text(html(<CheckSeverityBadge severity="" />))).toBe('无等级');
   });
@@ -135,7 +101,7 @@ describe('evidence', () => {
 
   it('says when there is none, in Chinese too', () => {
     expect(text(html(<EvidenceView evidence={null} />))).toBe('The agent sent no evidence for this result.');
-    lang = 'zh';
+    setLang('zh');
     expect(text(html(<EvidenceView evidence={[{ index: 0, type: 'config', result: 'fails', evidence: ['/etc/login.defs:165: PASS_MAX_DAYS 99999'] }]} />))).toBe('不满足 config /etc/login.defs 第 165 行 PASS_MAX_DAYS 99999');
   });
 });
@@ -144,7 +110,7 @@ describe('exceptions, texts and references', () => {
   const e = { id: 'x1', policy_id: 'cis', check_id: '', agent_id: 'a1', reason: 'vendor firmware tool needs cramfs', author: 'alice', created_at: '2026-03-01T08:00:00Z' };
   it('say why a failure is accepted, for how long and how wide', () => {
     expect(text(html(<ExceptionNote e={e} />))).toMatch(/^Excepted vendor firmware tool needs cramfs alice · 2026-03-01 \d\d:00:00 · never expires · every check of the policy$/);
-    lang = 'zh';
+    setLang('zh');
     expect(text(html(<ExceptionNote e={{ ...e, check_id: 'c', agent_id: '' }} />))).toMatch(/^已豁免 vendor firmware tool needs cramfs alice · 2026-03-01 \d\d:00:00 · 永不过期 · 所有主机$/);
   });
 
@@ -153,7 +119,7 @@ describe('exceptions, texts and references', () => {
     expect(text(html(<References refs={{ mlps: ['8.1.4.2 d)'], cis: ['5.1.20'], url: ['https://www.cisecurity.org/x'] }} />))).toBe('CIS 5.1.20 GB/T 22239 8.1.4.2 d) Links https://www.cisecurity.org/x');
     expect(html(<References refs={{ url: ['https://www.cisecurity.org/x'] }} />)).toContain('href="https://www.cisecurity.org/x"');
     expect(html(<References refs={{ url: ['https://www.cisecurity.org/x'] }} compact />)).not.toContain('href');
-    lang = 'zh';
+    setLang('zh');
     expect(text(html(<CheckTexts check={rootLogin} />))).toContain('加固建议 在 /etc/ssh/sshd_config 中设置 PermitRootLogin no');
     expect(text(html(<References refs={rootLogin.references} />))).toBe('CIS 基准 5.1.20 等保 GB/T 22239 8.1.4.2 d)');
   });
@@ -165,7 +131,7 @@ describe('scores and the trend', () => {
     expect(text(html(<Score score={null} />))).toBe('—');
     const c = { pass: 10, fail: 2, error: 0, excepted: 1, not_applicable: 0, total: 13 };
     expect(text(html(<CountsLine counts={c} />))).toBe('10 passed 2 failed 1 excepted');
-    lang = 'zh';
+    setLang('zh');
     expect(text(html(<CountsLine counts={c} />))).toBe('通过 10 未通过 2 豁免 1');
   });
 

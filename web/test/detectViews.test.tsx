@@ -1,39 +1,20 @@
 // Detection's components rendered to HTML (no browser): an alert's
 // evidence, the incident's timeline and process tree, the match editor,
 // import problems and the badges, in English and Chinese.
-import type { ReactElement } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Timeline } from '../src/api/types';
 import { IncidentStateBadge, LevelBadge } from '../src/components/badges';
 import { MatchEditor } from '../src/components/MatchEditor';
 import { TechniqueList } from '../src/components/Techniques';
-import { I18nProvider } from '../src/i18n';
 import { matchFromRows } from '../src/lib/exceptionMatch';
 import { AlertEvidence, readEvidence } from '../src/pages/AlertEvidence';
 import { IncidentTimeline } from '../src/pages/IncidentTimeline';
 import { IncidentTree } from '../src/pages/IncidentTree';
 import { ProblemsByFile } from '../src/pages/RuleImportDialog';
 import { paragraphs } from '../src/pages/RulePage';
+import { count, html, inLanguage, setLang } from './render';
 
-let lang = 'en';
-
-beforeEach(() => {
-  lang = 'en';
-  vi.stubGlobal('navigator', { language: 'en-US' });
-  vi.stubGlobal('localStorage', { getItem: () => lang, setItem: () => undefined });
-});
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
-
-function html(el: ReactElement): string {
-  return renderToStaticMarkup(<I18nProvider>{el}</I18nProvider>);
-}
-
-function count(markup: string, needle: string): number {
-  return markup.split(needle).length - 1;
-}
+inLanguage();
 
 const event = {
   '@timestamp': '2026-11-29T10:27:31Z',
@@ -75,7 +56,7 @@ describe('alert evidence', () => {
   it('says when there is none, and shows unknown evidence as JSON', () => {
     expect(html(<AlertEvidence evidence={{}} />)).toContain('No evidence attached.');
     expect(html(<AlertEvidence evidence={{ status: 'lost', reason: 'no heartbeat' }} />)).toContain('Other evidence');
-    lang = 'zh';
+    setLang('zh');
     expect(html(<AlertEvidence evidence={{ correlation: { type: 'event_count', group: {}, count: 12 } }} />)).toContain('关联分析');
   });
 });
@@ -118,7 +99,7 @@ describe('incident views', () => {
     expect(out).toContain('Web server process starts a shell');
     expect(out).toContain('2 events · 1 raised alerts · 2 shown');
     expect(out).toContain('The timeline was cut short');
-    lang = 'zh';
+    setLang('zh');
     const zh = html(<IncidentTimeline timeline={timeline} before="30m" after="30m" onSpan={() => undefined} />);
     expect(zh).toContain('首条告警之前');
     expect(zh).toContain('共 2 条事件 · 1 条触发告警 · 显示 2 条');
@@ -193,7 +174,7 @@ describe('detection widgets', () => {
     expect(html(<LevelBadge level="informational" />)).toContain('class="badge sev-info" data-level="informational">Informational<');
     expect(html(<IncidentStateBadge state="investigating" />)).toContain('>Investigating<');
     expect(html(<IncidentStateBadge state="archived" />)).toContain('istate-unknown');
-    lang = 'zh';
+    setLang('zh');
     expect(html(<IncidentStateBadge state="investigating" />)).toContain('>调查中<');
     expect(html(<LevelBadge level="critical" />)).toContain('>严重<');
   });

@@ -1,37 +1,18 @@
 // The host views' components rendered to HTML (no browser): what they show
 // for a process tree, its warnings and failures, and for events.
-import type { ReactElement } from 'react';
 import { renderToStaticMarkup } from 'react-dom/server';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiError } from '../src/api/client';
 import type { CommandResponse } from '../src/api/types';
 import { EventFields, EventRow, eventLines } from '../src/components/EventRow';
 import { LiveSwitch } from '../src/components/LiveSwitch';
 import { Tabs } from '../src/components/Tabs';
-import { I18nProvider } from '../src/i18n';
 import { allExpanded, buildTree, filterTree, parseProcesses, toggle, visibleRows } from '../src/lib/processes';
 import { AgentFailure, NeedsRoleNotice, readReply, RiskSummary } from '../src/pages/ProcessesTab';
 import { groupStreams, Highlight, ProcessDetail, ProcessTable } from '../src/pages/ProcessTable';
+import { count, html, inLanguage, setLang } from './render';
 
-let lang = 'en';
-
-beforeEach(() => {
-  lang = 'en';
-  vi.stubGlobal('navigator', { language: 'en-US' });
-  vi.stubGlobal('localStorage', { getItem: () => lang, setItem: () => undefined });
-});
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
-
-function html(el: ReactElement): string {
-  return renderToStaticMarkup(<I18nProvider>{el}</I18nProvider>);
-}
-
-/** count tells how often a piece of markup occurs. */
-function count(markup: string, needle: string): number {
-  return markup.split(needle).length - 1;
-}
+inLanguage();
 
 const stdio = ['socket:tcp 10.0.1.11:51234->203.0.113.9:4444', 'socket:tcp 10.0.1.11:51234->203.0.113.9:4444', ''];
 const output = {
@@ -107,7 +88,7 @@ describe('process table', () => {
   });
 
   it('speaks Chinese', () => {
-    lang = 'zh';
+    setLang('zh');
     const out = html(<ProcessDetail proc={tree.nodes.get('e900')!.proc} />);
     expect(out).toContain('Shell 进程 bash（进程 ID 900，用户 alice）的输入或输出是网络套接字而非终端：标准输入, 标准输出: tcp');
     const rows = visibleRows(tree, allExpanded);
@@ -198,7 +179,7 @@ describe('failures', () => {
 
   it('explains the role without a session too', () => {
     expect(html(<NeedsRoleNotice />)).toContain('Listing a host&#x27;s processes needs the analyst role or higher.');
-    lang = 'zh';
+    setLang('zh');
     expect(html(<NeedsRoleNotice />)).toContain('查看主机进程需要分析员或更高角色。');
   });
 });

@@ -5,7 +5,7 @@
 // intelligence matches and the login baseline's verdict read from events,
 // a profile's hours as bars, and the fake center's routes answering in
 // the center's shapes.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiError } from '../src/api/client';
 import {
   addIndicators,
@@ -49,62 +49,16 @@ import {
 } from '../src/lib/intel';
 import { toLocalInput } from '../src/lib/time';
 import { withQuery } from '../src/router';
-import { setSession } from '../src/session';
-import { fakeToken, fakeViewerToken, startFakeServer } from '../e2e/fake-server.mjs';
+import { fakeToken, fakeViewerToken } from '../e2e/fake-server.mjs';
 import { feedSize } from '../e2e/fixtures-intel.mjs';
-
-/** FakeXHR stands for the browser's XMLHttpRequest and records what is sent. */
-class FakeXHR {
-  static last: FakeXHR | null = null;
-  method = '';
-  url = '';
-  headers: Record<string, string> = {};
-  body: unknown = undefined;
-  status = 0;
-  statusText = '';
-  responseText = '';
-  upload: { onprogress: ((e: { loaded: number; total: number; lengthComputable: boolean }) => void) | null; onload: (() => void) | null } = { onprogress: null, onload: null };
-  onload: (() => void) | null = null;
-  onerror: (() => void) | null = null;
-  onabort: (() => void) | null = null;
-  constructor() {
-    FakeXHR.last = this;
-  }
-  open(method: string, url: string) {
-    this.method = method;
-    this.url = url;
-  }
-  setRequestHeader(k: string, v: string) {
-    this.headers[k] = v;
-  }
-  send(body: unknown) {
-    this.body = body;
-  }
-  abort() {
-    this.onabort?.();
-  }
-}
+import { fakeUploads, lastUpload, recordFetch, signedIn } from './fakes';
+import { fakeCenter } from './fakeCenter';
 
 describe('the routes', () => {
-  type Sent = { url: string; method: string; body?: string };
-  let sent: Sent[] = [];
-  let answer: () => Response;
-  beforeEach(() => {
-    sent = [];
-    answer = () => new Response('{"items":[],"next_cursor":""}', { status: 200, headers: { 'Content-Type': 'application/json' } });
-    const store = new Map<string, string>();
-    vi.stubGlobal('sessionStorage', { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => store.set(k, v), removeItem: (k: string) => store.delete(k) });
-    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
-      sent.push({ url, method: init.method ?? 'GET', body: init.body as string | undefined });
-      return answer();
-    });
-    vi.stubGlobal('XMLHttpRequest', FakeXHR);
-    setSession({ token: 'vgt_test', name: 'ops', role: 'analyst', kind: 'api' });
-  });
-  afterEach(() => {
-    vi.unstubAllGlobals();
-  });
-  const last = () => sent.at(-1)!;
+  signedIn('analyst');
+  const api = recordFetch();
+  fakeUploads();
+  const last = api.last;
 
   it('list indicators with the filter and the cursor, leaving out what is empty', async () => {
     await listIndicators(indicatorQuery({ type: 'ip', source: 'feodo ips', q: ' 198.51 ', expired: true }, '100'));
@@ -120,17 +74,17 @@ describe('the routes', () => {
     expect(last().url).toBe('/api/v1/intel/sources');
     await checkIntel('http://x.example/a?b=c&d');
     expect(last().url).toBe('/api/v1/intel/check?value=http%3A%2F%2Fx.example%2Fa%3Fb%3Dc%26d');
-    answer = () => new Response('{"removed":130}', { status: 200 });
+    api.answer = () => new Response('{"removed":130}', { status: 200 });
     expect(await deleteIntelSource('my feed/2')).toEqual({ removed: 130 });
     expect(last()).toMatchObject({ method: 'DELETE', url: '/api/v1/intel/sources/my%20feed%2F2' });
-    answer = () => new Response(null, { status: 204 });
+    api.answer = () => new Response(null, { status: 204 });
     await deleteIndicator('8e612e355d28b696a996066c');
     expect(last()).toMatchObject({ method: 'DELETE', url: '/api/v1/intel/8e612e355d28b696a996066c' });
   });
 
   it('post the indicators the dialog built', async () => {
     const form = { ...newAddForm(), values: '203.0.113.9\n\nevil.example.com\n203.0.113.9', severity: 'high' as const, tags: 'c2 botnet' };
-    answer = () => new Response('{"format":"json","source":"manual","read":2,"added":2,"updated":0,"removed":0,"skipped":0,"problems":[]}', { status: 200 });
+    api.answer = () => new Response('{"format":"json","source":"manual","read":2,"added":2,"updated":0,"removed":0,"skipped":0,"problems":[]}', { status: 200 });
     expect((await addIndicators(buildAddRequest(form))).added).toBe(2);
     expect(last()).toMatchObject({ method: 'POST', url: '/api/v1/intel' });
     expect(JSON.parse(last().body!)).toEqual({
@@ -144,7 +98,7 @@ describe('the routes', () => {
 
   it('read the reasons of a refusal (a 400) only', async () => {
     const problems = [{ entry: 'zzz', reason: '"zzz" is not an IP address, domain, URL or file hash' }];
-    answer = () => new Response(JSON.stringify({ error: { code: 'bad_request', message: 'no valid indicator' }, problems, fields: [{ path: 'indicators[0].severity', reason: 'want low to critical' }] }), { status: 400 });
+    api.answer = () => new Response(JSON.stringify({ error: { code: 'bad_request', message: 'no valid indicator' }, problems, fields: [{ path: 'indicators[0].severity', reason: 'want low to critical' }] }), { status: 400 });
     const err = await addIndicators({ indicators: [{ value: 'zzz' }] }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect((err as ApiError).message).toBe('no valid indicator');
@@ -159,22 +113,19 @@ describe('the routes', () => {
     const file = new Blob(['203.0.113.9\nevil.example.com\n']);
     const form = { ...newImportForm(), source: ' feodo ', format: 'text' as const, replace: true, severity: 'high' as const, confidence: '80', tags: 'c2, botnet c2', expiresIn: '720h' };
     const done = importIntel(file, importQuery(form), (p) => seen.push(p));
-    const x = FakeXHR.last!;
+    const x = lastUpload();
     expect([x.method, x.url]).toEqual(['POST', '/api/v1/intel/import?source=feodo&format=text&severity=high&confidence=80&tags=c2%2Cbotnet&expires_in=720h&replace=true']);
     expect(x.headers).toEqual({ Accept: 'application/json', 'Content-Type': 'application/octet-stream', Authorization: 'Bearer vgt_test' });
     expect(x.body).toBe(file);
-    x.upload.onprogress?.({ loaded: 10, total: file.size, lengthComputable: true });
-    x.upload.onload?.();
-    x.status = 200;
-    x.responseText = '{"format":"text","source":"feodo","read":2,"added":2,"updated":0,"removed":1,"skipped":0,"problems":[]}';
-    x.onload?.();
+    x.progress(10, file.size);
+    x.respond(200, '{"format":"text","source":"feodo","read":2,"added":2,"updated":0,"removed":1,"skipped":0,"problems":[]}');
     expect(await done).toMatchObject({ removed: 1 });
     expect(seen).toEqual([
       { loaded: 10, total: file.size },
       { loaded: file.size, total: file.size },
     ]);
     importIntel(file, importQuery({ ...newImportForm(), source: 'x' }));
-    expect(FakeXHR.last!.url).toBe('/api/v1/intel/import?source=x');
+    expect(lastUpload().url).toBe('/api/v1/intel/import?source=x');
   });
 
   it('list and reset login profiles', async () => {
@@ -182,7 +133,7 @@ describe('the routes', () => {
     expect(last()).toMatchObject({ method: 'GET', url: '/api/v1/baselines/logins?agent_id=7f1c2a9e-0001&user=alice&cursor=100&limit=100' });
     await listLoginProfiles({ agent_id: '', user: '' });
     expect(last().url).toBe('/api/v1/baselines/logins?limit=100');
-    answer = () => new Response('{"removed":1}', { status: 200 });
+    api.answer = () => new Response('{"removed":1}', { status: 200 });
     expect(await resetLoginProfiles('7f1c2a9e-0001', 'svc deploy')).toEqual({ removed: 1 });
     expect(last()).toMatchObject({ method: 'DELETE', url: '/api/v1/baselines/logins?agent_id=7f1c2a9e-0001&user=svc+deploy' });
     await resetLoginProfiles('7f1c2a9e-0001');
@@ -352,22 +303,8 @@ describe('a profile by hour', () => {
 });
 
 describe('the fake intelligence and baseline routes', () => {
-  let server: Awaited<ReturnType<typeof startFakeServer>>;
-  beforeAll(async () => {
-    server = await startFakeServer({});
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
-  const call = async (method: string, path: string, body?: unknown, token = fakeToken, type = 'application/json') => {
-    const res = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': type },
-      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? JSON.parse(text) : undefined };
-  };
+  const center = fakeCenter();
+  const call = center.call;
   const keys = ['confidence', 'created_at', 'hits', 'id', 'severity', 'source', 'tags', 'techniques', 'type', 'updated_at', 'value'];
 
   it('page the indicators with the cursor, by type, value and source, expired ones on demand', async () => {
@@ -431,12 +368,12 @@ describe('the fake intelligence and baseline routes', () => {
         { line: 5, entry: '203.0.113.60', reason: '203.0.113.60 is listed already (line 2)' },
       ],
     });
-    const stored = server.intel.indicators.filter((i) => i.source === 'unit-feed');
+    const stored = center.server.intel.indicators.filter((i) => i.source === 'unit-feed');
     expect(stored.map((i) => i.value).sort()).toEqual(['203.0.113.60', 'feed.example.net', 'http://feed.example.net/a']);
     expect(stored[0]).toMatchObject({ severity: 'medium', confidence: 70, tags: ['c2', 'unit'], updated_by: 'token:e2e' });
     const replaced = await call('POST', '/intel/import?source=unit-feed&replace=true', 'value,severity\nfeed.example.net,high\n', fakeToken, 'application/octet-stream');
     expect(replaced.json).toMatchObject({ format: 'csv', read: 1, added: 0, updated: 1, removed: 2, skipped: 0, problems: [] });
-    expect(server.intel.indicators.filter((i) => i.source === 'unit-feed').map((i) => [i.value, i.severity])).toEqual([['feed.example.net', 'high']]);
+    expect(center.server.intel.indicators.filter((i) => i.source === 'unit-feed').map((i) => [i.value, i.severity])).toEqual([['feed.example.net', 'high']]);
     const nothing = await call('POST', '/intel/import?source=unit-feed&replace=true', 'zzz\n', fakeToken, 'application/octet-stream');
     expect(nothing.json).toMatchObject({ read: 1, skipped: 1, removed: 0 });
     const stix = await call('POST', '/intel/import?source=unit-stix', { type: 'bundle', objects: [{ type: 'indicator', id: 'indicator--1', pattern: "[domain-name:value = 'stix.example']" }, { type: 'indicator', id: 'indicator--2', pattern: "[process:name = 'x']" }] }, fakeToken, 'application/octet-stream');
@@ -450,7 +387,7 @@ describe('the fake intelligence and baseline routes', () => {
     expect((await call('DELETE', '/intel/sources/unit-feed', undefined, fakeViewerToken)).status).toBe(403);
     expect((await call('DELETE', '/intel/sources/unit-feed')).json).toEqual({ removed: 1 });
     expect((await call('DELETE', '/intel/sources/unit-stix')).json).toEqual({ removed: 1 });
-    expect(server.admin.audit.filter((e) => e.target === 'unit-feed').map((e) => `${e.action}:${e.result}`)).toEqual(['intel.source.delete:ok', 'intel.source.delete:denied', 'intel.import:ok', 'intel.import:ok', 'intel.import:ok']);
+    expect(center.server.admin.audit.filter((e) => e.target === 'unit-feed').map((e) => `${e.action}:${e.result}`)).toEqual(['intel.source.delete:ok', 'intel.source.delete:denied', 'intel.import:ok', 'intel.import:ok', 'intel.import:ok']);
   });
 
   it('add indicators one by one, refusing a body without a valid one', async () => {
@@ -466,7 +403,7 @@ describe('the fake intelligence and baseline routes', () => {
     expect(added.json).toMatchObject({ format: 'json', source: 'manual', read: 2, added: 1, skipped: 1, problems: [{ entry: '203.0.113.71', reason: '"203.0.113.71" is not a valid domain' }] });
     const again = await call('POST', '/intel', { source: 'manual', indicators: [{ value: '203.0.113.70', description: 'again' }] });
     expect(again.json).toMatchObject({ added: 0, updated: 1 });
-    const id = server.intel.indicators.find((i) => i.value === '203.0.113.70')!.id;
+    const id = center.server.intel.indicators.find((i) => i.value === '203.0.113.70')!.id;
     expect((await call('POST', '/intel', { indicators: [{ value: '1.1.1.1' }] }, fakeViewerToken)).status).toBe(403);
     expect((await call('DELETE', `/intel/${id}`, undefined, fakeViewerToken)).status).toBe(403);
     expect((await call('DELETE', `/intel/${id}`)).status).toBe(204);
@@ -491,6 +428,6 @@ describe('the fake intelligence and baseline routes', () => {
     expect((await call('DELETE', '/baselines/logins?agent_id=7f1c2a9e-0002&user=alice')).json).toEqual({ removed: 1 });
     expect((await call('DELETE', '/baselines/logins?agent_id=7f1c2a9e-0002')).json).toEqual({ removed: 1 });
     expect((await call('GET', '/baselines/logins?agent_id=7f1c2a9e-0002')).json.items).toEqual([]);
-    expect(server.admin.audit.filter((e) => e.action === 'baseline.login.reset').map((e) => `${e.target}:${e.result}`)).toEqual(['7f1c2a9e-0002:ok', '7f1c2a9e-0002/alice:ok', '7f1c2a9e-0002/alice:denied', ':error']);
+    expect(center.server.admin.audit.filter((e) => e.action === 'baseline.login.reset').map((e) => `${e.target}:${e.result}`)).toEqual(['7f1c2a9e-0002:ok', '7f1c2a9e-0002/alice:ok', '7f1c2a9e-0002/alice:denied', ':error']);
   });
 });

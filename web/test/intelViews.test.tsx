@@ -4,30 +4,18 @@
 // login profiles with their hours and addresses, an alert's intelligence
 // matches and login verdict, and what a viewer is not offered, in English
 // and Chinese.
-import type { ReactElement } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiError } from '../src/api/client';
 import type { ImportResult, Indicator, LoginProfileView } from '../src/api/types';
 import { detectNav } from '../src/components/nav';
-import { I18nProvider } from '../src/i18n';
 import { AlertEvidence } from '../src/pages/AlertEvidence';
 import { AddIndicatorsDialog, ImportIntelDialog, ImportResultView } from '../src/pages/IntelDialogs';
 import { CheckOutcome, IndicatorFacts, IndicatorRows, SourcesTable, WriteButtons } from '../src/pages/IntelPage';
 import { HourHistogram, ProfileDetail, ProfileRows } from '../src/pages/LoginBaselinesPage';
+import { count, html, inLanguage, setLang } from './render';
 
-let lang = 'en';
-beforeEach(() => {
-  lang = 'en';
-  vi.stubGlobal('navigator', { language: 'en-US' });
-  vi.stubGlobal('localStorage', { getItem: () => lang, setItem: () => undefined });
-});
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
+inLanguage();
 
-const html = (el: ReactElement) => renderToStaticMarkup(<I18nProvider>{el}</I18nProvider>);
-const count = (markup: string, needle: string) => markup.split(needle).length - 1;
 const none = () => undefined;
 
 const now = Date.parse('2026-11-30T00:00:00Z');
@@ -65,7 +53,7 @@ describe('indicators', () => {
     expect(out).toContain('>never<');
     expect(count(out, 'data-action="delete"')).toBe(2);
     expect(count(rows(false), 'data-action="delete"')).toBe(0);
-    lang = 'zh';
+    setLang('zh');
     const zh = rows(false);
     expect(zh).toContain('IP 地址');
     expect(zh).toContain('已过期');
@@ -90,7 +78,7 @@ describe('indicators', () => {
     const old = html(<IndicatorFacts indicator={stale} now={now} />);
     expect(old).not.toContain('href="javascript');
     expect(old).toContain('javascript:alert(1)');
-    lang = 'zh';
+    setLang('zh');
     expect(html(<IndicatorFacts indicator={cobalt} now={now} />)).toContain('参考链接');
   });
 
@@ -106,7 +94,7 @@ describe('indicators', () => {
     expect(refused).toContain('data-testid="check-error"');
     expect(refused).toContain('is not an IP address');
     expect(html(<CheckOutcome result={null} error={null} />)).toBe('');
-    lang = 'zh';
+    setLang('zh');
     expect(html(<CheckOutcome result={{ value: '10.0.0.1', type: 'ip', normalized: '10.0.0.1', matches: null }} error={null} />)).toContain('没有指标匹配此值。');
   });
 });
@@ -138,7 +126,7 @@ describe('additions and imports', () => {
     const many = html(<ImportResultView result={{ ...result, problems: Array.from({ length: 130 }, (_, i) => ({ line: i + 1, reason: 'bad' })) }} />);
     expect(count(many, '<tr data-line=')).toBe(100);
     expect(many).toContain('and 30 more problems');
-    lang = 'zh';
+    setLang('zh');
     const zh = html(<ImportResultView result={result} />);
     expect(zh).toContain('删除 7');
     expect(zh).toContain('行号');
@@ -151,7 +139,7 @@ describe('additions and imports', () => {
     expect(out).toContain('Detect from the value');
     expect(out).toMatch(/<button type="submit" form="intel-add-form" class="btn btn-primary" disabled=""[^>]*>Add 0<\/button>/);
     for (const s of ['Low', 'Medium', 'High', 'Critical']) expect(out).toContain(`>${s}<`);
-    lang = 'zh';
+    setLang('zh');
     expect(html(<AddIndicatorsDialog onClose={none} onStored={none} />)).toContain('指标值，每行一个');
   });
 
@@ -163,7 +151,7 @@ describe('additions and imports', () => {
     expect(out).toContain('<input type="checkbox" name="replace"/>');
     expect(out).toContain("Off: the file&#x27;s indicators are added or updated, the source&#x27;s others stay.");
     expect(out).toContain('disabled="" data-testid="intel-import-send">Import</button>');
-    lang = 'zh';
+    setLang('zh');
     const zh = html(<ImportIntelDialog sources={[]} onClose={none} onStored={none} />);
     expect(zh).toContain('替换该来源');
     expect(zh).toContain('STIX 2 数据包');
@@ -220,7 +208,7 @@ describe('login baselines', () => {
     const viewer = rows(false);
     expect(count(viewer, 'data-action="reset"')).toBe(0);
     expect(viewer).toContain('<td colSpan="8">');
-    lang = 'zh';
+    setLang('zh');
     expect(rows(false)).toContain('学习中');
   });
 
@@ -235,7 +223,7 @@ describe('login baselines', () => {
     expect(out).toContain('<span class="sr-only">09:00: 19 logins</span>');
     expect(out).toContain('busiest: 18:00, 17:00, 16:00');
     expect(out).toContain('aria-label="Logins by hour of the day, Asia/Shanghai"');
-    lang = 'zh';
+    setLang('zh');
     const zh = html(<HourHistogram hours={null} timeZone="" />);
     expect(zh).toContain('时区 UTC');
     expect(zh).not.toContain('最频繁');
@@ -289,7 +277,7 @@ describe('alert evidence', () => {
     expect(out).toContain('data-flag="unusual_hour" data-value="false"');
     expect(out).toContain('>02:00<');
     expect(out.indexOf('evidence-intel')).toBeLessThan(out.indexOf('evidence-event'));
-    lang = 'zh';
+    setLang('zh');
     const zh = html(<AlertEvidence evidence={{ event }} />);
     expect(zh).toContain('威胁情报命中');
     expect(zh).toContain('异常：从未出现过的来源地址、来自新网段。');

@@ -1,12 +1,10 @@
 // The inventory's display logic: the kind a search names, the columns of
 // each kind, one line per change, fields as paths and their diffs; and its
 // components rendered to HTML in English and Chinese.
-import type { ReactElement } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Asset, AssetChange } from '../src/api/types';
 import { FieldTree, fieldTreeDepth } from '../src/components/FieldTree';
-import { I18nProvider, translate, type MessageKey } from '../src/i18n';
+import { translate, type MessageKey } from '../src/i18n';
 import {
   changeLine,
   columnsFor,
@@ -28,23 +26,12 @@ import { badQuery } from '../src/pages/InventoryPage';
 import { ApiError } from '../src/api/client';
 import { agentTab } from '../src/pages/AgentDrawer';
 import { agentInventoryPath } from '../src/pages/AssetViews';
+import { html, inLanguage, setLang } from './render';
 
 const en: Translate = (k, v) => translate('en', k as MessageKey, v);
 const zh: Translate = (k, v) => translate('zh', k as MessageKey, v);
 
-let lang = 'en';
-beforeEach(() => {
-  lang = 'en';
-  vi.stubGlobal('navigator', { language: 'en-US' });
-  vi.stubGlobal('localStorage', { getItem: () => lang, setItem: () => undefined });
-});
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
-
-function html(el: ReactElement): string {
-  return renderToStaticMarkup(<I18nProvider>{el}</I18nProvider>);
-}
+inLanguage();
 
 function item(kind: string, key: string, name: string, version: string, fields: Record<string, unknown>): Asset {
   return { agent_id: 'a1', hostname: 'web-01', collector: 'c', kind, key, name, version, fields, first_seen: '2026-11-01T00:00:00Z', updated_at: '2026-11-29T10:00:00Z' };
@@ -367,7 +354,7 @@ describe('components', () => {
     expect(out).toContain('on 4 hosts');
     expect(out).toContain('on 1 host<');
     expect(out).toMatch(/aria-pressed="true" data-kind="port"/);
-    lang = 'zh';
+    setLang('zh');
     const z = html(<KindTiles kinds={kinds} value="" onPick={() => undefined} hosts />);
     expect(z).toContain('软件包');
     expect(z).toContain('监听端口');
@@ -380,7 +367,7 @@ describe('components', () => {
     expect(out).toContain('<th>Sudo</th><th>Password</th><th>Host</th>');
     expect(out).toContain('href="/agents/a1?tab=inventory"');
     expect(out).toContain('class="inv-cell mono text-bad"');
-    lang = 'zh';
+    setLang('zh');
     const z = html(<AssetTable items={[pkg]} kind="package" withHost={false} testId="t" />);
     expect(z).toContain('<th>名称</th><th>版本</th><th>架构</th>');
     expect(z).not.toContain('主机</th>');

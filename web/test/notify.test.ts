@@ -3,13 +3,14 @@
 // together as PUT takes it (write-only fields kept, replaced or cleared),
 // refused fields placed next to the form's fields, and the fake center's
 // routes answering in the center's shapes.
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiError } from '../src/api/client';
 import { deleteNotifyChannel, fieldProblems, getNotifyChannel, listNotifyChannels, putNotifyChannel, testNotifyChannel } from '../src/api/notify';
 import type { NotifyChannel } from '../src/api/types';
 import { buildConfig, channelForm, channelHealth, newChannelForm, placeProblems, splitList, withType, type ChannelForm } from '../src/lib/notifyChannels';
-import { setSession } from '../src/session';
-import { fakeToken, fakeViewerToken, startFakeServer } from '../e2e/fake-server.mjs';
+import { fakeViewerToken } from '../e2e/fake-server.mjs';
+import { recordFetch, signedIn } from './fakes';
+import { fakeCenter } from './fakeCenter';
 
 const stats = { sent: 0, failed: 0, retried: 0, dropped: 0, queued: 0 };
 
@@ -38,24 +39,9 @@ function config(form: ChannelForm) {
 }
 
 describe('the routes', () => {
-  type Sent = { url: string; method: string; body?: string };
-  let sent: Sent[] = [];
-  let answer: () => Response;
-  beforeEach(() => {
-    sent = [];
-    answer = () => new Response('{"items":[],"next_cursor":""}', { status: 200, headers: { 'Content-Type': 'application/json' } });
-    const store = new Map<string, string>();
-    vi.stubGlobal('sessionStorage', { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => store.set(k, v), removeItem: (k: string) => store.delete(k) });
-    vi.stubGlobal('fetch', async (url: string, init: RequestInit) => {
-      sent.push({ url, method: init.method ?? 'GET', body: init.body as string | undefined });
-      return answer();
-    });
-    setSession({ token: 'vgt_test', name: 'ops', role: 'admin', kind: 'api' });
-  });
-  afterEach(() => {
-    vi.unstubAllGlobals();
-  });
-  const last = () => sent.at(-1)!;
+  signedIn('admin');
+  const api = recordFetch();
+  const last = api.last;
 
   it('read, change, test and delete channels by their escaped name', async () => {
     await listNotifyChannels();
@@ -65,10 +51,10 @@ describe('the routes', () => {
     await putNotifyChannel('ops', { type: 'wecom', wecom: { url: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k' } });
     expect(last()).toMatchObject({ url: '/api/v1/notify/channels/ops', method: 'PUT' });
     expect(JSON.parse(last().body!)).toEqual({ type: 'wecom', wecom: { url: 'https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k' } });
-    answer = () => new Response('{"ok":false,"error":"connection refused","permanent":true,"duration_ms":31}', { status: 200 });
+    api.answer = () => new Response('{"ok":false,"error":"connection refused","permanent":true,"duration_ms":31}', { status: 200 });
     expect(await testNotifyChannel('ops')).toEqual({ ok: false, error: 'connection refused', permanent: true, duration_ms: 31 });
     expect(last()).toMatchObject({ url: '/api/v1/notify/channels/ops/test', method: 'POST' });
-    answer = () => new Response(null, { status: 204 });
+    api.answer = () => new Response(null, { status: 204 });
     await deleteNotifyChannel('ops');
     expect(last()).toMatchObject({ url: '/api/v1/notify/channels/ops', method: 'DELETE' });
   });
@@ -78,11 +64,11 @@ describe('the routes', () => {
       { path: 'dingtalk.url', reason: "must carry the robot's access_token" },
       { path: 'filter.techniques[1]', reason: 'not a technique' },
     ];
-    answer = () => new Response(JSON.stringify({ error: { code: 'bad_request', message: 'invalid notification channel: ...' }, fields }), { status: 400 });
+    api.answer = () => new Response(JSON.stringify({ error: { code: 'bad_request', message: 'invalid notification channel: ...' }, fields }), { status: 400 });
     const err = await putNotifyChannel('ops', { type: 'dingtalk' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect(fieldProblems(err)).toEqual(fields);
-    answer = () => new Response(JSON.stringify({ error: { code: 'conflict', message: 'defined in the notification file' } }), { status: 409 });
+    api.answer = () => new Response(JSON.stringify({ error: { code: 'conflict', message: 'defined in the notification file' } }), { status: 409 });
     const conflict = await putNotifyChannel('soc', { type: 'webhook' }).catch((e: unknown) => e);
     expect((conflict as ApiError).status).toBe(409);
     expect(fieldProblems(conflict)).toEqual([]);
@@ -189,22 +175,8 @@ describe('the channel form', () => {
 });
 
 describe('the fake notification routes', () => {
-  let server: Awaited<ReturnType<typeof startFakeServer>>;
-  beforeAll(async () => {
-    server = await startFakeServer({});
-  });
-  afterAll(async () => {
-    await server?.close();
-  });
-  const call = async (method: string, path: string, body?: unknown, token = fakeToken) => {
-    const res = await fetch(`${server.url}/api/v1${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? JSON.parse(text) : undefined };
-  };
+  const center = fakeCenter();
+  const call = center.call;
   const viewKeys = ['config', 'disabled', 'name', 'running', 'source', 'stats', 'type'];
   const storedKeys = [...viewKeys, 'created_at', 'created_by', 'revision', 'updated_at', 'updated_by'].sort();
 
@@ -245,7 +217,7 @@ describe('the fake notification routes', () => {
     expect(Object.keys(tested.json).sort()).toEqual(['duration_ms', 'ok']);
     expect((await call('DELETE', `/notify/channels/${name}`)).status).toBe(204);
     expect((await call('GET', `/notify/channels/${name}`)).status).toBe(404);
-    expect(server.admin.audit.filter((e) => e.target === name).map((e) => e.action)).toEqual(
+    expect(center.server.admin.audit.filter((e) => e.target === name).map((e) => e.action)).toEqual(
       expect.arrayContaining(['notify.channel.put', 'notify.channel.test', 'notify.channel.delete']),
     );
   });

@@ -1,26 +1,14 @@
 // The notification channel views rendered to HTML (no browser): a
 // channel's state, a test's outcome and the channel dialog with its
 // write-only fields, in English and Chinese.
-import type { ReactElement } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiError } from '../src/api/client';
 import type { NotifyChannel } from '../src/api/types';
-import { I18nProvider } from '../src/i18n';
 import { NotifyChannelDialog } from '../src/pages/NotifyChannelDialog';
 import { ChannelState, TestOutcome } from '../src/pages/NotifyChannelsPage';
+import { html, inLanguage, setLang } from './render';
 
-let lang = 'en';
-beforeEach(() => {
-  lang = 'en';
-  vi.stubGlobal('navigator', { language: 'en-US' });
-  vi.stubGlobal('localStorage', { getItem: () => lang, setItem: () => undefined });
-});
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
-
-const html = (el: ReactElement) => renderToStaticMarkup(<I18nProvider>{el}</I18nProvider>);
+inLanguage();
 
 const channel: NotifyChannel = {
   name: 'ops-dingtalk',
@@ -39,7 +27,7 @@ describe('channel views', () => {
     expect(out).toContain('status-lost">problem<');
     expect(out).toContain('>disabled<');
     expect(out).toContain('sealed with another key');
-    lang = 'zh';
+    setLang('zh');
     expect(html(<ChannelState ch={{ ...channel, problem: undefined, disabled: false, running: true }} />)).toContain('运行中');
   });
 
@@ -53,7 +41,7 @@ describe('channel views', () => {
     expect(refused).toContain('data-ok="error"');
     expect(refused).toContain('(409)');
     expect(refused).toContain('cannot be used');
-    lang = 'zh';
+    setLang('zh');
     expect(html(<TestOutcome tested={{ busy: false, result: { ok: true, duration_ms: 5 } }} />)).toContain('已送达，用时 5 毫秒');
   });
 
@@ -67,7 +55,7 @@ describe('channel views', () => {
     expect(out).toContain('>Leave empty<');
     expect(out).toContain('>Clear<');
     expect(out.match(/<input[^>]*name="name"[^>]*>/)?.[0]).toMatch(/readonly/i);
-    lang = 'zh';
+    setLang('zh');
     const zh = html(<NotifyChannelDialog channel={null} onClose={() => undefined} onSaved={() => undefined} />);
     expect(zh).toContain('新建渠道');
     expect(zh).toContain('只写字段');

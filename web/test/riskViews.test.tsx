@@ -2,47 +2,15 @@
 // their marks, patches with their commands, weak passwords showing only the
 // masked hint, a job's progress, the database's warnings and an advisory
 // read from its OSV record, in English and Chinese.
-import type { ReactElement } from 'react';
-import { renderToStaticMarkup } from 'react-dom/server';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Advisory, Patch, VulnDBStatus, VulnFinding, VulnJob, WeakPassword } from '../src/api/types';
-import { I18nProvider } from '../src/i18n';
 import { FindingFilterBar } from '../src/pages/FindingFilterBar';
 import { FindingsTable, FreshnessBanner, JobProgress, PatchTable, VulnSeverityBadge, WeakPasswordTable } from '../src/pages/RiskViews';
 import { AdvisoryView } from '../src/pages/VulnPage';
 import { emptyFindingFilter } from '../src/lib/risk';
+import { html, inLanguage, rows, setLang, text } from './render';
 
-let lang = 'en';
-
-beforeEach(() => {
-  lang = 'en';
-  vi.stubGlobal('navigator', { language: 'en-US' });
-  vi.stubGlobal('localStorage', { getItem: () => lang, setItem: () => undefined });
-});
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
-
-function html(el: ReactElement): string {
-  return renderToStaticMarkup(<I18nProvider>{el}</I18nProvider>);
-}
-
-/** text drops the tags, leaving what a reader sees. */
-function text(markup: string): string {
-  return markup
-    .replace(/<[^>]+>/g, ' ')
-    .replace(/&amp;/g, '&')
-    .replace(/&#x27;/g, "'")
-    .replace(/&gt;/g, '>')
-    .replace(/\s+/g, ' ')
-    .trim();
-}
-
-/** rows reads the text of each body row of a table. */
-function rows(markup: string): string[] {
-  const body = markup.slice(markup.indexOf('<tbody>'));
-  return (body.match(/<tr[\s\S]*?<\/tr>/g) ?? []).map(text);
-}
+inLanguage();
 
 const log4shell: VulnFinding = {
   agent_id: '7f1c2a9e-0001',
@@ -80,7 +48,7 @@ describe('findings', () => {
   });
 
   it('leave out the host and the vulnerability where the page already says them, in Chinese', () => {
-    lang = 'zh';
+    setLang('zh');
     const out = html(<FindingsTable items={[log4shell]} withHost={false} withVuln={false} testId="t" />);
     expect(text(out)).toContain('严重程度 软件包 当前版本 → 修复版本 暴露情况');
     expect(text(out)).toContain('严重 10.0 org.apache.logging.log4j:log4j-core Maven · 依赖库 2.14.1 → 2.15.0 在野利用 运行中 监听中');
@@ -91,7 +59,7 @@ describe('findings', () => {
   it('badge the severities beyond the four of alerts', () => {
     expect(text(html(<VulnSeverityBadge severity="none" />))).toBe('None');
     expect(html(<VulnSeverityBadge severity="weird" />)).toContain('sev-unknown');
-    lang = 'zh';
+    setLang('zh');
     expect(text(html(<VulnSeverityBadge severity="unknown" score={5.5} />))).toBe('未知 5.5');
   });
 
@@ -118,7 +86,7 @@ describe('patches', () => {
   });
 
   it("leave out the hosts on a host's own patches, in Chinese", () => {
-    lang = 'zh';
+    setLang('zh');
     const out = html(<PatchTable patches={[openssl]} fleet={false} testId="p" />);
     expect(text(out)).toContain('严重程度 软件包 升级 修复漏洞 命令');
     expect(text(out)).toContain('另有 1 个 修复 4 个');
@@ -153,7 +121,7 @@ describe('weak passwords', () => {
   });
 
   it('name targets and types in Chinese, and show unknown ones as they are', () => {
-    lang = 'zh';
+    setLang('zh');
     const out = text(html(<WeakPasswordTable items={[weak({ target: 'account', type: 'uid0' }), weak({ key: 'k3', target: 'ftp', type: 'odd_type' })]} withHost={false} testId="w" />));
     expect(out).toContain('本地账户 额外的 uid 0 账户');
     expect(out).toContain('ftp odd_type');
@@ -171,7 +139,7 @@ describe('jobs', () => {
   });
 
   it('show a finished one with its error, without a bar, in Chinese', () => {
-    lang = 'zh';
+    setLang('zh');
     const out = html(<JobProgress job={{ ...running, kind: 'sync', state: 'failed', phase: undefined, error: '1 of 6 sources failed: PyPI', problems: [] }} />);
     // A finished sync names no source: the last one it read would mislead.
     expect(text(out)).toBe('失败 同步 新增 0 更新 0 未变 0 拒绝 1 1 of 6 sources failed: PyPI');
@@ -190,7 +158,7 @@ describe('the database warnings', () => {
     expect(text(html(<FreshnessBanner status={db({ advisories: {} })} dbLink />))).toBe('The vulnerability database is empty: no host can be matched. Import a file or sync the sources. Open the vulnerability database');
     const stale = db({ sources: [{ name: 'Debian', configured: true, records: 10, rejected: 0, synced_at: new Date(Date.now() - 9 * 86_400_000).toISOString() }] });
     expect(text(html(<FreshnessBanner status={stale} />))).toMatch(/^The vulnerability database was last synced or imported (9|8) d ago: recent vulnerabilities may be missed\.$/);
-    lang = 'zh';
+    setLang('zh');
     const failing = db({ sources: [{ name: 'PyPI', configured: true, records: 0, rejected: 0, error: 'no such host' }, { name: 'Debian', configured: true, records: 10, rejected: 0, synced_at: new Date().toISOString() }] });
     expect(text(html(<FreshnessBanner status={failing} />))).toBe('以下数据源最近一次同步失败：PyPI。');
   });

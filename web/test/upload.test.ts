@@ -2,79 +2,21 @@
 // request sent by XMLHttpRequest with the session's token and the body's
 // type, the progress told as it is sent, the answer decoded, the error
 // envelope read, a 401 ending the session, and a cancel.
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiError, onUnauthorized, upload, type UploadProgress } from '../src/api/client';
 import { importVulnDB, putWordlist } from '../src/api/risk';
-import { getSession, setSession } from '../src/session';
+import { getSession } from '../src/session';
+import { FakeXHR, fakeUploads, lastUpload, signedIn } from './fakes';
 
-/** FakeXHR stands for the browser's XMLHttpRequest and records what is sent. */
-class FakeXHR {
-  static last: FakeXHR | null = null;
-  method = '';
-  url = '';
-  headers: Record<string, string> = {};
-  body: unknown = undefined;
-  status = 0;
-  statusText = '';
-  responseText = '';
-  aborted = false;
-  upload: { onprogress: ((e: { loaded: number; total: number; lengthComputable: boolean }) => void) | null; onload: (() => void) | null } = { onprogress: null, onload: null };
-  onload: (() => void) | null = null;
-  onerror: (() => void) | null = null;
-  onabort: (() => void) | null = null;
-  constructor() {
-    FakeXHR.last = this;
-  }
-  open(method: string, url: string) {
-    this.method = method;
-    this.url = url;
-  }
-  setRequestHeader(k: string, v: string) {
-    this.headers[k] = v;
-  }
-  send(body: unknown) {
-    this.body = body;
-  }
-  abort() {
-    this.aborted = true;
-    this.onabort?.();
-  }
-  /** progress tells of bytes sent. */
-  progress(loaded: number, total: number, lengthComputable = true) {
-    this.upload.onprogress?.({ loaded, total, lengthComputable });
-  }
-  /** respond ends the upload and answers. */
-  respond(status: number, text: string, statusText = '') {
-    this.upload.onload?.();
-    this.status = status;
-    this.statusText = statusText;
-    this.responseText = text;
-    this.onload?.();
-  }
-}
-
-const xhr = () => {
-  if (!FakeXHR.last) throw new Error('nothing sent');
-  return FakeXHR.last;
-};
-
-beforeEach(() => {
-  FakeXHR.last = null;
-  const store = new Map<string, string>();
-  vi.stubGlobal('XMLHttpRequest', FakeXHR);
-  vi.stubGlobal('sessionStorage', { getItem: (k: string) => store.get(k) ?? null, setItem: (k: string, v: string) => store.set(k, v), removeItem: (k: string) => store.delete(k) });
-  setSession({ token: 'vgt_test', name: 'ops', role: 'responder', kind: 'api' });
-});
-afterEach(() => {
-  vi.unstubAllGlobals();
-});
+signedIn('responder');
+fakeUploads();
 
 describe('uploads', () => {
   it('send the file with the token and type, tell the progress and return the answer', async () => {
     const seen: UploadProgress[] = [];
     const file = new Blob(['x'.repeat(1000)]);
     const done = importVulnDB(file, 'Rocky Linux', (p) => seen.push(p));
-    const x = xhr();
+    const x = lastUpload();
     expect([x.method, x.url]).toEqual(['POST', '/api/v1/vulndb/import?source=Rocky+Linux']);
     expect(x.headers).toEqual({ Accept: 'application/json', 'Content-Type': 'application/octet-stream', Authorization: 'Bearer vgt_test' });
     expect(x.body).toBe(file);
@@ -91,7 +33,7 @@ describe('uploads', () => {
 
   it('send a word list as text under its escaped name', async () => {
     const done = putWordlist('ops list', 'Spring2025!\n');
-    const x = xhr();
+    const x = lastUpload();
     expect([x.method, x.url, x.headers['Content-Type'], x.body]).toEqual(['PUT', '/api/v1/weak-passwords/wordlists/ops%20list', 'text/plain; charset=utf-8', 'Spring2025!\n']);
     x.respond(201, '{"name":"ops list","count":1}');
     await expect(done).resolves.toEqual({ name: 'ops list', count: 1 });
@@ -99,15 +41,15 @@ describe('uploads', () => {
 
   it("read the center's error envelope, and a body that is not JSON", async () => {
     const refused = upload('POST', '/vulndb/import', new Blob(['{}']), { query: { source: 'kev' } });
-    xhr().respond(409, '{"error":{"code":"conflict","message":"another import or sync of the vulnerability database is running"}}', 'Conflict');
+    lastUpload().respond(409, '{"error":{"code":"conflict","message":"another import or sync of the vulnerability database is running"}}', 'Conflict');
     const err = await refused.catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ApiError);
     expect([(err as ApiError).status, (err as ApiError).code, (err as ApiError).message]).toEqual([409, 'conflict', 'another import or sync of the vulnerability database is running']);
     const odd = upload('POST', '/x', 'a');
-    xhr().respond(200, '<html>');
+    lastUpload().respond(200, '<html>');
     await expect(odd).rejects.toMatchObject({ code: 'bad_response' });
     const empty = upload('DELETE', '/x', '');
-    xhr().respond(204, '');
+    lastUpload().respond(204, '');
     await expect(empty).resolves.toBeUndefined();
   });
 
@@ -115,20 +57,20 @@ describe('uploads', () => {
     let told = 0;
     const off = onUnauthorized(() => told++);
     const expired = upload('POST', '/vulndb/import', 'x');
-    xhr().respond(401, '{"error":{"code":"unauthorized","message":"missing or invalid token"}}');
+    lastUpload().respond(401, '{"error":{"code":"unauthorized","message":"missing or invalid token"}}');
     await expect(expired).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
     expect(told).toBe(1);
     expect(getSession()).toBeNull();
     off();
     const lost = upload('POST', '/x', 'x');
-    xhr().onerror?.();
+    lastUpload().onerror?.();
     await expect(lost).rejects.toMatchObject({ status: 0, code: 'network' });
   });
 
   it('stop when cancelled, before or while sending', async () => {
     const ctl = new AbortController();
     const going = upload('POST', '/x', 'x', { signal: ctl.signal });
-    const x = xhr();
+    const x = lastUpload();
     ctl.abort();
     expect(x.aborted).toBe(true);
     await expect(going).rejects.toMatchObject({ name: 'AbortError' });
@@ -136,6 +78,6 @@ describe('uploads', () => {
     pre.abort();
     FakeXHR.last = null;
     await expect(upload('POST', '/x', 'x', { signal: pre.signal })).rejects.toMatchObject({ name: 'AbortError' });
-    expect(xhr().body).toBeUndefined();
+    expect(lastUpload().body).toBeUndefined();
   });
 });

@@ -14,6 +14,8 @@ interface Props {
   formId: string;
   formClass?: string;
   submitLabel: string;
+  /** data-testid of the submit button */
+  submitTestId?: string;
   /** whether the fields allow submitting */
   valid: boolean;
   action: Action;
@@ -25,7 +27,7 @@ interface Props {
 }
 
 /** FormDialog shows a form in a dialog and runs its action when valid. */
-export function FormDialog({ title, onClose, testId, formId, formClass = 'form', submitLabel, valid, action, intro, wide, children }: Props) {
+export function FormDialog({ title, onClose, testId, formId, formClass = 'form', submitLabel, submitTestId, valid, action, intro, wide, children }: Props) {
   const { t } = useI18n();
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -42,7 +44,7 @@ export function FormDialog({ title, onClose, testId, formId, formClass = 'form',
           <button type="button" className="btn" onClick={onClose}>
             {t('action.cancel')}
           </button>
-          <button type="submit" form={formId} className="btn btn-primary" disabled={action.busy || !valid}>
+          <button type="submit" form={formId} className="btn btn-primary" disabled={action.busy || !valid} data-testid={submitTestId}>
             {action.busy ? t('common.working') : submitLabel}
           </button>
         </>

@@ -2,15 +2,24 @@
 // refresh, the error, loading and empty states, the table and "load more".
 import type { ReactNode } from 'react';
 import { useI18n } from '../i18n';
+import type { Load } from '../lib/hooks';
 import type { Paged } from '../lib/usePaged';
 import { Empty, ErrorBanner, Loading } from './feedback';
 
 /** Reloadable is the part of a listing that a refresh button needs. */
 export type Reloadable = Pick<Paged<unknown>, 'reload' | 'loading'>;
 
+/** reloadable is a one-shot load as a refresh button needs it. */
+export function reloadable(load: Pick<Load<unknown>, 'refresh' | 'loading'>): Reloadable {
+  return { reload: load.refresh, loading: load.loading };
+}
+
 interface ToolbarProps {
   intro: ReactNode;
-  count: ReactNode;
+  /** the count, shown when given */
+  count?: ReactNode;
+  /** data-testid of the count */
+  countTestId?: string;
   list: Reloadable;
   /** the label of the "new" button, shown when given */
   newLabel?: string;
@@ -18,16 +27,23 @@ interface ToolbarProps {
   newTestId?: string;
   newDisabled?: boolean;
   newTitle?: string;
+  /** other buttons, after the refresh */
+  children?: ReactNode;
 }
 
-/** ListToolbar shows a listing's introduction, its count, refresh and "new". */
-export function ListToolbar({ intro, count, list, newLabel, onNew, newTestId, newDisabled, newTitle }: ToolbarProps) {
+/** ListToolbar shows a listing's introduction, its count, refresh, other buttons and "new". */
+export function ListToolbar({ intro, count, countTestId, list, newLabel, onNew, newTestId, newDisabled, newTitle, children }: ToolbarProps) {
   return (
     <div className="toolbar">
       <p className="page-intro">{intro}</p>
       <div className="toolbar-spacer" />
-      <span className="count">{count}</span>
+      {count !== undefined && (
+        <span className="count" data-testid={countTestId}>
+          {count}
+        </span>
+      )}
       <RefreshButton list={list} />
+      {children}
       {newLabel && (
         <button type="button" className="btn btn-primary btn-small" onClick={onNew} disabled={newDisabled} title={newTitle} data-testid={newTestId}>
           {newLabel}

@@ -2,6 +2,7 @@
 import type { ReactNode } from 'react';
 import { ApiError } from '../api/client';
 import { useI18n } from '../i18n';
+import type { Load } from '../lib/hooks';
 
 /** errorText says what went wrong: the API's message, or a network failure. */
 export function useErrorText(): (err: unknown) => string {
@@ -45,5 +46,25 @@ export function Loading() {
     <div className="loading" aria-busy="true">
       <span className="spinner" /> {t('common.loading')}
     </div>
+  );
+}
+
+interface LoadedProps {
+  load: Pick<Load<unknown>, 'data' | 'error' | 'refresh'>;
+  /** how many things the load gave, shown unless none */
+  count: number;
+  /** the text shown when it gave none */
+  empty: ReactNode;
+  /** what the load gave */
+  children: ReactNode;
+}
+
+/** Loaded shows a one-shot load's error (with a retry), then "loading" until it answers, the empty text when it gave nothing, or what it gave. */
+export function Loaded({ load, count, empty, children }: LoadedProps) {
+  return (
+    <>
+      <ErrorBanner error={load.error} onRetry={load.refresh} />
+      {load.data === undefined && !load.error ? <Loading /> : count === 0 ? !load.error && <Empty>{empty}</Empty> : children}
+    </>
   );
 }

@@ -31,27 +31,41 @@ export function DeleteButton({ onClick, children }: { onClick: () => void; child
   );
 }
 
-interface ConfirmDeleteProps<T extends { id: string }> {
+interface BaseConfirmDeleteProps<T> {
   item: T;
-  list: Pick<Paged<T>, 'patch'>;
+  /** the listing the item is dropped from once deleted */
+  list?: Pick<Paged<T>, 'patch'>;
   title: ReactNode;
   confirmLabel: string;
-  /** remove deletes the item on the center */
-  remove: (id: string) => Promise<unknown>;
+  /** remove deletes the item on the center, given its key */
+  remove: (key: string) => Promise<unknown>;
+  /** called once the item is deleted */
+  onDeleted?: () => void;
   onClose: () => void;
   children: ReactNode;
 }
 
+/** An item is known to the center by its id, or by the key keyOf tells (required of items without an id). */
+type KeyProps<T> = T extends { id: string } ? { keyOf?: (item: T) => string } : { keyOf: (item: T) => string };
+
+type ConfirmDeleteProps<T> = BaseConfirmDeleteProps<T> & KeyProps<T>;
+
+const idOf = (item: unknown) => (item as { id: string }).id;
+
 /** ConfirmDelete asks before deleting an item, then drops it from the listing. */
-export function ConfirmDelete<T extends { id: string }>({ item, list, title, confirmLabel, remove, onClose, children }: ConfirmDeleteProps<T>) {
+export function ConfirmDelete<T>(props: ConfirmDeleteProps<T>) {
+  const { item, list, title, confirmLabel, remove, onDeleted, onClose, children } = props;
+  const keyOf: (item: T) => string = (props as { keyOf?: (item: T) => string }).keyOf ?? idOf;
   return (
     <Confirm
       title={title}
       confirmLabel={confirmLabel}
       onClose={onClose}
       onConfirm={async () => {
-        await remove(item.id);
-        list.patch((items) => items.filter((x) => x.id !== item.id));
+        const key = keyOf(item);
+        await remove(key);
+        list?.patch((items) => items.filter((x) => keyOf(x) !== key));
+        onDeleted?.();
       }}
     >
       {children}

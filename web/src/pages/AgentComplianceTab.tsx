@@ -9,7 +9,7 @@ import { hostSummaries, listPolicies, listResults, runBaseline } from '../api/co
 import type { CommandResponse, ComplianceResult, ComplianceSummary } from '../api/types';
 import { Section } from '../components/Drawer';
 import { ExpandRow, useOpenRows } from '../components/ExpandRow';
-import { Empty, ErrorBanner, Loading } from '../components/feedback';
+import { ErrorBanner, Loaded } from '../components/feedback';
 import { RelTime } from '../components/time';
 import { useI18n } from '../i18n';
 import { checkSeverities, type CheckSeverity } from '../lib/compliance';
@@ -133,12 +133,7 @@ export function AgentComplianceTab({ agentId }: { agentId: string }) {
             <ErrorBanner error={report.error} />
           </div>
         ) : null}
-        <ErrorBanner error={summaries.error} onRetry={summaries.refresh} />
-        {summaries.data === undefined && !summaries.error ? (
-          <Loading />
-        ) : sums.length === 0 ? (
-          !summaries.error && <Empty>{t('hostc.none')}</Empty>
-        ) : (
+        <Loaded load={summaries} count={sums.length} empty={t('hostc.none')}>
           <div className="table-scroll">
             <table className="table table-compact" data-testid="host-policies">
               <thead>
@@ -157,7 +152,7 @@ export function AgentComplianceTab({ agentId }: { agentId: string }) {
               <tbody>{sums.map((s) => summaryRow(s))}</tbody>
             </table>
           </div>
-        )}
+        </Loaded>
       </Section>
 
       <Section title={t('hostc.results')}>

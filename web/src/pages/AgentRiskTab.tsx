@@ -7,7 +7,7 @@ import { listFindings, listPatches, listWeakPasswords, vulnHosts } from '../api/
 import type { VulnSeverity } from '../api/types';
 import { CopyField } from '../components/CopyField';
 import { Section } from '../components/Drawer';
-import { Empty, ErrorBanner, Loading } from '../components/feedback';
+import { ErrorBanner, Loaded, Loading } from '../components/feedback';
 import { useI18n } from '../i18n';
 import { count } from '../lib/format';
 import { useLoad } from '../lib/hooks';
@@ -78,12 +78,7 @@ export function AgentRiskTab({ agentId }: { agentId: string }) {
       </Section>
 
       <Section title={t('hostRisk.patches')}>
-        <ErrorBanner error={patches.error} onRetry={patches.refresh} />
-        {patches.data === undefined && !patches.error ? (
-          <Loading />
-        ) : items.length === 0 ? (
-          !patches.error && <Empty>{t('hostRisk.noPatches')}</Empty>
-        ) : (
+        <Loaded load={patches} count={items.length} empty={t('hostRisk.noPatches')}>
           <>
             {patches.data?.command ? (
               <CopyField value={patches.data.command} label={t('hostRisk.command')} testId="host-patch-command" multiline />
@@ -94,7 +89,7 @@ export function AgentRiskTab({ agentId }: { agentId: string }) {
               <PatchTable patches={items} fleet={false} testId="host-patches" />
             </div>
           </>
-        )}
+        </Loaded>
       </Section>
 
       <Section title={t('hostRisk.findings')}>

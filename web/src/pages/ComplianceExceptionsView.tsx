@@ -6,6 +6,7 @@ import { useState } from 'react';
 import { deleteException, listExceptions, listPolicies } from '../api/compliance';
 import { listAgents } from '../api/endpoints';
 import type { ComplianceException } from '../api/types';
+import { FilterSelect } from '../components/FilterBar';
 import { ConfirmDelete, DeleteButton } from '../components/listActions';
 import { PagedTable, RefreshButton } from '../components/PagedList';
 import { AbsTime, Until } from '../components/time';
@@ -55,15 +56,15 @@ export function ComplianceExceptionsView() {
         </button>
       </div>
       <div className="toolbar toolbar-wrap" data-testid="cexc-filter">
-        <select name="policy_id" aria-label={t('cexc.policy')} value={filter.policy_id} onChange={(e) => setFilter('policy_id', e.target.value)} className="w-filter">
-          <option value="">{t('cexc.anyPolicy')}</option>
-          {filter.policy_id && !names.has(filter.policy_id) && <option value={filter.policy_id}>{filter.policy_id}</option>}
-          {(policies.data?.items ?? []).map((p) => (
-            <option key={p.id} value={p.id}>
-              {text(p.name) || p.id}
-            </option>
-          ))}
-        </select>
+        <FilterSelect
+          name="policy_id"
+          label={t('cexc.policy')}
+          all={t('cexc.anyPolicy')}
+          value={filter.policy_id}
+          onChange={(v) => setFilter('policy_id', v)}
+          options={(policies.data?.items ?? []).map((p) => ({ value: p.id, label: text(p.name) || p.id }))}
+          className="w-filter"
+        />
         <label className="check-inline">
           <input type="checkbox" name="expired" checked={filter.expired === 'true'} onChange={(e) => setFilter('expired', e.target.checked ? 'true' : '')} />
           <span>{t('cexc.showExpired')}</span>

@@ -10,6 +10,7 @@ import { Labels } from '../components/badges';
 import { FormDialog } from '../components/FormDialog';
 import { ErrorBanner } from '../components/feedback';
 import { LabelsEditor } from '../components/LabelsEditor';
+import { ConfirmDelete } from '../components/listActions';
 import { Confirm, Modal } from '../components/Modal';
 import { PagedTable, RefreshButton } from '../components/PagedList';
 import { useAction } from '../components/useAction';
@@ -132,17 +133,9 @@ export function CompliancePoliciesView() {
         />
       )}
       {deleting && (
-        <Confirm
-          title={t('cpol.deleteTitle', { id: deleting.id })}
-          confirmLabel={t('action.delete')}
-          onClose={() => setDeleting(null)}
-          onConfirm={async () => {
-            await deletePolicy(deleting.id);
-            list.patch((items) => items.filter((x) => x.id !== deleting.id));
-          }}
-        >
+        <ConfirmDelete item={deleting} list={list} remove={deletePolicy} title={t('cpol.deleteTitle', { id: deleting.id })} confirmLabel={t('action.delete')} onClose={() => setDeleting(null)}>
           {t('cpol.deleteText', { name: text(deleting.name) || deleting.id })}
-        </Confirm>
+        </ConfirmDelete>
       )}
     </>
   );

@@ -10,7 +10,7 @@ import { getPolicy, listChecks, listGroups, listResults } from '../api/complianc
 import type { CheckStanding, CompliancePolicyDetail } from '../api/types';
 import { Labels } from '../components/badges';
 import { Drawer, Facts, Section } from '../components/Drawer';
-import { Empty, ErrorBanner, Loading } from '../components/feedback';
+import { Empty, ErrorBanner, Loaded, Loading } from '../components/feedback';
 import { RelTime } from '../components/time';
 import { useI18n } from '../i18n';
 import { checkFilterParams, checkSeverities, intervalText, matchesCheck, readCheckFilter, toggleCheckSeverity, type CheckFilter } from '../lib/compliance';
@@ -120,12 +120,7 @@ export function CompliancePolicyPage({ id }: { id: string }) {
                 </span>
               )}
             </form>
-            <ErrorBanner error={checks.error} onRetry={checks.refresh} />
-            {checks.data === undefined && !checks.error ? (
-              <Loading />
-            ) : shown.length === 0 ? (
-              !checks.error && <Empty>{all.length === 0 ? t('cpol.noResults') : t('cpol.noMatch')}</Empty>
-            ) : (
+            <Loaded load={checks} count={shown.length} empty={all.length === 0 ? t('cpol.noResults') : t('cpol.noMatch')}>
               <div className="table-scroll">
                 <table className="table table-compact" data-testid="checks-table">
                   <thead>
@@ -174,7 +169,7 @@ export function CompliancePolicyPage({ id }: { id: string }) {
                   </tbody>
                 </table>
               </div>
-            )}
+            </Loaded>
           </Section>
         </div>
       )}

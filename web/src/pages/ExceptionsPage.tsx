@@ -5,6 +5,7 @@ import { useMemo, useState } from 'react';
 import { listAgents } from '../api/endpoints';
 import { deleteException, listExceptions, listRules } from '../api/detect';
 import type { RuleException } from '../api/types';
+import { FilterSelect, hostOptions } from '../components/FilterBar';
 import { ConfirmDelete, DeleteButton } from '../components/listActions';
 import { ListToolbar, PagedTable } from '../components/PagedList';
 import { AbsTime, RelTime, Until } from '../components/time';
@@ -48,24 +49,16 @@ export function ExceptionsPage() {
         newTitle={canEdit ? '' : t('error.needAnalyst')}
       />
       <div className="toolbar toolbar-wrap" data-testid="exceptions-filter">
-        <select name="rule_id" aria-label={t('exception.rule')} value={filter.rule_id} onChange={(e) => setFilter('rule_id', e.target.value)} className="w-filter">
-          <option value="">{t('exceptions.anyRule')}</option>
-          {filter.rule_id && !ruleTitle.has(filter.rule_id) && <option value={filter.rule_id}>{filter.rule_id}</option>}
-          {(rules.data?.items ?? []).map((r) => (
-            <option key={r.id} value={r.id}>
-              {r.title}
-            </option>
-          ))}
-        </select>
-        <select name="agent_id" aria-label={t('exception.agent')} value={filter.agent_id} onChange={(e) => setFilter('agent_id', e.target.value)}>
-          <option value="">{t('exceptions.anyAgent')}</option>
-          {filter.agent_id && !hostname.has(filter.agent_id) && <option value={filter.agent_id}>{filter.agent_id}</option>}
-          {(agents.data?.items ?? []).map((a) => (
-            <option key={a.id} value={a.id}>
-              {a.hostname || a.id}
-            </option>
-          ))}
-        </select>
+        <FilterSelect
+          name="rule_id"
+          label={t('exception.rule')}
+          all={t('exceptions.anyRule')}
+          value={filter.rule_id}
+          onChange={(v) => setFilter('rule_id', v)}
+          options={(rules.data?.items ?? []).map((r) => ({ value: r.id, label: r.title }))}
+          className="w-filter"
+        />
+        <FilterSelect name="agent_id" label={t('exception.agent')} all={t('exceptions.anyAgent')} value={filter.agent_id} onChange={(v) => setFilter('agent_id', v)} options={hostOptions(agents.data?.items)} />
         <label className="check-inline">
           <input type="checkbox" name="active" checked={filter.active === 'true'} onChange={(e) => setFilter('active', e.target.checked ? 'true' : '')} />
           <span>{t('exceptions.activeOnly')}</span>

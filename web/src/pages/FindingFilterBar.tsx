@@ -4,6 +4,7 @@
 // and the host apply with the form.
 import { useEffect, useState, type FormEvent } from 'react';
 import { vulnSeverities, type Agent } from '../api/types';
+import { FilterSelect, hostOptions } from '../components/FilterBar';
 import { useI18n } from '../i18n';
 import { emptyFindingFilter, filterCount, findingParams, toggleSeverity, type FindingFilter, type FindingFlag } from '../lib/risk';
 import { useSeverityName } from './RiskViews';
@@ -34,7 +35,6 @@ export function FindingFilterBar({ value, onChange, agents, flags = ['known_expl
     e.preventDefault();
     onChange({ ...value, ...Object.fromEntries(Object.entries(text).map(([k, v]) => [k, v.trim()])) });
   };
-  const agentList = agents ?? [];
 
   return (
     <form className="risk-filter" onSubmit={submit} role="search" data-testid={testId}>
@@ -46,23 +46,17 @@ export function FindingFilterBar({ value, onChange, agents, flags = ['known_expl
         <input name="ecosystem" className="w-field" placeholder={t('risk.filter.ecosystem')} aria-label={t('risk.filter.ecosystem')} value={text.ecosystem} onChange={set('ecosystem')} autoComplete="off" />
         <input name="package" className="w-field" placeholder={t('risk.filter.package')} aria-label={t('risk.filter.package')} value={text.package} onChange={set('package')} autoComplete="off" />
         {agents && (
-          <select
+          <FilterSelect
             name="agent_id"
-            aria-label={t('risk.filter.host')}
+            label={t('risk.filter.host')}
+            all={t('risk.filter.allHosts')}
             value={text.agent_id}
-            onChange={(e) => {
-              setText({ ...text, agent_id: e.target.value });
-              onChange({ ...value, agent_id: e.target.value });
+            onChange={(agent_id) => {
+              setText({ ...text, agent_id });
+              onChange({ ...value, agent_id });
             }}
-          >
-            <option value="">{t('risk.filter.allHosts')}</option>
-            {text.agent_id && !agentList.some((a) => a.id === text.agent_id) && <option value={text.agent_id}>{text.agent_id}</option>}
-            {agentList.map((a) => (
-              <option key={a.id} value={a.id}>
-                {a.hostname || a.id}
-              </option>
-            ))}
-          </select>
+            options={hostOptions(agents)}
+          />
         )}
         <button type="submit" className="btn btn-primary btn-small" data-testid="apply-filter">
           {t('action.apply')}

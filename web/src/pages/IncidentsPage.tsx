@@ -4,6 +4,7 @@ import { listAgents } from '../api/endpoints';
 import { listIncidents } from '../api/detect';
 import { incidentStates, severities } from '../api/types';
 import { IncidentStateBadge, SeverityBadge } from '../components/badges';
+import { FilterSelect, hostOptions } from '../components/FilterBar';
 import { PagedTable, RefreshButton } from '../components/PagedList';
 import { TechniqueList } from '../components/Techniques';
 import { RelTime } from '../components/time';
@@ -41,15 +42,7 @@ export function IncidentsPage() {
             </option>
           ))}
         </select>
-        <select name="agent_id" aria-label={t('incidents.filterHost')} value={filter.agent_id} onChange={(e) => setFilter('agent_id', e.target.value)}>
-          <option value="">{t('incidents.allHosts')}</option>
-          {filter.agent_id && !(agents.data?.items ?? []).some((a) => a.id === filter.agent_id) && <option value={filter.agent_id}>{filter.agent_id}</option>}
-          {(agents.data?.items ?? []).map((a) => (
-            <option key={a.id} value={a.id}>
-              {a.hostname || a.id}
-            </option>
-          ))}
-        </select>
+        <FilterSelect name="agent_id" label={t('incidents.filterHost')} all={t('incidents.allHosts')} value={filter.agent_id} onChange={(v) => setFilter('agent_id', v)} options={hostOptions(agents.data?.items)} />
         <div className="toolbar-spacer" />
         <span className="count">{t('incidents.count', { n: incidents.items.length })}</span>
         <RefreshButton list={incidents} />

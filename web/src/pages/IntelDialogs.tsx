@@ -4,11 +4,12 @@
 // shown); then what the center did: read, added, updated, removed and
 // skipped, with each problem's line.
 import { useState, type ReactNode } from 'react';
-import type { UploadProgress } from '../api/client';
 import { addIndicators, importIntel, refusal } from '../api/intel';
 import { indicatorTypes, type ImportProblem, type ImportResult } from '../api/types';
 import { ErrorBanner } from '../components/feedback';
+import { FormDialog } from '../components/FormDialog';
 import { Modal } from '../components/Modal';
+import { UploadStatus, useUpload } from '../components/upload';
 import { useAction } from '../components/useAction';
 import { useI18n, type MessageKey } from '../i18n';
 import { bytes, count } from '../lib/format';
@@ -30,8 +31,6 @@ import {
   type ImportForm,
   type ImportProblemKey,
 } from '../lib/intel';
-import { uploadPercent } from '../lib/risk';
-import { ProgressBar } from './RiskViews';
 import { useTypeName } from './intelWords';
 
 /** Problems shown before "and N more". */
@@ -174,67 +173,52 @@ export function AddIndicatorsDialog({ onClose, onStored }: AddProps) {
     );
   }
   return (
-    <Modal
+    <FormDialog
       title={t('intel.addTitle')}
       onClose={onClose}
       testId="intel-add-dialog"
       wide
-      footer={
-        <>
-          <button type="button" className="btn" onClick={onClose}>
-            {t('action.cancel')}
-          </button>
-          <button type="submit" form="intel-add-form" className="btn btn-primary" disabled={action.busy || problems.length > 0} data-testid="intel-add-send">
-            {action.busy ? t('common.working') : t('intel.addSend', { n: values.length })}
-          </button>
-        </>
-      }
+      formId="intel-add-form"
+      submitLabel={t('intel.addSend', { n: values.length })}
+      submitTestId="intel-add-send"
+      valid={problems.length === 0}
+      action={action}
+      intro={<Refused error={action.error} />}
     >
-      <ErrorBanner error={action.error} />
-      <Refused error={action.error} />
-      <form
-        id="intel-add-form"
-        className="form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          if (problems.length === 0) void action.run();
-        }}
-      >
-        <Field label={t('intel.form.values')} hint={t('intel.form.valuesHint', { n: values.length })}>
-          <textarea name="values" className="mono" rows={7} spellCheck={false} value={form.values} onChange={(e) => set({ values: e.target.value })} placeholder={'203.0.113.7\nevil.example.com\nhttp://198.51.100.9/x.sh'} />
+      <Field label={t('intel.form.values')} hint={t('intel.form.valuesHint', { n: values.length })}>
+        <textarea name="values" className="mono" rows={7} spellCheck={false} value={form.values} onChange={(e) => set({ values: e.target.value })} placeholder={'203.0.113.7\nevil.example.com\nhttp://198.51.100.9/x.sh'} />
+      </Field>
+      <div className="form-pair">
+        <Field label={t('intel.col.type')} hint={t('intel.form.typeHint')}>
+          <select name="type" value={form.type} onChange={(e) => set({ type: e.target.value as AddForm['type'] })}>
+            <option value="">{t('intel.form.detect')}</option>
+            {indicatorTypes.map((ty) => (
+              <option key={ty} value={ty}>
+                {typeName(ty)}
+              </option>
+            ))}
+          </select>
         </Field>
-        <div className="form-pair">
-          <Field label={t('intel.col.type')} hint={t('intel.form.typeHint')}>
-            <select name="type" value={form.type} onChange={(e) => set({ type: e.target.value as AddForm['type'] })}>
-              <option value="">{t('intel.form.detect')}</option>
-              {indicatorTypes.map((ty) => (
-                <option key={ty} value={ty}>
-                  {typeName(ty)}
-                </option>
-              ))}
-            </select>
-          </Field>
-          <Field label={t('intel.col.source')} hint={t('intel.form.sourceHint')} problem={has('source') ? t('intel.importSourceBad') : undefined}>
-            <input name="source" autoComplete="off" value={form.source} onChange={(e) => set({ source: e.target.value })} className={has('source') ? 'invalid' : ''} />
-          </Field>
-          <Field label={t('intel.col.severity')}>
-            <SeveritySelect name="severity" value={form.severity} onChange={(v) => set({ severity: v as AddForm['severity'] })} />
-          </Field>
-          <Field label={t('intel.col.confidence')} hint={t('intel.form.confidenceHint')} problem={has('confidence') ? t('intel.form.confidenceBad') : undefined}>
-            <input name="confidence" inputMode="numeric" autoComplete="off" value={form.confidence} onChange={(e) => set({ confidence: e.target.value })} className={has('confidence') ? 'invalid' : ''} />
-          </Field>
-          <Field label={t('intel.tags')} hint={t('intel.form.tagsHint')}>
-            <input name="tags" autoComplete="off" value={form.tags} onChange={(e) => set({ tags: e.target.value })} placeholder="c2, botnet" />
-          </Field>
-          <Field label={t('intel.form.expiresAt')} hint={t('intel.form.expiresAtHint')} problem={has('expiresAt') ? t('intel.form.expiresAtBad') : undefined}>
-            <input name="expires_at" type="datetime-local" value={form.expiresAt} onChange={(e) => set({ expiresAt: e.target.value })} className={has('expiresAt') ? 'invalid' : ''} />
-          </Field>
-        </div>
-        <Field label={t('intel.description')}>
-          <input name="description" autoComplete="off" value={form.description} onChange={(e) => set({ description: e.target.value })} />
+        <Field label={t('intel.col.source')} hint={t('intel.form.sourceHint')} problem={has('source') ? t('intel.importSourceBad') : undefined}>
+          <input name="source" autoComplete="off" value={form.source} onChange={(e) => set({ source: e.target.value })} className={has('source') ? 'invalid' : ''} />
         </Field>
-      </form>
-    </Modal>
+        <Field label={t('intel.col.severity')}>
+          <SeveritySelect name="severity" value={form.severity} onChange={(v) => set({ severity: v as AddForm['severity'] })} />
+        </Field>
+        <Field label={t('intel.col.confidence')} hint={t('intel.form.confidenceHint')} problem={has('confidence') ? t('intel.form.confidenceBad') : undefined}>
+          <input name="confidence" inputMode="numeric" autoComplete="off" value={form.confidence} onChange={(e) => set({ confidence: e.target.value })} className={has('confidence') ? 'invalid' : ''} />
+        </Field>
+        <Field label={t('intel.tags')} hint={t('intel.form.tagsHint')}>
+          <input name="tags" autoComplete="off" value={form.tags} onChange={(e) => set({ tags: e.target.value })} placeholder="c2, botnet" />
+        </Field>
+        <Field label={t('intel.form.expiresAt')} hint={t('intel.form.expiresAtHint')} problem={has('expiresAt') ? t('intel.form.expiresAtBad') : undefined}>
+          <input name="expires_at" type="datetime-local" value={form.expiresAt} onChange={(e) => set({ expiresAt: e.target.value })} className={has('expiresAt') ? 'invalid' : ''} />
+        </Field>
+      </div>
+      <Field label={t('intel.description')}>
+        <input name="description" autoComplete="off" value={form.description} onChange={(e) => set({ description: e.target.value })} />
+      </Field>
+    </FormDialog>
   );
 }
 
@@ -250,35 +234,27 @@ export function ImportIntelDialog({ sources, onClose, onStored }: ImportProps) {
   const { t } = useI18n();
   const [file, setFile] = useState<File | null>(null);
   const [form, setForm] = useState<ImportForm>(newImportForm);
-  const [sent, setSent] = useState<UploadProgress | null>(null);
-  const [ctl, setCtl] = useState<AbortController | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const upload = useUpload();
   const [result, setResult] = useState<ImportResult | null>(null);
   const set = (over: Partial<ImportForm>) => setForm((f) => ({ ...f, ...over }));
   const problems = importProblems(form, file);
   const has = (p: ImportProblemKey) => problems.includes(p);
-  const uploading = ctl !== null;
+  const { sent, uploading, error } = upload;
   const locked = uploading || !!result;
 
   const send = async () => {
     if (!file || problems.length > 0 || locked) return;
-    const c = new AbortController();
-    setCtl(c);
-    setError(null);
-    setSent({ loaded: 0, total: file.size });
-    try {
-      const r = await importIntel(file, importQuery(form), setSent, c.signal);
-      setResult(r);
-      onStored();
-    } catch (err) {
-      if (!(err instanceof DOMException && err.name === 'AbortError')) setError(err);
-      setSent(null);
-    } finally {
-      setCtl(null);
-    }
+    await upload.send(
+      file,
+      (onProgress, signal) => importIntel(file, importQuery(form), onProgress, signal),
+      (r) => {
+        setResult(r);
+        onStored();
+      },
+    );
   };
   const close = () => {
-    ctl?.abort();
+    upload.abort();
     onClose();
   };
 
@@ -365,14 +341,15 @@ export function ImportIntelDialog({ sources, onClose, onStored }: ImportProps) {
         </fieldset>
       </div>
       {sent && !result && (
-        <div className="upload-progress" data-testid="intel-upload" data-loaded={sent.loaded} data-total={sent.total}>
-          <div className="job-line">
-            <span className="strong">{sent.loaded >= sent.total ? t('intel.importReading') : t('intel.importUploading')}</span>
-            <span className="toolbar-spacer" />
-            <span className="muted small">{t('intel.importBytes', { sent: bytes(sent.loaded), total: bytes(sent.total), pct: uploadPercent(sent) })}</span>
-          </div>
-          <ProgressBar pct={sent.loaded >= sent.total ? null : uploadPercent(sent)} label={t('intel.importUploading')} testId="intel-upload-bar" />
-        </div>
+        <UploadStatus
+          sent={sent}
+          testId="intel-upload"
+          title={sent.loaded >= sent.total ? t('intel.importReading') : t('intel.importUploading')}
+          bytesKey="intel.importBytes"
+          barLabel={t('intel.importUploading')}
+          barTestId="intel-upload-bar"
+          waitWhenSent
+        />
       )}
       {result && <ImportResultView result={result} />}
     </Modal>

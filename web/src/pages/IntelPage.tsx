@@ -4,16 +4,16 @@
 // against them; indicators added by hand or imported from a feed, and
 // deleted, by analysts; and the sources with their counts, a source
 // deleted with all its indicators.
-import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useState, type FormEvent, type ReactNode } from 'react';
 import { checkIntel, deleteIndicator, deleteIntelSource, getIndicator, listIndicators, listIntelSources } from '../api/intel';
 import type { Indicator, IntelCheck, IntelSource, Severity } from '../api/types';
 import { indicatorTypes } from '../api/types';
 import { SeverityBadge } from '../components/badges';
 import { Drawer, Facts, Section } from '../components/Drawer';
 import { Empty, ErrorBanner, Loading, useErrorText } from '../components/feedback';
-import { DeleteButton } from '../components/listActions';
-import { Confirm } from '../components/Modal';
-import { PagedTable, RefreshButton } from '../components/PagedList';
+import { FilterForm, FilterSelect, optionsOf, useSearchText } from '../components/FilterBar';
+import { ConfirmDelete, DeleteButton } from '../components/listActions';
+import { ListToolbar, PagedTable, reloadable } from '../components/PagedList';
 import { Tabs } from '../components/Tabs';
 import { TechniqueList } from '../components/Techniques';
 import { AbsTime, RelTime, Until } from '../components/time';
@@ -72,20 +72,14 @@ function IndicatorsView() {
   const typeName = useTypeName();
   const filter = readIndicatorFilter(query);
   const selected = query.get('id') ?? '';
-  const [text, setText] = useState(filter.q);
-  // A link to the page (from a check or an alert) changes the search.
-  useEffect(() => setText(filter.q), [filter.q]);
   const [dialog, setDialog] = useState<'add' | 'import' | null>(null);
   const [deleting, setDeleting] = useState<Indicator | null>(null);
   const sources = useLoad((signal) => listIntelSources(signal), []);
   const list = usePaged((cursor, signal) => listIndicators(indicatorQuery(filter, cursor), signal), [filter.type, filter.source, filter.q, filter.expired]);
   const go = (f: IndicatorFilter, id = '') => navigate(withQuery('/intel', { ...filterValues(f), id }), true);
   const set = (over: Partial<IndicatorFilter>) => go({ ...filter, ...over });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (text.trim() === filter.q) list.reload();
-    else set({ q: text.trim() });
-  };
+  // The search follows the URL: a link to the page (from a check or an alert) changes it.
+  const search = useSearchText(filter.q, (q) => set({ q }), list.reload);
   const any = filter.type !== '' || filter.source !== '' || filter.q !== '' || filter.expired;
   const sourceNames = (sources.data?.items ?? []).map((s) => s.name);
   const changed = () => {
@@ -101,53 +95,15 @@ function IndicatorsView() {
         <WriteButtons canEdit={canEdit} onAdd={() => setDialog('add')} onImport={() => setDialog('import')} />
       </div>
       <CheckBox />
-      <form className="toolbar toolbar-wrap" onSubmit={submit} role="search" data-testid="intel-filter">
-        <select name="type" aria-label={t('intel.filter.type')} value={filter.type} onChange={(e) => set({ type: e.target.value })}>
-          <option value="">{t('intel.filter.allTypes')}</option>
-          {filter.type && !(indicatorTypes as string[]).includes(filter.type) && <option value={filter.type}>{filter.type}</option>}
-          {indicatorTypes.map((ty) => (
-            <option key={ty} value={ty}>
-              {typeName(ty)}
-            </option>
-          ))}
-        </select>
-        <select name="source" aria-label={t('intel.filter.source')} value={filter.source} onChange={(e) => set({ source: e.target.value })}>
-          <option value="">{t('intel.filter.allSources')}</option>
-          {filter.source && !sourceNames.includes(filter.source) && <option value={filter.source}>{filter.source}</option>}
-          {sourceNames.map((n) => (
-            <option key={n} value={n}>
-              {n}
-            </option>
-          ))}
-        </select>
-        <input name="q" type="search" className="w-search" placeholder={t('intel.filter.q')} aria-label={t('intel.filter.q')} value={text} onChange={(e) => setText(e.target.value)} autoComplete="off" />
+      <FilterForm testId="intel-filter" search={search} filtered={any} path="/intel" list={list} count={{ testId: 'intel-count', all: 'intel.count', more: 'intel.countMore' }}>
+        <FilterSelect name="type" label={t('intel.filter.type')} all={t('intel.filter.allTypes')} value={filter.type} onChange={(type) => set({ type })} options={optionsOf(indicatorTypes, typeName)} />
+        <FilterSelect name="source" label={t('intel.filter.source')} all={t('intel.filter.allSources')} value={filter.source} onChange={(source) => set({ source })} options={optionsOf(sourceNames)} />
+        <input name="q" type="search" className="w-search" placeholder={t('intel.filter.q')} aria-label={t('intel.filter.q')} {...search.input} />
         <label className="check-inline">
           <input type="checkbox" name="expired" checked={filter.expired} onChange={(e) => set({ expired: e.target.checked })} />
           <span>{t('intel.filter.expired')}</span>
         </label>
-        <button type="submit" className="btn btn-primary btn-small">
-          {t('action.apply')}
-        </button>
-        {any && (
-          <button
-            type="button"
-            className="btn btn-ghost btn-small"
-            onClick={() => {
-              setText('');
-              navigate('/intel', true);
-            }}
-          >
-            {t('action.reset')}
-          </button>
-        )}
-        <div className="toolbar-spacer" />
-        {!list.initial && (
-          <span className="count" data-testid="intel-count">
-            {list.nextCursor ? t('intel.countMore', { n: list.items.length }) : t('intel.count', { n: list.items.length })}
-          </span>
-        )}
-        <RefreshButton list={list} />
-      </form>
+      </FilterForm>
       <PagedTable list={list} empty={any ? t('intel.noMatch') : t('intel.none')} testId="intel-table" columns={indicatorColumns(t, canEdit)} moreTestId="more-intel">
         <IndicatorRows items={list.items} now={now} canEdit={canEdit} selected={selected} onOpen={(i) => go(filter, i.id)} onDelete={setDeleting} />
       </PagedTable>
@@ -155,19 +111,20 @@ function IndicatorsView() {
       {dialog === 'add' && <AddIndicatorsDialog onClose={() => setDialog(null)} onStored={changed} />}
       {dialog === 'import' && <ImportIntelDialog sources={sourceNames} onClose={() => setDialog(null)} onStored={changed} />}
       {deleting && (
-        <Confirm
-          title={t('intel.deleteTitle')}
-          confirmLabel={t('action.delete')}
-          onClose={() => setDeleting(null)}
-          onConfirm={async () => {
-            await deleteIndicator(deleting.id);
-            list.patch((items) => items.filter((x) => x.id !== deleting.id));
+        <ConfirmDelete
+          item={deleting}
+          list={list}
+          remove={deleteIndicator}
+          onDeleted={() => {
             sources.refresh();
             if (selected === deleting.id) go(filter);
           }}
+          title={t('intel.deleteTitle')}
+          confirmLabel={t('action.delete')}
+          onClose={() => setDeleting(null)}
         >
           {t('intel.deleteText', { value: deleting.value, source: deleting.source })}
-        </Confirm>
+        </ConfirmDelete>
       )}
     </>
   );
@@ -450,31 +407,25 @@ function SourcesView() {
   const items = sources.data?.items ?? [];
   return (
     <>
-      <div className="toolbar">
-        <p className="page-intro">{t('intel.sources.intro')}</p>
-        <div className="toolbar-spacer" />
-        {sources.data && <span className="count">{t('intel.sources.count', { n: items.length })}</span>}
-        <button type="button" className="btn btn-small" onClick={sources.refresh} disabled={sources.loading}>
-          {t('action.refresh')}
-        </button>
+      <ListToolbar intro={t('intel.sources.intro')} count={sources.data && t('intel.sources.count', { n: items.length })} list={reloadable(sources)}>
         <WriteButtons canEdit={canEdit} onAdd={() => setDialog('add')} onImport={() => setDialog('import')} />
-      </div>
+      </ListToolbar>
       <ErrorBanner error={sources.error} onRetry={sources.refresh} />
       {!sources.data && !sources.error ? <Loading /> : <SourcesTable items={items} canEdit={canEdit} onDelete={setDeleting} />}
       {dialog === 'add' && <AddIndicatorsDialog onClose={() => setDialog(null)} onStored={sources.refresh} />}
       {dialog === 'import' && <ImportIntelDialog sources={items.map((s) => s.name)} onClose={() => setDialog(null)} onStored={sources.refresh} />}
       {deleting && (
-        <Confirm
+        <ConfirmDelete
+          item={deleting}
+          keyOf={(s) => s.name}
+          remove={deleteIntelSource}
+          onDeleted={sources.refresh}
           title={t('intel.sources.deleteTitle', { name: deleting.name })}
           confirmLabel={t('action.delete')}
           onClose={() => setDeleting(null)}
-          onConfirm={async () => {
-            await deleteIntelSource(deleting.name);
-            sources.refresh();
-          }}
         >
           {t('intel.sources.deleteText', { name: deleting.name, n: deleting.count })}
-        </Confirm>
+        </ConfirmDelete>
       )}
     </>
   );

@@ -2,12 +2,13 @@
 // language with columns that follow the kind, each item's detail in a
 // panel; and, on its own tab, the history of changes. Filters and the
 // search are kept in the URL.
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { ApiError } from '../api/client';
 import { assetSummary, listAssets } from '../api/endpoints';
 import { assetKinds, type Asset } from '../api/types';
 import { Drawer } from '../components/Drawer';
 import { Empty, ErrorBanner, Loading } from '../components/feedback';
+import { useSearchText } from '../components/FilterBar';
 import { Tabs } from '../components/Tabs';
 import { useI18n, type MessageKey } from '../i18n';
 import { useLoad } from '../lib/hooks';
@@ -61,10 +62,7 @@ function InventoryItems() {
   const { query } = useLocation();
   const q = query.get('q') ?? '';
   const kind = query.get('kind') ?? '';
-  const [text, setText] = useState(q);
   const [open, setOpen] = useState<Asset | null>(null);
-  // The box follows the URL (back and forward, an example picked).
-  useEffect(() => setText(q), [q]);
 
   const go = (next: { q?: string; kind?: string }) => {
     setOpen(null);
@@ -72,15 +70,11 @@ function InventoryItems() {
   };
   const summary = useLoad((signal) => assetSummary(undefined, signal), []);
   const items = usePaged((cursor, signal) => listAssets({ q: q || undefined, kind: kind || undefined, cursor, limit: inventoryPageSize }, signal), [q, kind]);
+  // The box follows the URL (back and forward, an example picked); the same search again runs again (the URL does not change).
+  const search = useSearchText(q, (text) => go({ q: text }), items.reload);
   const bad = badQuery(items.error);
   const shownKind = tableKind(kind, q, items.items);
   const kinds = summary.data?.kinds ?? [];
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    // The same search again runs again (the URL does not change).
-    if (text.trim() === q) items.reload();
-    else go({ q: text.trim() });
-  };
 
   return (
     <>
@@ -93,7 +87,7 @@ function InventoryItems() {
         <KindTiles kinds={kinds} value={kind} onPick={(k) => go({ kind: k })} hosts testId="kind-tiles" />
       )}
 
-      <form className="inv-search" onSubmit={submit} data-testid="inventory-search" role="search">
+      <form className="inv-search" onSubmit={search.submit} data-testid="inventory-search" role="search">
         <input
           name="q"
           type="search"
@@ -101,10 +95,8 @@ function InventoryItems() {
           placeholder={t('inv.searchPlaceholder')}
           aria-label={t('inv.search')}
           aria-invalid={bad ? true : undefined}
-          value={text}
-          onChange={(e) => setText(e.target.value)}
           spellCheck={false}
-          autoComplete="off"
+          {...search.input}
         />
         <select name="kind" aria-label={t('inv.col.kind')} value={kind} onChange={(e) => go({ kind: e.target.value })}>
           <option value="">{t('inv.allKinds')}</option>
@@ -122,7 +114,7 @@ function InventoryItems() {
             type="button"
             className="btn btn-ghost btn-small"
             onClick={() => {
-              setText('');
+              search.clear();
               go({ q: '', kind: '' });
             }}
           >

@@ -4,20 +4,21 @@
 // per hour of the day, in the baseline's time zone, and its addresses.
 // Analysts reset a profile, or every profile of a host, after a
 // confirmation: learning starts again.
-import { useEffect, useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { listAgents } from '../api/endpoints';
 import { listLoginProfiles, resetLoginProfiles } from '../api/intel';
 import type { LoginProfileView } from '../api/types';
 import { ExpandRow, useOpenRows } from '../components/ExpandRow';
+import { FilterForm, FilterSelect, hostOptions, useLinkFilter, useSearchText } from '../components/FilterBar';
 import { Confirm } from '../components/Modal';
-import { PagedTable, RefreshButton } from '../components/PagedList';
+import { PagedTable } from '../components/PagedList';
 import { AbsTime, RelTime } from '../components/time';
 import { useI18n, type MessageKey } from '../i18n';
 import { count } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import { busiestHours, hourBars, hourLabel, profileKey } from '../lib/intel';
 import { usePaged } from '../lib/usePaged';
-import { Link, navigate, useLocation, withQuery } from '../router';
+import { Link } from '../router';
 import { allows, useSession } from '../session';
 
 /** What a reset forgets: one user's profile on a host, or every profile of the host. */
@@ -27,78 +28,51 @@ interface Reset {
   user?: string;
 }
 
+const filterKeys = ['agent_id', 'user'] as const;
+
 export function LoginBaselinesPage() {
   const { t } = useI18n();
-  const { query } = useLocation();
   const session = useSession();
   const canEdit = allows(session, 'analyst');
-  const filter = { agent_id: query.get('agent_id') ?? '', user: query.get('user') ?? '' };
-  const [user, setUser] = useState(filter.user);
-  // A link to the page (from a host's drawer) changes the filter.
-  useEffect(() => setUser(filter.user), [filter.user]);
+  const { filter, set, filtered } = useLinkFilter('/baselines/logins', filterKeys);
   const agents = useLoad((signal) => listAgents({}, signal), []);
   const list = usePaged((cursor, signal) => listLoginProfiles({ ...filter, cursor }, signal), [filter.agent_id, filter.user]);
+  // The user field follows the URL: a link to the page (from a host's drawer) changes it.
+  const search = useSearchText(filter.user, (user) => set({ user }), list.reload);
   const rows = useOpenRows<string>();
   const [resetting, setResetting] = useState<Reset | null>(null);
   const [notice, setNotice] = useState('');
-  const set = (over: Partial<typeof filter>) => navigate(withQuery('/baselines/logins', { ...filter, ...over }), true);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (user.trim() === filter.user) list.reload();
-    else set({ user: user.trim() });
-  };
-  const any = filter.agent_id !== '' || filter.user !== '';
   const hosts = agents.data?.items ?? [];
   const hostname = hosts.find((a) => a.id === filter.agent_id)?.hostname || list.items.find((p) => p.agent_id === filter.agent_id)?.hostname || filter.agent_id;
 
   return (
     <div className="page">
       <p className="page-intro baseline-intro">{t('baseline.intro')}</p>
-      <form className="toolbar toolbar-wrap" onSubmit={submit} role="search" data-testid="baseline-filter">
-        <select name="agent_id" aria-label={t('baseline.filter.host')} value={filter.agent_id} onChange={(e) => set({ agent_id: e.target.value })}>
-          <option value="">{t('baseline.filter.allHosts')}</option>
-          {filter.agent_id && !hosts.some((a) => a.id === filter.agent_id) && <option value={filter.agent_id}>{hostname}</option>}
-          {hosts.map((a) => (
-            <option key={a.id} value={a.id}>
-              {a.hostname || a.id}
-            </option>
-          ))}
-        </select>
-        <input name="user" type="search" className="w-small" placeholder={t('baseline.filter.user')} aria-label={t('baseline.filter.user')} value={user} onChange={(e) => setUser(e.target.value)} autoComplete="off" />
-        <button type="submit" className="btn btn-primary btn-small">
-          {t('action.apply')}
-        </button>
-        {any && (
-          <button
-            type="button"
-            className="btn btn-ghost btn-small"
-            onClick={() => {
-              setUser('');
-              navigate('/baselines/logins', true);
-            }}
-          >
-            {t('action.reset')}
-          </button>
-        )}
-        <div className="toolbar-spacer" />
-        {!list.initial && (
-          <span className="count" data-testid="baseline-count">
-            {list.nextCursor ? t('baseline.countMore', { n: list.items.length }) : t('baseline.count', { n: list.items.length })}
-          </span>
-        )}
-        <RefreshButton list={list} />
-        {filter.agent_id && canEdit && (
-          <button type="button" className="btn btn-small btn-danger-ghost" onClick={() => setResetting({ agentId: filter.agent_id, hostname })} data-testid="reset-host">
-            {t('baseline.resetHost')}
-          </button>
-        )}
-      </form>
+      <FilterForm
+        testId="baseline-filter"
+        search={search}
+        filtered={filtered}
+        path="/baselines/logins"
+        list={list}
+        count={{ testId: 'baseline-count', all: 'baseline.count', more: 'baseline.countMore' }}
+        actions={
+          filter.agent_id &&
+          canEdit && (
+            <button type="button" className="btn btn-small btn-danger-ghost" onClick={() => setResetting({ agentId: filter.agent_id, hostname })} data-testid="reset-host">
+              {t('baseline.resetHost')}
+            </button>
+          )
+        }
+      >
+        <FilterSelect name="agent_id" label={t('baseline.filter.host')} all={t('baseline.filter.allHosts')} value={filter.agent_id} onChange={(agent_id) => set({ agent_id })} options={hostOptions(hosts)} unknownLabel={hostname} />
+        <input name="user" type="search" className="w-small" placeholder={t('baseline.filter.user')} aria-label={t('baseline.filter.user')} {...search.input} />
+      </FilterForm>
       {notice && (
         <div className="ok-banner" data-testid="baseline-notice">
           {notice}
         </div>
       )}
-      <PagedTable list={list} empty={any ? t('baseline.noMatch') : t('baseline.none')} testId="baseline-table" columns={profileColumns(t, canEdit)} moreTestId="more-baselines">
+      <PagedTable list={list} empty={filtered ? t('baseline.noMatch') : t('baseline.none')} testId="baseline-table" columns={profileColumns(t, canEdit)} moreTestId="more-baselines">
         <ProfileRows items={list.items} canEdit={canEdit} isOpen={rows.isOpen} onToggle={rows.toggle} onReset={(p) => setResetting({ agentId: p.agent_id, hostname: p.hostname || p.agent_id, user: p.user })} />
       </PagedTable>
       {resetting && (

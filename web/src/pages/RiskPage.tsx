@@ -7,7 +7,7 @@ import { useState, type ReactNode } from 'react';
 import { listVulnSummaries, listWeakPasswords, vulnDBStatus, vulnHosts } from '../api/risk';
 import type { WeakPassword } from '../api/types';
 import { Facts, Section } from '../components/Drawer';
-import { Empty, ErrorBanner, Loading } from '../components/feedback';
+import { Empty, ErrorBanner, Loaded, Loading } from '../components/feedback';
 import { RelTime } from '../components/time';
 import { useI18n, type MessageKey } from '../i18n';
 import { count } from '../lib/format';
@@ -167,12 +167,7 @@ export function RiskPage() {
       <div className="rule-grid">
         <div className="panel">
           <Section title={t('risk.topVulns')} actions={<Link to="/vulns/cves">{t('risk.allVulns')}</Link>}>
-            <ErrorBanner error={cves.error} onRetry={cves.refresh} />
-            {cves.data === undefined && !cves.error ? (
-              <Loading />
-            ) : (cves.data?.items ?? []).length === 0 ? (
-              !cves.error && <Empty>{t('vulns.none')}</Empty>
-            ) : (
+            <Loaded load={cves} count={(cves.data?.items ?? []).length} empty={t('vulns.none')}>
               <div className="table-scroll">
                 <table className="table table-compact" data-testid="top-vulns">
                   <thead>
@@ -209,19 +204,14 @@ export function RiskPage() {
                   </tbody>
                 </table>
               </div>
-            )}
+            </Loaded>
           </Section>
         </div>
 
         <div className="risk-side">
           <div className="panel">
             <Section title={t('risk.weakByTarget')} actions={<Link to="/weak-passwords">{t('risk.allWeak')}</Link>}>
-              <ErrorBanner error={weak.error} onRetry={weak.refresh} />
-              {weak.data === undefined && !weak.error ? (
-                <Loading />
-              ) : targets.length === 0 ? (
-                !weak.error && <Empty>{t('weak.none')}</Empty>
-              ) : (
+              <Loaded load={weak} count={targets.length} empty={t('weak.none')}>
                 <>
                   <table className="table table-compact" data-testid="weak-targets">
                     <thead>
@@ -255,7 +245,7 @@ export function RiskPage() {
                   </table>
                   {weak.data?.truncated && <p className="hint">{t('risk.weakTruncated', { n: count(weak.data.items.length) })}</p>}
                 </>
-              )}
+              </Loaded>
             </Section>
           </div>
 

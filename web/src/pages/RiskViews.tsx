@@ -8,6 +8,7 @@ import { CopyField } from '../components/CopyField';
 import { Facts } from '../components/Drawer';
 import { ExpandRow, useOpenRows } from '../components/ExpandRow';
 import { AbsTime, RelTime, useSpanText } from '../components/time';
+import { ProgressBar } from '../components/upload';
 import { useI18n, type MessageKey } from '../i18n';
 import { count } from '../lib/format';
 import { useNow } from '../lib/hooks';
@@ -408,24 +409,6 @@ export function WeakPasswordTable({ items, withHost, testId }: { items: WeakPass
         })}
       </tbody>
     </table>
-  );
-}
-
-/** ProgressBar draws a share (0 to 100), or a moving bar when it is not known. */
-export function ProgressBar({ pct, testId, label }: { pct: number | null; testId?: string; label: string }) {
-  return (
-    <div
-      className={`progress ${pct === null ? 'progress-unknown' : ''}`}
-      role="progressbar"
-      aria-label={label}
-      aria-valuemin={0}
-      aria-valuemax={100}
-      aria-valuenow={pct ?? undefined}
-      data-testid={testId}
-      data-pct={pct ?? ''}
-    >
-      <div className="progress-fill" style={pct === null ? undefined : { width: `${pct}%` }} />
-    </div>
   );
 }
 

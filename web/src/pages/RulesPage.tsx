@@ -6,8 +6,7 @@ import { deleteRuleFile, listRuleFiles, listRules, ruleProblems } from '../api/d
 import { ruleKinds, ruleLevels, ruleSources, ruleStatuses, type RuleFile } from '../api/types';
 import { LevelBadge, SeverityBadge } from '../components/badges';
 import { useQueryFilter } from '../components/FilterBar';
-import { DeleteButton } from '../components/listActions';
-import { Confirm } from '../components/Modal';
+import { ConfirmDelete, DeleteButton } from '../components/listActions';
 import { PagedTable, RefreshButton } from '../components/PagedList';
 import { Tabs } from '../components/Tabs';
 import { TechniqueList } from '../components/Techniques';
@@ -231,17 +230,17 @@ function FileList({ canDelete }: { canDelete: boolean }) {
         ))}
       </PagedTable>
       {deleting && (
-        <Confirm
+        <ConfirmDelete
+          item={deleting}
+          keyOf={(f) => f.name}
+          list={files}
+          remove={deleteRuleFile}
           title={t('ruleFiles.deleteTitle', { name: deleting.name })}
           confirmLabel={t('action.delete')}
           onClose={() => setDeleting(null)}
-          onConfirm={async () => {
-            await deleteRuleFile(deleting.name);
-            files.patch((items) => items.filter((x) => x.name !== deleting.name));
-          }}
         >
           {t('ruleFiles.deleteText', { name: deleting.name, n: deleting.rules })}
-        </Confirm>
+        </ConfirmDelete>
       )}
     </>
   );

@@ -6,23 +6,23 @@
 // advisories whose records open as JSON.
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { getAdvisory, importVulnDB, listAdvisories, syncVulnDB, vulnDBJob, vulnDBStatus } from '../api/risk';
-import type { UploadProgress } from '../api/client';
 import { vulnSeverities, type Advisory, type VulnDBStatus, type VulnJob } from '../api/types';
 import { Drawer, Section } from '../components/Drawer';
 import { ExpandRow, useOpenRows } from '../components/ExpandRow';
 import { Empty, ErrorBanner, Loading } from '../components/feedback';
 import { Modal } from '../components/Modal';
 import { RelTime } from '../components/time';
+import { UploadStatus, useUpload } from '../components/upload';
 import { useI18n } from '../i18n';
 import { bytes, count } from '../lib/format';
 import { useLoad } from '../lib/hooks';
 import { useJobWatch } from '../lib/jobWatch';
-import { checkSourceName, dateOnly, freshness, runningJob, sourceRows, suggestSource, uploadPercent } from '../lib/risk';
+import { checkSourceName, dateOnly, freshness, runningJob, sourceRows, suggestSource } from '../lib/risk';
 import { usePaged } from '../lib/usePaged';
 import { allows, useSession } from '../session';
 import { PagedFrame } from './AssetViews';
 import { AdvisoryView } from './VulnPage';
-import { FreshnessBanner, JobProgress, jobSource, JobStateBadge, ProgressBar, useJobWords, useSeverityName, VulnSeverityBadge } from './RiskViews';
+import { FreshnessBanner, JobProgress, jobSource, JobStateBadge, useJobWords, useSeverityName, VulnSeverityBadge } from './RiskViews';
 
 /** How often the page reads the database's state while a job runs. */
 const statusPollMs = 2000;
@@ -316,34 +316,26 @@ function ImportDialog({ sources, onClose, onStarted, onEnded }: { sources: strin
   const { t } = useI18n();
   const [file, setFile] = useState<File | null>(null);
   const [source, setSource] = useState('');
-  const [sent, setSent] = useState<UploadProgress | null>(null);
-  const [ctl, setCtl] = useState<AbortController | null>(null);
-  const [error, setError] = useState<unknown>(null);
+  const upload = useUpload();
   const [started, setStarted] = useState<VulnJob | null>(null);
   const { job, error: watchError } = useJobWatch(started?.id ?? null, vulnDBJob, { first: started, onEnd: onEnded });
   const sourceOk = checkSourceName(source);
-  const uploading = ctl !== null;
+  const { sent, uploading } = upload;
   const ready = !!file && sourceOk && !uploading && !started;
 
   const send = async () => {
     if (!file || !ready) return;
-    const c = new AbortController();
-    setCtl(c);
-    setError(null);
-    setSent({ loaded: 0, total: file.size });
-    try {
-      const j = await importVulnDB(file, source, setSent, c.signal);
-      setStarted(j);
-      onStarted(j);
-    } catch (err) {
-      if (!(err instanceof DOMException && err.name === 'AbortError')) setError(err);
-      setSent(null);
-    } finally {
-      setCtl(null);
-    }
+    await upload.send(
+      file,
+      (onProgress, signal) => importVulnDB(file, source, onProgress, signal),
+      (j) => {
+        setStarted(j);
+        onStarted(j);
+      },
+    );
   };
   const close = () => {
-    ctl?.abort();
+    upload.abort();
     onClose();
   };
   const finished = job && job.state !== 'running';
@@ -368,7 +360,7 @@ function ImportDialog({ sources, onClose, onStarted, onEnded }: { sources: strin
       }
     >
       <p className="hint">{t('vulndb.importIntro')}</p>
-      <ErrorBanner error={error} />
+      <ErrorBanner error={upload.error} />
       <div className="form">
         <label>
           <span>{t('vulndb.importFile')}</span>
@@ -407,16 +399,15 @@ function ImportDialog({ sources, onClose, onStarted, onEnded }: { sources: strin
         </label>
       </div>
       {sent && (
-        <div className="upload-progress" data-testid="upload-progress" data-loaded={sent.loaded} data-total={sent.total}>
-          <div className="job-line">
-            <span className="strong">{started || sent.loaded >= sent.total ? t('vulndb.uploaded') : t('vulndb.uploading')}</span>
-            <span className="toolbar-spacer" />
-            <span className="muted small" data-testid="upload-bytes">
-              {t('vulndb.uploadBytes', { sent: bytes(sent.loaded), total: bytes(sent.total), pct: uploadPercent(sent) })}
-            </span>
-          </div>
-          <ProgressBar pct={uploadPercent(sent)} label={t('vulndb.uploading')} testId="upload-bar" />
-        </div>
+        <UploadStatus
+          sent={sent}
+          testId="upload-progress"
+          title={started || sent.loaded >= sent.total ? t('vulndb.uploaded') : t('vulndb.uploading')}
+          bytesKey="vulndb.uploadBytes"
+          bytesTestId="upload-bytes"
+          barLabel={t('vulndb.uploading')}
+          barTestId="upload-bar"
+        />
       )}
       <ErrorBanner error={watchError} />
       {job && <JobProgress job={job} testId="import-job" />}

@@ -3,14 +3,15 @@
 // severity, host and text (kept in the URL). A password is never shown:
 // only its masked hint and length. Admins also manage the word lists the
 // checks try (listed, uploaded from a text file, deleted).
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { listAgents } from '../api/endpoints';
 import { deleteWordlist, listWeakPasswords, listWordlists, putWordlist } from '../api/risk';
 import type { Wordlist } from '../api/types';
-import { ErrorBanner, Empty, Loading } from '../components/feedback';
-import { DeleteButton } from '../components/listActions';
-import { Confirm, Modal } from '../components/Modal';
-import { RefreshButton } from '../components/PagedList';
+import { ErrorBanner, Loaded } from '../components/feedback';
+import { FilterForm, FilterSelect, hostOptions, optionsOf, useLinkFilter, useSearchText } from '../components/FilterBar';
+import { ConfirmDelete, DeleteButton } from '../components/listActions';
+import { Modal } from '../components/Modal';
+import { ListToolbar, reloadable } from '../components/PagedList';
 import { RequireRole } from '../components/RequireRole';
 import { Tabs } from '../components/Tabs';
 import { RelTime } from '../components/time';
@@ -21,7 +22,7 @@ import { hasRole } from '../lib/roles';
 import { checkWordlist, weakSeverities, weakTargets, weakTypes, wordlistLimits, type WordlistCheck } from '../lib/risk';
 import { usePaged } from '../lib/usePaged';
 import { checkName } from '../lib/validate';
-import { navigate, useLocation, withQuery } from '../router';
+import { navigate } from '../router';
 import { useSession } from '../session';
 import { PagedFrame } from './AssetViews';
 import { useSeverityName, useWeakWords, WeakPasswordTable } from './RiskViews';
@@ -64,73 +65,27 @@ export function WeakPasswordsPage({ view }: { view: 'findings' | 'wordlists' }) 
 
 function WeakFindings() {
   const { t } = useI18n();
-  const { query } = useLocation();
   const words = useWeakWords();
   const sevName = useSeverityName();
-  const filter = Object.fromEntries(filterKeys.map((k) => [k, query.get(k) ?? ''])) as Record<(typeof filterKeys)[number], string>;
-  const [text, setText] = useState(filter.q);
+  const { filter, set, filtered } = useLinkFilter('/weak-passwords', filterKeys);
   const agents = useLoad((signal) => listAgents({}, signal), []);
   const list = usePaged((cursor, signal) => listWeakPasswords({ ...filter, cursor, limit: weakPageSize }, signal), [filter.target, filter.type, filter.severity, filter.agent_id, filter.q]);
-  const set = (k: (typeof filterKeys)[number], v: string) => navigate(withQuery('/weak-passwords', { ...filter, [k]: v }), true);
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    if (text.trim() === filter.q) list.reload();
-    else set('q', text.trim());
-  };
-  const any = filterKeys.some((k) => filter[k] !== '');
+  const search = useSearchText(filter.q, (q) => set({ q }), list.reload);
   const select = (k: 'target' | 'type' | 'severity', all: MessageKey, options: readonly string[], name: (s: string) => string) => (
-    <select name={k} aria-label={t(`weak.filter.${k}` as MessageKey)} value={filter[k]} onChange={(e) => set(k, e.target.value)}>
-      <option value="">{t(all)}</option>
-      {filter[k] && !options.includes(filter[k]) && <option value={filter[k]}>{filter[k]}</option>}
-      {options.map((o) => (
-        <option key={o} value={o}>
-          {name(o)}
-        </option>
-      ))}
-    </select>
+    <FilterSelect name={k} label={t(`weak.filter.${k}` as MessageKey)} all={t(all)} value={filter[k]} onChange={(v) => set({ [k]: v })} options={optionsOf(options, name)} />
   );
 
   return (
     <>
       <p className="page-intro risk-intro">{t('weak.intro')}</p>
-      <form className="toolbar toolbar-wrap" onSubmit={submit} role="search" data-testid="weak-filter">
+      <FilterForm testId="weak-filter" search={search} filtered={filtered} path="/weak-passwords" list={list} count={{ testId: 'weak-count', all: 'weak.count', more: 'weak.countMore' }}>
         {select('target', 'weak.filter.allTargets', weakTargets, words.target)}
         {select('type', 'weak.filter.allTypes', weakTypes, words.type)}
         {select('severity', 'alerts.allSeverities', weakSeverities, sevName)}
-        <select name="agent_id" aria-label={t('risk.filter.host')} value={filter.agent_id} onChange={(e) => set('agent_id', e.target.value)}>
-          <option value="">{t('risk.filter.allHosts')}</option>
-          {filter.agent_id && !(agents.data?.items ?? []).some((a) => a.id === filter.agent_id) && <option value={filter.agent_id}>{filter.agent_id}</option>}
-          {(agents.data?.items ?? []).map((a) => (
-            <option key={a.id} value={a.id}>
-              {a.hostname || a.id}
-            </option>
-          ))}
-        </select>
-        <input name="q" type="search" className="w-search" placeholder={t('weak.filter.q')} aria-label={t('weak.filter.q')} value={text} onChange={(e) => setText(e.target.value)} autoComplete="off" />
-        <button type="submit" className="btn btn-primary btn-small">
-          {t('action.apply')}
-        </button>
-        {any && (
-          <button
-            type="button"
-            className="btn btn-ghost btn-small"
-            onClick={() => {
-              setText('');
-              navigate('/weak-passwords', true);
-            }}
-          >
-            {t('action.reset')}
-          </button>
-        )}
-        <div className="toolbar-spacer" />
-        {!list.initial && (
-          <span className="count" data-testid="weak-count">
-            {list.nextCursor ? t('weak.countMore', { n: list.items.length }) : t('weak.count', { n: list.items.length })}
-          </span>
-        )}
-        <RefreshButton list={list} />
-      </form>
-      <PagedFrame list={list} empty={any ? t('weak.noMatch') : t('weak.none')} moreTestId="more-weak">
+        <FilterSelect name="agent_id" label={t('risk.filter.host')} all={t('risk.filter.allHosts')} value={filter.agent_id} onChange={(agent_id) => set({ agent_id })} options={hostOptions(agents.data?.items)} />
+        <input name="q" type="search" className="w-search" placeholder={t('weak.filter.q')} aria-label={t('weak.filter.q')} {...search.input} />
+      </FilterForm>
+      <PagedFrame list={list} empty={filtered ? t('weak.noMatch') : t('weak.none')} moreTestId="more-weak">
         <div className="table-wrap">
           <WeakPasswordTable items={list.items} withHost testId="weak-table" />
         </div>
@@ -150,25 +105,16 @@ function Wordlists() {
 
   return (
     <>
-      <div className="toolbar">
-        <p className="page-intro">{t('wordlists.intro', { words: count(wordlistLimits.words), size: bytes(wordlistLimits.bytes) })}</p>
-        <div className="toolbar-spacer" />
-        <span className="count" data-testid="wordlist-total">
-          {t('wordlists.total', { n: count(total), max: count(wordlistLimits.words) })}
-        </span>
-        <button type="button" className="btn btn-small" onClick={lists.refresh} disabled={lists.loading}>
-          {t('action.refresh')}
-        </button>
-        <button type="button" className="btn btn-primary btn-small" onClick={() => setUploading(true)} data-testid="upload-wordlist">
-          {t('wordlists.upload')}
-        </button>
-      </div>
-      <ErrorBanner error={lists.error} onRetry={lists.refresh} />
-      {lists.data === undefined && !lists.error ? (
-        <Loading />
-      ) : items.length === 0 ? (
-        !lists.error && <Empty>{t('wordlists.none')}</Empty>
-      ) : (
+      <ListToolbar
+        intro={t('wordlists.intro', { words: count(wordlistLimits.words), size: bytes(wordlistLimits.bytes) })}
+        count={t('wordlists.total', { n: count(total), max: count(wordlistLimits.words) })}
+        countTestId="wordlist-total"
+        list={reloadable(lists)}
+        newLabel={t('wordlists.upload')}
+        onNew={() => setUploading(true)}
+        newTestId="upload-wordlist"
+      />
+      <Loaded load={lists} count={items.length} empty={t('wordlists.none')}>
         <div className="table-wrap">
           <table className="table" data-testid="wordlists-table">
             <thead>
@@ -203,7 +149,7 @@ function Wordlists() {
             </tbody>
           </table>
         </div>
-      )}
+      </Loaded>
       {uploading && (
         <WordlistDialog
           names={items.map((l) => l.name)}
@@ -216,18 +162,17 @@ function Wordlists() {
         />
       )}
       {deleting && (
-        <Confirm
+        <ConfirmDelete
+          item={deleting}
+          keyOf={(l) => l.name}
+          remove={deleteWordlist}
+          onDeleted={lists.refresh}
           title={t('wordlists.deleteTitle', { name: deleting.name })}
           confirmLabel={t('action.delete')}
-          danger
           onClose={() => setDeleting(null)}
-          onConfirm={async () => {
-            await deleteWordlist(deleting.name);
-            lists.refresh();
-          }}
         >
           {t('wordlists.deleteText', { name: deleting.name, n: count(deleting.count) })}
-        </Confirm>
+        </ConfirmDelete>
       )}
     </>
   );
