@@ -191,7 +191,7 @@ func TestRestartWithoutDuplicates(t *testing.T) {
 	a := f.start(t, authlog.New(), fileSettings)
 	a.out.waitFor(t, "lines 1-3", 3, action("login-failed"))
 	a.stop()
-	if _, err := os.Stat(f.data + "/authlog/state.json"); err != nil {
+	if _, err := os.Stat(f.data + "/state/authlog.json"); err != nil {
 		t.Fatalf("no saved state: %v", err)
 	}
 

@@ -75,7 +75,7 @@ func TestJournal(t *testing.T) {
 	// A saved cursor that journalctl refuses (damaged, or of another
 	// journal): reading resumes from the time of the last entry read,
 	// and the reset is counted.
-	setJournalCursor(t, filepath.Join(f.data, "authlog/state.json"), "not-a-cursor")
+	setJournalCursor(t, filepath.Join(f.data, "state/authlog.json"), "not-a-cursor")
 	c := f.start(t, authlog.New(), settings)
 	_, p4 := relay.ssh(t, user, "wrong for the last time", false)
 	c.out.waitFor(t, "the failure after the refused cursor", 1, all(action("login-failed"), field("source.port", p4)))

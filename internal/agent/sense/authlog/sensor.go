@@ -30,8 +30,15 @@ const (
 	MechanismJournal = "journal"
 )
 
-// stateFile is the state's file below the data directory.
-const stateFile = "authlog/state.json"
+// stateFile is the state's file below the data directory, in the
+// plugins' state folder (the top level belongs to the agent: selfguard
+// reports a change there as tampering).
+const stateFile = "state/authlog.json"
+
+// legacyStateFile is where agents before stateFile kept the state; it is
+// read when stateFile is not there yet, and left in place (removing it
+// would be reported as tampering).
+const legacyStateFile = "authlog/state.json"
 
 // Sensor follows the authentication log and the login accounting files.
 type Sensor struct {
@@ -155,7 +162,7 @@ func (s *Sensor) Run(ctx context.Context, emit plugin.Emitter) error {
 	if s.env.DataDir == "" {
 		return errors.New("authlog: no data directory for the read positions")
 	}
-	store, err := loadState(filepath.Join(s.env.DataDir, stateFile))
+	store, err := loadState(filepath.Join(s.env.DataDir, stateFile), filepath.Join(s.env.DataDir, legacyStateFile))
 	if err != nil {
 		s.log.Warn("saved positions unreadable; starting afresh", "err", err)
 	}

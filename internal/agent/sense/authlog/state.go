@@ -66,12 +66,18 @@ type stateStore struct {
 
 // loadState reads the state file; a missing file gives an empty state,
 // an unreadable one an empty state and an error to log.
-func loadState(path string) (*stateStore, error) {
+func loadState(path string, legacy ...string) (*stateStore, error) {
 	s := &stateStore{path: path, st: state{Version: stateVersion, Files: map[string]*fileState{}}}
 	if path == "" {
 		return s, nil
 	}
 	data, err := os.ReadFile(path)
+	for _, old := range legacy {
+		if !errors.Is(err, fs.ErrNotExist) {
+			break
+		}
+		data, err = os.ReadFile(old) // saved to path from now on
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		return s, nil
 	}
