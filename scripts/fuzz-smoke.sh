@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Runs every fuzz target in the module briefly (FUZZTIME, default 5s each),
+# Runs every fuzz target in the module briefly (FUZZTIME, default 3s each),
 # so that CI exercises the parsers with generated input on every change.
 # New inputs are minimized for at most 2 s, so that a smoke run stays short.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-fuzztime=${FUZZTIME:-5s}
+fuzztime=${FUZZTIME:-3s}
 status=0
 while IFS= read -r file; do
 	pkg="./$(dirname "$file")"

@@ -228,7 +228,7 @@ func (e *engine) setProcess(ev event.Event, p *notify.Process) string {
 		} else {
 			id = e.late.entity(e.procs, int(p.PID))
 		}
-		if id != "" {
+		if id != "" && (knows(e.procs, id) || e.late.await(e.procs, int(p.PID), id)) {
 			if known, ok := e.procs.AnnotateEntity(ev, id); ok {
 				return fmt.Sprintf("%s (pid %d)", known.Name, p.PID)
 			}

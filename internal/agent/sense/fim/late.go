@@ -51,6 +51,27 @@ func (l *lateProcesses) entity(t *proctable.Table, pid int) string {
 	}
 }
 
+// await waits, once per process id, for the table to learn of the
+// process with entity id (the process sensor reports it after the
+// change was read) and reports whether it did.
+func (l *lateProcesses) await(t *proctable.Table, pid int, id string) bool {
+	deadline := time.Now().Add(lateWait)
+	for l.mayWait(pid) && !time.Now().After(deadline) {
+		l.pause(latePoll)
+		if knows(t, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// knows reports whether the table holds the process with entity id,
+// live or ended.
+func knows(t *proctable.Table, id string) bool {
+	_, ok := t.LookupEntity(id)
+	return ok
+}
+
 // mayWait says whether a change of pid may wait for the table: not when
 // an earlier change of the same pid waited already.
 func (l *lateProcesses) mayWait(pid int) bool {

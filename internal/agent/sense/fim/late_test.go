@@ -58,3 +58,25 @@ func TestLateProcesses(t *testing.T) {
 		t.Errorf("second change of 400: %q after %d more waits", got, waits-first)
 	}
 }
+
+// TestLateProcessAwait: a change whose process /proc named (its entity
+// id) waits for the process sensor to report it, once per process id.
+func TestLateProcessAwait(t *testing.T) {
+	tbl := proctable.New(proctable.Config{Root: t.TempDir(), HostID: "h"})
+	var l lateProcesses
+	go func() {
+		time.Sleep(50 * time.Millisecond)
+		tbl.Put(&proctable.Process{PID: 500, EntityID: "e-500", AUID: proctable.NoID, SessionID: proctable.NoID})
+	}()
+	if !l.await(tbl, 500, "e-500") {
+		t.Error("the process reported while the change waited was not found")
+	}
+	if l.await(tbl, 600, "e-600") {
+		t.Error("a process never reported was found")
+	}
+	waits := 0
+	l.sleep = func(time.Duration) { waits++ }
+	if l.await(tbl, 600, "e-600") || waits != 0 {
+		t.Errorf("a second change of 600 waited %d times", waits)
+	}
+}
